@@ -1,0 +1,121 @@
+// Starts a real ember-node for a test and connects polkadot.js to it.
+import { ApiPromise, WsProvider } from '@polkadot/api';
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const NODE_BIN =
+  process.env.EMBER_NODE ??
+  join(process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/ember/target'), 'release/ember-node');
+
+/** A TCP port nobody listens on right now. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `check` until it returns a truthy value, or fails after `timeoutMs`. */
+export async function waitFor(what, check, timeoutMs = 120_000, intervalMs = 500) {
+  const deadline = Date.now() + timeoutMs;
+  let lastError;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (e) {
+      lastError = e;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${lastError.message}` : ''}`);
+}
+
+/**
+ * Starts `ember-node --dev` on free ports with its own temporary base path, and returns a
+ * connected ApiPromise. The node's output goes to a log file whose path is printed on failure.
+ */
+export async function startDevNode(extraArgs = []) {
+  const rpcPort = await freePort();
+  const p2pPort = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'ember-e2e-'));
+  const logPath = join(dir, 'node.log');
+  const log = createWriteStream(logPath);
+  const child = spawn(
+    NODE_BIN,
+    ['--dev', '--base-path', join(dir, 'db'), '--rpc-port', `${rpcPort}`, '--port', `${p2pPort}`,
+      '--no-prometheus', '--no-telemetry', '--no-mdns', ...extraArgs],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  let exited = null;
+  child.on('exit', (code) => { exited = code; });
+
+  const url = `ws://127.0.0.1:${rpcPort}`;
+  const api = await waitFor(`ember-node RPC at ${url} (log: ${logPath})`, async () => {
+    if (exited !== null) throw new Error(`ember-node exited with ${exited}; see ${logPath}`);
+    const provider = new WsProvider(url, false);
+    try {
+      await provider.connect();
+      return await ApiPromise.create({ provider, throwOnConnect: true, noInitWarn: true });
+    } catch (e) {
+      await provider.disconnect().catch(() => {});
+      throw e;
+    }
+  }, 60_000);
+
+  return {
+    api,
+    url,
+    logPath,
+    async stop() {
+      await api.disconnect().catch(() => {});
+      if (exited === null) {
+        const done = new Promise((r) => child.once('exit', r));
+        child.kill('SIGINT');
+        await done;
+      }
+    },
+  };
+}
+
+/** Resolves when `number` is finalized. */
+export function waitForFinalized(api, number, timeoutMs = 120_000) {
+  return waitFor(`finalized block #${number}`, async () => {
+    const head = await api.rpc.chain.getFinalizedHead();
+    const header = await api.rpc.chain.getHeader(head);
+    return header.number.toNumber() >= number;
+  }, timeoutMs, 1000);
+}
+
+/**
+ * Signs and sends `tx`, resolves with { blockHash, events, dispatchError } once the block that
+ * includes it is finalized.
+ */
+export function sendAndFinalize(api, tx, signer) {
+  return new Promise((resolve, reject) => {
+    let unsub;
+    tx.signAndSend(signer, { nonce: -1 }, (result) => {
+      if (result.isError) {
+        reject(new Error(`transaction ${result.status.type}`));
+        unsub?.();
+      } else if (result.status.isFinalized) {
+        resolve({
+          blockHash: result.status.asFinalized,
+          events: result.events,
+          dispatchError: result.dispatchError,
+        });
+        unsub?.();
+      }
+    }).then((u) => { unsub = u; }, reject);
+  });
+}

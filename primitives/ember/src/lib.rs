@@ -1,0 +1,129 @@
+//! # Ember primitives
+//!
+//! The small vocabulary Ember's pallets use to talk to each other. Each pallet depends on these
+//! traits rather than on another pallet, so its tests mock its neighbours and the runtime wires
+//! the real ones.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+use sp_runtime::DispatchResult;
+
+/// A registered device, numbered in order of registration.
+pub type DeviceId = u64;
+/// A device class (e.g. "H100 80GB"), numbered in order of creation.
+pub type ClassId = u32;
+/// A PoCPS challenge, numbered in order of opening.
+pub type ChallengeId = u64;
+
+/// Where a device is in its life.
+///
+/// `Registered` (bonded, no dataset) → `Sealed` (dataset committed, on probation until its first
+/// challenge is answered) → `Active` (proven; may stake) → `Suspended` (missed or failed a
+/// challenge; must re-seal) → `Retired` (unbonding; the bond is released after the delay).
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum DeviceStatus {
+	/// Bonded and known, no dataset committed yet.
+	Registered,
+	/// Dataset committed; its first challenge (probation) is pending.
+	Sealed,
+	/// Proven: answers its challenges.
+	Active,
+	/// Missed or failed a challenge; re-sealing brings it back.
+	Suspended,
+	/// Leaving: the bond unlocks after the unbonding delay.
+	Retired,
+}
+
+impl DeviceStatus {
+	/// Whether PoCPS challenges this device (probation counts).
+	pub fn is_challengeable(&self) -> bool {
+		matches!(self, DeviceStatus::Sealed | DeviceStatus::Active)
+	}
+}
+
+/// How a challenge ended.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum ChallengeOutcome {
+	/// Answered in time with a valid proof.
+	Success,
+	/// Not answered before the deadline.
+	Fault,
+	/// Answered with a proof that does not verify (evidence of a wrong or missing dataset).
+	InvalidProof,
+}
+
+/// What PoCPS needs to know about a device.
+pub trait DeviceInspect<AccountId> {
+	/// The device's owner, if it exists.
+	fn owner(device: DeviceId) -> Option<AccountId>;
+	/// The device's class.
+	fn class(device: DeviceId) -> Option<ClassId>;
+	/// The device's status.
+	fn status(device: DeviceId) -> Option<DeviceStatus>;
+	/// The device's public key (part of its PoCPS encoding key).
+	fn device_key(device: DeviceId) -> Option<[u8; 32]>;
+	/// The PoCPS parameters and response deadline (in blocks) of the device's class.
+	fn challenge_params(device: DeviceId) -> Option<(ember_pocps::Params, u32)>;
+}
+
+/// Status changes PoCPS makes on the registry.
+pub trait DeviceLifecycle {
+	/// A dataset was committed: the device goes on probation (`Sealed`).
+	fn note_sealed(device: DeviceId) -> DispatchResult;
+	/// A challenge was answered: a device on probation becomes `Active`.
+	fn note_proven(device: DeviceId) -> DispatchResult;
+	/// A challenge was missed or failed: the device is `Suspended`.
+	fn note_faulted(device: DeviceId) -> DispatchResult;
+}
+
+/// Whether a device has a challenge in flight (a device may not retire while it does, so it
+/// cannot dodge a fault).
+pub trait ChallengeInspect {
+	/// True while `device` has an open challenge.
+	fn has_open_challenge(device: DeviceId) -> bool;
+}
+
+impl ChallengeInspect for () {
+	fn has_open_challenge(_: DeviceId) -> bool {
+		false
+	}
+}
+
+/// Told of every challenge outcome (slashing and reputation listen here).
+pub trait OnChallengeOutcome<AccountId> {
+	/// `device`, owned by `owner`, ended `challenge` with `outcome`.
+	fn on_challenge_outcome(
+		device: DeviceId,
+		owner: &AccountId,
+		challenge: ChallengeId,
+		outcome: ChallengeOutcome,
+	);
+}
+
+impl<AccountId> OnChallengeOutcome<AccountId> for () {
+	fn on_challenge_outcome(_: DeviceId, _: &AccountId, _: ChallengeId, _: ChallengeOutcome) {}
+}

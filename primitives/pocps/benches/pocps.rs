@@ -1,0 +1,63 @@
+//! CPU figures for docs/pocps.md and docs/benchmarks.md:
+//! `cargo bench -p ember-pocps --bench pocps` (or `scripts/bench-pocps.sh`).
+//!
+//! - `sha256_32b`: one sequential label iteration (`x = SHA-256(x)`), the unit of regeneration
+//!   cost on a CPU core.
+//! - `label_first_hash`: the first hash of a label with 6 parents (272-byte message).
+//! - `seal_lane`: a whole `cpu-dev` lane (4096 labels × 16 iterations), single thread.
+//! - `verify_gpu_80g`: verifying one proof at the `gpu-80g` class parameters (native).
+//! - `merkle_level_4096`: hashing 4096 nodes into their 2048 parents.
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use ember_pocps::{
+	compute_label, encoding_key, merkle::parent_level, prover::{seal_lane, SparseDataset}, verify,
+	Hasher, NativeSha256 as H, Params,
+};
+use std::hint::black_box;
+
+const CPU_DEV: Params = Params { lanes: 64, lane_len: 4096, parents: 6, iterations: 16, challenges: 8 };
+const GPU_80G: Params =
+	Params { lanes: 64, lane_len: 1 << 25, parents: 6, iterations: 128, challenges: 8 };
+
+fn benches(c: &mut Criterion) {
+	let ek = encoding_key::<H>(&[1; 32], &[2; 32], 3);
+
+	let mut group = c.benchmark_group("pocps");
+	group.throughput(Throughput::Elements(1));
+	group.bench_function("sha256_32b", |b| {
+		let mut x = [7u8; 32];
+		b.iter(|| {
+			x = H::sha256(black_box(&x));
+		})
+	});
+	let parents = [[3u8; 32]; 6];
+	let one_iteration = Params { iterations: 1, ..CPU_DEV };
+	group.bench_function("label_first_hash", |b| {
+		b.iter(|| compute_label::<H>(&one_iteration, &ek, 1, black_box(77), &[4u8; 32], &parents))
+	});
+
+	group.throughput(Throughput::Elements(u64::from(CPU_DEV.lane_len)));
+	group.bench_function("seal_lane", |b| {
+		let mut lane = vec![[0u8; 32]; CPU_DEV.lane_len as usize];
+		b.iter(|| seal_lane::<H>(&CPU_DEV, &ek, black_box(5), &mut lane))
+	});
+
+	group.throughput(Throughput::Elements(1));
+	let seed = [9u8; 32];
+	let sparse = SparseDataset::for_challenge::<H>(&GPU_80G, &ek, &seed).unwrap();
+	let proof = sparse.prove::<H>(&GPU_80G, &ek, &seed).unwrap();
+	let root = sparse.root();
+	group.bench_function("verify_gpu_80g", |b| {
+		b.iter(|| verify::<H>(&GPU_80G, &ek, &root, &seed, black_box(&proof)).unwrap())
+	});
+
+	group.throughput(Throughput::Elements(2048));
+	let level: Vec<[u8; 32]> = (0..4096u32).map(|i| H::sha256(&i.to_le_bytes())).collect();
+	group.bench_function("merkle_level_4096", |b| {
+		b.iter_batched(|| level.clone(), |l| parent_level::<H>(&l), BatchSize::SmallInput)
+	});
+	group.finish();
+}
+
+criterion_group!(pocps, benches);
+criterion_main!(pocps);

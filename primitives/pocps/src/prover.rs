@@ -1,0 +1,250 @@
+//! The CPU reference prover: seals a dataset, commits to it, and answers challenges. The miner's
+//! GPU backends must produce the same labels bit for bit (see `test-vectors/`).
+
+use crate::{
+	challenge::challenge_indices,
+	label::{compute_label, lane_seed, parent_indices},
+	merkle::MerkleTree,
+	params::MAX_PARENTS,
+	proof::{ChallengeOpening, MerklePath, Opening, Proof},
+	Hash, Hasher, Params, ParamsError,
+};
+use alloc::vec::Vec;
+
+/// Seals one lane into `out` (which must hold `lane_len` labels). Lanes are independent, so
+/// callers may seal them in parallel.
+pub fn seal_lane<H: Hasher>(params: &Params, ek: &Hash, lane: u32, out: &mut [Hash]) {
+	let seed = lane_seed::<H>(ek, lane);
+	let parents = params.parents as usize;
+	let mut positions = [0u32; MAX_PARENTS as usize];
+	let mut parent_labels = [[0u8; 32]; MAX_PARENTS as usize];
+	for index in 0..params.lane_len.min(u32::try_from(out.len()).unwrap_or(u32::MAX)) {
+		let i = index as usize;
+		let predecessor = if index == 0 {
+			parent_labels.iter_mut().take(parents).for_each(|slot| *slot = seed);
+			seed
+		} else {
+			let count = parent_indices::<H>(ek, lane, index, params.parents, &mut positions);
+			for (slot, position) in parent_labels.iter_mut().zip(positions.iter()).take(count) {
+				*slot = out.get(*position as usize).copied().unwrap_or_default();
+			}
+			out.get(i.saturating_sub(1)).copied().unwrap_or_default()
+		};
+		let label = compute_label::<H>(
+			params,
+			ek,
+			lane,
+			index,
+			&predecessor,
+			parent_labels.get(..parents).unwrap_or_default(),
+		);
+		if let Some(slot) = out.get_mut(i) {
+			*slot = label;
+		}
+	}
+}
+
+/// A sealed dataset with its Merkle tree.
+pub struct Dataset {
+	params: Params,
+	ek: Hash,
+	tree: MerkleTree,
+}
+
+impl Dataset {
+	/// Seals the whole dataset on this thread.
+	pub fn seal<H: Hasher>(params: Params, ek: Hash) -> Result<Self, ParamsError> {
+		params.validate()?;
+		let lane_len = params.lane_len as usize;
+		let mut labels = alloc::vec![[0u8; 32]; params.total_labels() as usize];
+		for (lane, out) in (0u32..).zip(labels.chunks_exact_mut(lane_len)) {
+			seal_lane::<H>(&params, &ek, lane, out);
+		}
+		Self::from_labels::<H>(params, ek, labels).ok_or(ParamsError::TooLarge)
+	}
+
+	/// Commits to labels sealed elsewhere (for instance on a GPU).
+	pub fn from_labels<H: Hasher>(params: Params, ek: Hash, labels: Vec<Hash>) -> Option<Self> {
+		if labels.len() as u64 != params.total_labels() {
+			return None;
+		}
+		Some(Dataset { params, ek, tree: MerkleTree::build::<H>(labels)? })
+	}
+
+	/// The parameters.
+	pub fn params(&self) -> &Params {
+		&self.params
+	}
+
+	/// The Merkle root committed on chain.
+	pub fn root(&self) -> Hash {
+		self.tree.root()
+	}
+
+	/// All labels, lane-major.
+	pub fn labels(&self) -> &[Hash] {
+		self.tree.leaves()
+	}
+
+	fn opening(&self, leaf: u64) -> Option<Opening> {
+		let (label, path) = self.tree.open(leaf)?;
+		Some(Opening { label, path: MerklePath::try_from(path).ok()? })
+	}
+
+	/// The response to the challenge with `seed`.
+	pub fn prove<H: Hasher>(&self, seed: &Hash) -> Option<Proof> {
+		let lane_len = u64::from(self.params.lane_len);
+		let mut openings = Vec::with_capacity(self.params.challenges as usize);
+		for leaf in challenge_indices::<H>(&self.params, seed) {
+			let lane = u32::try_from(leaf.checked_div(lane_len)?).ok()?;
+			let index = u32::try_from(leaf.checked_rem(lane_len)?).ok()?;
+			let lane_start = leaf.saturating_sub(u64::from(index));
+			let (predecessor, parents) = if index == 0 {
+				(None, Vec::new())
+			} else {
+				let mut positions = [0u32; MAX_PARENTS as usize];
+				let count =
+					parent_indices::<H>(&self.ek, lane, index, self.params.parents, &mut positions);
+				let parents = positions
+					.iter()
+					.take(count)
+					.map(|p| self.opening(lane_start.saturating_add(u64::from(*p))))
+					.collect::<Option<Vec<_>>>()?;
+				(Some(self.opening(leaf.saturating_sub(1))?), parents)
+			};
+			openings.push(ChallengeOpening {
+				label: self.opening(leaf)?,
+				predecessor,
+				parents: parents.try_into().ok()?,
+			});
+		}
+		Some(Proof { openings: openings.try_into().ok()? })
+	}
+}
+
+/// A dataset in which only the labels a challenge opens are set, every other label is zero, and
+/// the opened labels hash correctly from their (possibly zero) predecessor and parents. Its proofs
+/// verify at any depth without sealing 2^depth labels: benchmarks use it to measure verification
+/// at the largest parameters. It proves nothing about a device, since no real dataset backs it.
+pub struct SparseDataset {
+	depth: u32,
+	/// Non-zero nodes, level by level from the leaves.
+	levels: Vec<alloc::collections::BTreeMap<u64, Hash>>,
+	/// The root of an all-zero subtree of each height.
+	zeros: Vec<Hash>,
+}
+
+impl SparseDataset {
+	/// Builds the sparse dataset answering the challenge `seed` under `ek`.
+	pub fn for_challenge<H: Hasher>(params: &Params, ek: &Hash, seed: &Hash) -> Option<Self> {
+		params.validate().ok()?;
+		let lane_len = u64::from(params.lane_len);
+		let parents = params.parents as usize;
+		let mut leaves = alloc::collections::BTreeMap::<u64, Hash>::new();
+		let mut challenged: Vec<u64> = challenge_indices::<H>(params, seed).collect();
+		// Ascending order: a label's predecessor and parents sit below it in its lane, so they are
+		// final before it is computed.
+		challenged.sort_unstable();
+		challenged.dedup();
+		for leaf in challenged {
+			let lane = u32::try_from(leaf.checked_div(lane_len)?).ok()?;
+			let index = u32::try_from(leaf.checked_rem(lane_len)?).ok()?;
+			let lane_start = leaf.saturating_sub(u64::from(index));
+			let seed_label = lane_seed::<H>(ek, lane);
+			let mut parent_labels = [seed_label; MAX_PARENTS as usize];
+			let predecessor = if index == 0 {
+				seed_label
+			} else {
+				let mut positions = [0u32; MAX_PARENTS as usize];
+				let count = parent_indices::<H>(ek, lane, index, params.parents, &mut positions);
+				for (slot, p) in parent_labels.iter_mut().zip(positions.iter()).take(count) {
+					*slot = leaves
+						.get(&lane_start.saturating_add(u64::from(*p)))
+						.copied()
+						.unwrap_or_default();
+				}
+				leaves.get(&leaf.saturating_sub(1)).copied().unwrap_or_default()
+			};
+			let label = compute_label::<H>(
+				params,
+				ek,
+				lane,
+				index,
+				&predecessor,
+				parent_labels.get(..parents)?,
+			);
+			leaves.insert(leaf, label);
+		}
+
+		let depth = params.depth();
+		let mut zeros = alloc::vec![[0u8; 32]];
+		let mut levels = alloc::vec![leaves];
+		for height in 0..depth as usize {
+			let zero = *zeros.get(height)?;
+			zeros.push(crate::merkle::node::<H>(&zero, &zero));
+			let below = levels.get(height)?;
+			let mut above = alloc::collections::BTreeMap::new();
+			for &index in below.keys() {
+				let parent = index >> 1;
+				if above.contains_key(&parent) {
+					continue;
+				}
+				let left = below.get(&(parent << 1)).copied().unwrap_or(zero);
+				let right = below.get(&((parent << 1) | 1)).copied().unwrap_or(zero);
+				above.insert(parent, crate::merkle::node::<H>(&left, &right));
+			}
+			levels.push(above);
+		}
+		Some(SparseDataset { depth, levels, zeros })
+	}
+
+	/// The root.
+	pub fn root(&self) -> Hash {
+		self.levels
+			.last()
+			.and_then(|top| top.get(&0).copied())
+			.or_else(|| self.zeros.last().copied())
+			.unwrap_or_default()
+	}
+
+	fn opening(&self, leaf: u64) -> Option<Opening> {
+		let label = self.levels.first()?.get(&leaf).copied().unwrap_or_default();
+		let path = (0..self.depth as usize)
+			.map(|height| {
+				let sibling = (leaf >> height) ^ 1;
+				let level = self.levels.get(height)?;
+				level.get(&sibling).copied().or_else(|| self.zeros.get(height).copied())
+			})
+			.collect::<Option<Vec<_>>>()?;
+		Some(Opening { label, path: MerklePath::try_from(path).ok()? })
+	}
+
+	/// The response to the challenge this dataset was built for.
+	pub fn prove<H: Hasher>(&self, params: &Params, ek: &Hash, seed: &Hash) -> Option<Proof> {
+		let lane_len = u64::from(params.lane_len);
+		let mut openings = Vec::new();
+		for leaf in challenge_indices::<H>(params, seed) {
+			let lane = u32::try_from(leaf.checked_div(lane_len)?).ok()?;
+			let index = u32::try_from(leaf.checked_rem(lane_len)?).ok()?;
+			let lane_start = leaf.saturating_sub(u64::from(index));
+			let (predecessor, parents) = if index == 0 {
+				(None, Vec::new())
+			} else {
+				let mut positions = [0u32; MAX_PARENTS as usize];
+				let count = parent_indices::<H>(ek, lane, index, params.parents, &mut positions);
+				let parents = positions
+					.iter()
+					.take(count)
+					.map(|p| self.opening(lane_start.saturating_add(u64::from(*p))))
+					.collect::<Option<Vec<_>>>()?;
+				(Some(self.opening(leaf.saturating_sub(1))?), parents)
+			};
+			openings.push(ChallengeOpening {
+				label: self.opening(leaf)?,
+				predecessor,
+				parents: parents.try_into().ok()?,
+			});
+		}
+		Some(Proof { openings: openings.try_into().ok()? })
+	}
+}

@@ -1,0 +1,59 @@
+//! Ember's compute pallets: the device registry and PoCPS.
+
+use crate::{
+	time::{DAYS, MINUTES},
+	AccountId, Balances, BlockNumber, DeviceRegistry, Pocps, Runtime, RuntimeHoldReason,
+};
+use frame_support::{parameter_types, traits::ConstU32};
+use frame_system::EnsureRoot;
+
+parameter_types! {
+	/// A retired device's bond stays held for a week: time for late faults and disputes.
+	pub const DeviceUnbondingPeriod: BlockNumber = 7 * DAYS;
+	/// At least 1 minute between a device's challenges...
+	pub const MinChallengeInterval: BlockNumber = MINUTES;
+	/// ...and at most 4: with 10-minute epochs, 4 to 10 challenges per device per epoch.
+	pub const MaxChallengeInterval: BlockNumber = 4 * MINUTES;
+}
+
+impl pallet_device_registry::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	// Governance during the launch phase is sudo (root).
+	type ClassOrigin = EnsureRoot<AccountId>;
+	type Challenges = Pocps;
+	type UnbondingPeriod = DeviceUnbondingPeriod;
+	type MaxDevicesPerAccount = ConstU32<64>;
+	type MaxClassNameLen = ConstU32<32>;
+	type MaxCertificateChain = ConstU32<4>;
+	type MaxAttestationRoots = ConstU32<16>;
+	type WeightInfo = pallet_device_registry::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_pocps::Config for Runtime {
+	type Devices = DeviceRegistry;
+	// The parent block's VRF output: unknown to anyone before that block was authored.
+	type Randomness = pallet_babe::ParentBlockRandomness<Runtime>;
+	// Slashing and reputation listen here once they exist.
+	type OnOutcome = ();
+	type MinChallengeInterval = MinChallengeInterval;
+	type MaxChallengeInterval = MaxChallengeInterval;
+	// 256 challenges opened and 256 deadlines swept per block at most: with one challenge per
+	// device every 2.5 minutes on average, room for ~6,000 devices per block of queue.
+	type MaxChallengesPerBlock = ConstU32<256>;
+	type MaxIterations = ConstU32<1024>;
+	type WeightInfo = pallet_pocps::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = PocpsBenchmarkHelper;
+}
+
+/// Gives PoCPS's benchmarks real registry devices.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct PocpsBenchmarkHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_pocps::BenchmarkHelper<AccountId> for PocpsBenchmarkHelper {
+	fn device(owner: AccountId, params: ember_pocps::Params, deadline: u32) -> (u64, [u8; 32]) {
+		DeviceRegistry::benchmark_device(owner, params, deadline)
+	}
+}

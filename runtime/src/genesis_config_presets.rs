@@ -1,0 +1,128 @@
+//! Genesis presets: `development` (one validator, Alice) and `local_testnet` (Alice, Bob, Charlie
+//! and Dave). Both endow the well-known dev accounts and make Alice the sudo key.
+
+use crate::{
+	apis::BABE_GENESIS_EPOCH_CONFIG, currency::EMB, AccountId, Balance, SessionKeys,
+};
+use alloc::{vec, vec::Vec};
+use serde_json::Value;
+use sp_consensus_babe::AuthorityId as BabeId;
+use sp_consensus_grandpa::AuthorityId as GrandpaId;
+use sp_genesis_builder::{self, PresetId};
+use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+
+/// What each endowed dev account starts with: 1,000,000 EMB.
+pub const ENDOWMENT: Balance = 1_000_000 * EMB;
+
+/// A validator: its account and the session keys it authors and votes with.
+fn validator(account: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AccountId, SessionKeys) {
+	let babe: BabeId = account.public().into();
+	let grandpa: GrandpaId = grandpa.public().into();
+	(account.to_account_id(), SessionKeys { babe, grandpa })
+}
+
+fn genesis(
+	validators: Vec<(AccountId, SessionKeys)>,
+	endowed: Vec<AccountId>,
+	root: AccountId,
+) -> Value {
+	let invulnerables: Vec<AccountId> = validators.iter().map(|(a, _)| a.clone()).collect();
+	let session_keys: Vec<(AccountId, AccountId, SessionKeys)> =
+		validators.into_iter().map(|(a, keys)| (a.clone(), a, keys)).collect();
+	let balances: Vec<(AccountId, Balance)> =
+		endowed.into_iter().map(|a| (a, ENDOWMENT)).collect();
+	serde_json::json!({
+		"balances": { "balances": balances },
+		"babe": { "epochConfig": BABE_GENESIS_EPOCH_CONFIG },
+		"session": { "keys": session_keys },
+		"validatorSet": {
+			"invulnerables": invulnerables,
+			// Candidacy stays closed during the proof-of-authority phase.
+			"desiredCandidates": 0,
+			"candidacyBond": 10_000 * EMB,
+		},
+		"sudo": { "key": Some(root) },
+		"deviceRegistry": { "classes": device_classes(), "attestationRoots": [] },
+	})
+}
+
+/// The device classes every preset starts with; docs/pocps.md explains the numbers.
+pub fn device_classes() -> Vec<Value> {
+	let class = |name: &str, min_vram_mib: u32, pocps: ember_pocps::Params, bond: Balance| {
+		serde_json::json!({
+			"name": name.as_bytes(),
+			"minVramMib": min_vram_mib,
+			"pocps": pocps,
+			"responseDeadline": RESPONSE_DEADLINE,
+			"bond": bond,
+			"requireCertificate": false,
+		})
+	};
+	vec![
+		// Small enough to seal on one CPU core in about a second: development and CI.
+		class("cpu-dev", 64, CPU_DEV_PARAMS, 100 * EMB),
+		// 64 GiB of labels in 64 lanes of 2^25: fits an 80 GB H100/A100.
+		class("gpu-80g", 80 * 1024, GPU_80G_PARAMS, 10_000 * EMB),
+		// 16 GiB of labels in 16 lanes of 2^25: fits a 24 GB RTX 4090/3090.
+		class("gpu-24g", 24 * 1024, GPU_24G_PARAMS, 5_000 * EMB),
+	]
+}
+
+/// Blocks a device has to answer a challenge: it sees the challenge when the block that opens
+/// it is imported and must land its answer within the next three blocks (18 s).
+pub const RESPONSE_DEADLINE: u32 = 4;
+
+/// `cpu-dev`: 2^18 labels (8 MiB).
+pub const CPU_DEV_PARAMS: ember_pocps::Params =
+	ember_pocps::Params { lanes: 64, lane_len: 4096, parents: 6, iterations: 16, challenges: 8 };
+/// `gpu-80g`: 2^31 labels (64 GiB).
+pub const GPU_80G_PARAMS: ember_pocps::Params =
+	ember_pocps::Params { lanes: 64, lane_len: 1 << 25, parents: 6, iterations: 128, challenges: 8 };
+/// `gpu-24g`: 2^29 labels (16 GiB).
+pub const GPU_24G_PARAMS: ember_pocps::Params =
+	ember_pocps::Params { lanes: 16, lane_len: 1 << 25, parents: 6, iterations: 128, challenges: 8 };
+
+fn dev_accounts() -> Vec<AccountId> {
+	Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect()
+}
+
+/// One validator (Alice): blocks and finality on a single machine.
+pub fn development_config_genesis() -> Value {
+	genesis(
+		vec![validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+		dev_accounts(),
+		Sr25519Keyring::Alice.to_account_id(),
+	)
+}
+
+/// Four validators, for zombienet and multi-node tests.
+pub fn local_testnet_genesis() -> Value {
+	genesis(
+		vec![
+			validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+			validator(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+			validator(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+			validator(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
+		],
+		dev_accounts(),
+		Sr25519Keyring::Alice.to_account_id(),
+	)
+}
+
+/// The JSON patch of the named preset, if there is one.
+pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
+	let patch = match id.as_ref() {
+		sp_genesis_builder::DEV_RUNTIME_PRESET => development_config_genesis(),
+		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_testnet_genesis(),
+		_ => return None,
+	};
+	serde_json::to_string(&patch).ok().map(|s| s.into_bytes())
+}
+
+/// The names of the presets this runtime has.
+pub fn preset_names() -> Vec<PresetId> {
+	vec![
+		PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
+		PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
+	]
+}

@@ -1,0 +1,264 @@
+//! # Ember runtime
+//!
+//! A BABE + GRANDPA solochain runtime. The validator set is managed by root through
+//! `pallet-collator-selection` (its invulnerables are the proof-of-authority launch set; bonded
+//! candidacy is there for when governance opens it) feeding `pallet-session`, which rotates BABE
+//! and GRANDPA authorities every epoch.
+//!
+//! - [`configs`]: one file per concern (system, consensus, currency and fees, governance).
+//! - [`apis`]: the runtime APIs the node and clients call.
+//! - [`genesis_config_presets`]: the `development` and `local_testnet` presets.
+//!
+//! Ember's pallets: `DeviceRegistry` (device classes, bonded devices, attestation) and `Pocps`
+//! (sealed datasets and time-bounded challenges).
+
+#![cfg_attr(not(feature = "std"), no_std)]
+// `construct_runtime`/`impl_runtime_apis` need a higher recursion limit.
+#![recursion_limit = "256"]
+
+// Make the WASM binary available.
+#[cfg(feature = "std")]
+include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
+
+extern crate alloc;
+
+use alloc::vec::Vec;
+
+// Declared before `apis` so the `list_benchmarks!`/`add_benchmarks!` macros are in scope there.
+#[cfg(feature = "runtime-benchmarks")]
+#[macro_use]
+mod benchmarks;
+pub mod apis;
+pub mod configs;
+pub mod genesis_config_presets;
+
+use sp_runtime::{
+	generic, impl_opaque_keys,
+	traits::{BlakeTwo256, IdentifyAccount, Verify},
+	MultiAddress, MultiSignature,
+};
+use sp_version::RuntimeVersion;
+
+pub use frame_support::weights::constants::{
+	BlockExecutionWeight, ExtrinsicBaseWeight, RocksDbWeight,
+};
+pub use pallet_balances::Call as BalancesCall;
+pub use pallet_timestamp::Call as TimestampCall;
+#[cfg(any(feature = "std", test))]
+pub use sp_runtime::BuildStorage;
+
+/// Opaque types: what the node needs to know about blocks without knowing the runtime's calls.
+pub mod opaque {
+	use super::*;
+	use sp_runtime::traits::Hash as HashT;
+
+	pub use sp_runtime::OpaqueExtrinsic as UncheckedExtrinsic;
+
+	/// Opaque block header type.
+	pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
+	/// Opaque block type.
+	pub type Block = generic::Block<Header, UncheckedExtrinsic>;
+	/// Opaque block identifier type.
+	pub type BlockId = generic::BlockId<Block>;
+	/// Opaque block hash type.
+	pub type Hash = <BlakeTwo256 as HashT>::Output;
+}
+
+impl_opaque_keys! {
+	/// The session keys a validator registers: one BABE key (block production) and one GRANDPA
+	/// key (finality).
+	pub struct SessionKeys {
+		pub babe: Babe,
+		pub grandpa: Grandpa,
+	}
+}
+
+#[sp_version::runtime_version]
+pub const VERSION: RuntimeVersion = RuntimeVersion {
+	spec_name: alloc::borrow::Cow::Borrowed("ember"),
+	impl_name: alloc::borrow::Cow::Borrowed("ember"),
+	authoring_version: 1,
+	spec_version: 100,
+	impl_version: 1,
+	apis: apis::RUNTIME_API_VERSIONS,
+	transaction_version: 1,
+	system_version: 1,
+};
+
+/// Time and block-count units. Block production is slot-based: one slot, one block at most.
+pub mod time {
+	use super::BlockNumber;
+
+	/// Target block time. Six seconds leaves a validator on a 2-core machine ample room to import
+	/// and author, and is what PoCPS response deadlines are counted in.
+	pub const MILLISECS_PER_BLOCK: u64 = 6000;
+	/// One BABE slot per target block.
+	pub const SLOT_DURATION: u64 = MILLISECS_PER_BLOCK;
+
+	pub const MINUTES: BlockNumber = 60_000 / (MILLISECS_PER_BLOCK as BlockNumber);
+	pub const HOURS: BlockNumber = MINUTES * 60;
+	pub const DAYS: BlockNumber = HOURS * 24;
+
+	/// An epoch (and a session) lasts 10 minutes: validator-set changes take effect within 20
+	/// minutes, and BABE's randomness is refreshed often enough to keep PoCPS challenges
+	/// unpredictable.
+	pub const EPOCH_DURATION_IN_BLOCKS: BlockNumber = 10 * MINUTES;
+	pub const EPOCH_DURATION_IN_SLOTS: u64 = EPOCH_DURATION_IN_BLOCKS as u64;
+
+	/// 1 in 4 BABE slots has a primary author (the rest fall back to secondary slots).
+	pub const PRIMARY_PROBABILITY: (u64, u64) = (1, 4);
+}
+
+/// EMB, the native token: 12 decimals.
+pub mod currency {
+	use super::Balance;
+
+	/// One EMB.
+	pub const EMB: Balance = 1_000_000_000_000;
+	/// One thousandth of an EMB.
+	pub const MILLI_EMB: Balance = EMB / 1_000;
+	/// One millionth of an EMB.
+	pub const MICRO_EMB: Balance = MILLI_EMB / 1_000;
+	/// An account holding less than this is reaped: 1 milli-EMB keeps dust accounts from filling
+	/// state for free.
+	pub const EXISTENTIAL_DEPOSIT: Balance = MILLI_EMB;
+
+	/// Deposit for storage: a base per item plus a price per byte.
+	pub const fn deposit(items: u32, bytes: u32) -> Balance {
+		(items as Balance)
+			.saturating_mul(100 * MILLI_EMB)
+			.saturating_add((bytes as Balance).saturating_mul(100 * MICRO_EMB))
+	}
+}
+
+/// Alias to 512-bit hash when used in the context of a transaction signature on the chain.
+pub type Signature = MultiSignature;
+
+/// Some way of identifying an account on the chain.
+pub type AccountId = <<Signature as Verify>::Signer as IdentifyAccount>::AccountId;
+
+/// Balance of an account.
+pub type Balance = u128;
+
+/// Index of a transaction in the chain.
+pub type Nonce = u32;
+
+/// A hash of some data used by the chain.
+pub type Hash = sp_core::H256;
+
+/// An index to a block.
+pub type BlockNumber = u32;
+
+/// The address format for describing accounts.
+pub type Address = MultiAddress<AccountId, ()>;
+
+/// Block header type as expected by this runtime.
+pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
+
+/// Block type as expected by this runtime.
+pub type Block = generic::Block<Header, UncheckedExtrinsic>;
+
+/// A Block signed with a Justification.
+pub type SignedBlock = generic::SignedBlock<Block>;
+
+/// BlockId type as expected by this runtime.
+pub type BlockId = generic::BlockId<Block>;
+
+/// The transaction extensions, checked in this order. All are zero-sized or standard, so
+/// polkadot.js and subxt sign with no extra type definitions.
+pub type TxExtension = (
+	frame_system::AuthorizeCall<Runtime>,
+	frame_system::CheckNonZeroSender<Runtime>,
+	frame_system::CheckSpecVersion<Runtime>,
+	frame_system::CheckTxVersion<Runtime>,
+	frame_system::CheckGenesis<Runtime>,
+	frame_system::CheckEra<Runtime>,
+	frame_system::CheckNonce<Runtime>,
+	frame_system::CheckWeight<Runtime>,
+	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	frame_metadata_hash_extension::CheckMetadataHash<Runtime>,
+	frame_system::WeightReclaim<Runtime>,
+);
+
+/// Unchecked extrinsic type as expected by this runtime.
+pub type UncheckedExtrinsic =
+	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
+
+/// The payload being signed in transactions.
+pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
+
+/// All migrations of the runtime, aside from the ones declared in the pallets.
+#[allow(unused_parens)]
+type Migrations = ();
+
+/// Executive: handles dispatch to the various modules.
+pub type Executive = frame_executive::Executive<
+	Runtime,
+	Block,
+	frame_system::ChainContext<Runtime>,
+	Runtime,
+	AllPalletsWithSystem,
+	Migrations,
+>;
+
+// Pallet indices are explicit and never renumbered: they are part of every encoded call.
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Runtime;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+
+	// BABE must come before Timestamp and Session: its `on_initialize` reads the slot and decides
+	// whether the session ends.
+	#[runtime::pallet_index(1)]
+	pub type Babe = pallet_babe;
+
+	#[runtime::pallet_index(2)]
+	pub type Timestamp = pallet_timestamp;
+
+	#[runtime::pallet_index(3)]
+	pub type Balances = pallet_balances;
+
+	#[runtime::pallet_index(4)]
+	pub type TransactionPayment = pallet_transaction_payment;
+
+	#[runtime::pallet_index(5)]
+	pub type Authorship = pallet_authorship;
+
+	// Root-managed validator set (proof-of-authority launch phase); see `configs::consensus`.
+	#[runtime::pallet_index(6)]
+	pub type ValidatorSet = pallet_collator_selection;
+
+	#[runtime::pallet_index(7)]
+	pub type Session = pallet_session;
+
+	#[runtime::pallet_index(8)]
+	pub type Grandpa = pallet_grandpa;
+
+	#[runtime::pallet_index(9)]
+	pub type Utility = pallet_utility;
+
+	#[runtime::pallet_index(10)]
+	pub type Sudo = pallet_sudo;
+
+	// Ember's own pallets start at 20.
+	#[runtime::pallet_index(20)]
+	pub type DeviceRegistry = pallet_device_registry;
+
+	#[runtime::pallet_index(21)]
+	pub type Pocps = pallet_pocps;
+}

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Release build of the node (and, with it, the wasm runtime).
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+step "cargo build --release -p ember-node"
+cd "$ROOT" && cargo build --release --locked -p ember-node

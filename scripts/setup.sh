@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what building and testing Ember needs. Safe to run again: each step checks first.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+need_apt=()
+command -v protoc >/dev/null || need_apt+=(protobuf-compiler)
+command -v clang >/dev/null || need_apt+=(clang libclang-dev)
+command -v node >/dev/null || need_apt+=(nodejs npm)
+if [ ${#need_apt[@]} -gt 0 ]; then
+	step "Debian packages: ${need_apt[*]}"
+	SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}"
+fi
+
+# rust-toolchain.toml names the toolchain, targets and components; rustup installs what is
+# missing the first time cargo runs in the workspace. Do it now so it shows up here.
+step "Rust toolchain (rust-toolchain.toml)"
+(cd "$ROOT" && rustup show active-toolchain >/dev/null && rustup target list --installed | grep -q wasm32v1-none) \
+	|| (cd "$ROOT" && rustup toolchain install)
+
+step "npm packages (e2e/package-lock.json)"
+if [ ! -d "$ROOT/e2e/node_modules" ] || [ "$ROOT/e2e/package-lock.json" -nt "$ROOT/e2e/node_modules/.package-lock.json" ]; then
+	(cd "$ROOT/e2e" && npm ci --no-audit --no-fund --loglevel=error)
+fi
