@@ -65,7 +65,7 @@ impl Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type ClassOrigin = frame_system::EnsureRoot<AccountId>;
 	type Challenges = MockChallenges;
-	type UnbondingPeriod = ConstU32<10>;
+	type UnbondingPeriod = frame_support::traits::ConstU64<10>;
 	type MaxDevicesPerAccount = ConstU32<3>;
 	type MaxClassNameLen = ConstU32<16>;
 	type MaxCertificateChain = ConstU32<4>;

@@ -3,6 +3,7 @@
 use crate::{mock::*, *};
 use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
 use p256::ecdsa::{signature::Signer, Signature, SigningKey};
+use sp_core::Pair;
 
 fn register(who: AccountId, seed: u8) -> DeviceId {
 	let pair = device_pair(seed);

@@ -76,13 +76,16 @@ fn wrong_key_root_seed_or_shape_is_rejected() {
 #[test]
 fn a_dataset_sealed_under_another_key_fails_the_label_check() {
 	// A prover who commits to labels of another key (e.g. another device's dataset) opens valid
-	// Merkle paths, but the labels do not hash from this device's key.
+	// Merkle paths, but this device's key picks other parents, and the labels do not hash from it.
 	let other = Dataset::seal::<H>(PARAMS, encoding_key::<H>(&[0x11; 32], &[0x99; 32], 7)).unwrap();
-	let proof = other.prove::<H>(&seed(3)).unwrap();
-	assert_eq!(
-		verify::<H>(&PARAMS, &ek(), &other.root(), &seed(3), &proof),
-		Err(VerifyError::LabelMismatch)
-	);
+	for n in 0..16 {
+		let proof = other.prove::<H>(&seed(n)).unwrap();
+		let result = verify::<H>(&PARAMS, &ek(), &other.root(), &seed(n), &proof);
+		assert!(
+			matches!(result, Err(VerifyError::ParentPath | VerifyError::LabelMismatch)),
+			"{result:?}"
+		);
+	}
 }
 
 proptest! {
