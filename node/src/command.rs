@@ -124,6 +124,7 @@ pub fn run() -> sc_cli::Result<()> {
 		},
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
+			ensure_rpc_ports_free(runner.config())?;
 			runner.run_node_until_exit(|config| async move {
 				match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Libp2p =>
@@ -135,4 +136,22 @@ pub fn run() -> sc_cli::Result<()> {
 			})
 		},
 	}
+}
+
+/// sc-cli moves the RPC server to a random port when the configured one is taken, which leaves
+/// clients talking to whatever holds the port. Refuse to start instead, and say what to do.
+fn ensure_rpc_ports_free(config: &sc_service::Configuration) -> sc_cli::Result<()> {
+	for endpoint in config.rpc.addr.iter().flatten().filter(|e| !e.is_optional) {
+		if let Err(e) = std::net::TcpListener::bind(endpoint.listen_addr) {
+			if e.kind() == std::io::ErrorKind::AddrInUse {
+				return Err(format!(
+					"RPC address {} is already in use (another ember-node?): stop that process or \
+					 pass --rpc-port <free port>",
+					endpoint.listen_addr
+				)
+				.into());
+			}
+		}
+	}
+	Ok(())
 }

@@ -1,5 +1,6 @@
 //! Genesis presets: `development` (one validator, Alice) and `local_testnet` (Alice, Bob, Charlie
-//! and Dave). Both endow the well-known dev accounts and make Alice the sudo key.
+//! and Dave). Both endow the well-known dev accounts (and their stashes) and make Alice the sudo
+//! key.
 
 use crate::{
 	apis::BABE_GENESIS_EPOCH_CONFIG, currency::EMB, AccountId, Balance, SessionKeys,
@@ -14,11 +15,17 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 /// What each endowed dev account starts with: 1,000,000 EMB.
 pub const ENDOWMENT: Balance = 1_000_000 * EMB;
 
-/// A validator: its account and the session keys it authors and votes with.
-fn validator(account: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AccountId, SessionKeys) {
-	let babe: BabeId = account.public().into();
+/// A validator: its (stash) account and the session keys it authors and votes with. Validator
+/// accounts are the `//Name//stash` accounts, as zombienet and Polkadot's test nets expect; the
+/// keys are `//Name`'s, which `--alice`, `--bob`, … put in the node's keystore.
+fn validator(
+	stash: Sr25519Keyring,
+	babe: Sr25519Keyring,
+	grandpa: Ed25519Keyring,
+) -> (AccountId, SessionKeys) {
+	let babe: BabeId = babe.public().into();
 	let grandpa: GrandpaId = grandpa.public().into();
-	(account.to_account_id(), SessionKeys { babe, grandpa })
+	(stash.to_account_id(), SessionKeys { babe, grandpa })
 }
 
 fn genesis(
@@ -89,7 +96,7 @@ fn dev_accounts() -> Vec<AccountId> {
 /// One validator (Alice): blocks and finality on a single machine.
 pub fn development_config_genesis() -> Value {
 	genesis(
-		vec![validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+		vec![validator(Sr25519Keyring::AliceStash, Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
 	)
@@ -99,10 +106,14 @@ pub fn development_config_genesis() -> Value {
 pub fn local_testnet_genesis() -> Value {
 	genesis(
 		vec![
-			validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
-			validator(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
-			validator(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
-			validator(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
+			validator(Sr25519Keyring::AliceStash, Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+			validator(Sr25519Keyring::BobStash, Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+			validator(
+				Sr25519Keyring::CharlieStash,
+				Sr25519Keyring::Charlie,
+				Ed25519Keyring::Charlie,
+			),
+			validator(Sr25519Keyring::DaveStash, Sr25519Keyring::Dave, Ed25519Keyring::Dave),
 		],
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),

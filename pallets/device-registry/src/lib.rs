@@ -55,7 +55,7 @@ use ember_primitives::{
 use frame_support::{
 	pallet_prelude::*,
 	traits::{
-		fungible::{Inspect, InspectHold, MutateHold},
+		fungible::{Inspect, InspectHold, Mutate, MutateHold},
 		tokens::Precision,
 	},
 };
@@ -85,7 +85,8 @@ pub mod pallet {
 	#[pallet::config]
 	pub trait Config: frame_system::Config {
 		/// The currency bonds are held in.
-		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+		type Currency: Mutate<Self::AccountId>
+			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
 
 		/// The overarching hold reason.
 		type RuntimeHoldReason: From<HoldReason>;
@@ -532,7 +533,8 @@ impl<T: Config> Pallet<T> {
 	/// - Each account's `DeviceBond` hold equals the sum of its devices' bonds.
 	/// - Every device's class exists; `unbonds_at` is set exactly for retired devices.
 	/// - Device and class ids are below their counters.
-	#[cfg(any(feature = "try-runtime", test))]
+	// Also under `std`, so the runtime's own tests can check the invariants after a scenario.
+	#[cfg(any(feature = "try-runtime", feature = "std", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let mut devices = 0usize;
 		for (id, info) in Devices::<T>::iter() {

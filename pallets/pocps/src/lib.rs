@@ -556,7 +556,8 @@ impl<T: Config> Pallet<T> {
 	///   deadline, which lies in the future.
 	/// - `OpenChallenge` holds nothing else.
 	/// - Every scheduled device is queued at the block `NextChallengeAt` names, and vice versa.
-	#[cfg(any(feature = "try-runtime", test))]
+	// Also under `std`, so the runtime's own tests can check the invariants after a scenario.
+	#[cfg(any(feature = "try-runtime", feature = "std", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let now = frame_system::Pallet::<T>::block_number();
 		let mut open = 0usize;

@@ -1,0 +1,117 @@
+//! Runtime tests: the genesis presets build, and the PoCPS loop runs through the real registry
+//! and PoCPS pallets as the runtime wires them.
+
+use crate::{
+	genesis_config_presets, AccountId, DeviceRegistry, Pocps, Runtime, RuntimeGenesisConfig,
+	RuntimeOrigin, System,
+};
+use ember_pocps::prover::Dataset;
+use ember_primitives::DeviceStatus;
+use frame_support::{assert_ok, traits::Hooks};
+use pallet_device_registry::{attestation, Attestation};
+use serde_json::Value;
+use sp_core::{Pair, H256};
+use sp_keyring::Sr25519Keyring;
+
+/// Overlays `patch` on `base`, as the node does with a preset.
+fn merge(base: &mut Value, patch: Value) {
+	match (base, patch) {
+		(Value::Object(base), Value::Object(patch)) =>
+			for (key, value) in patch {
+				merge(base.entry(key).or_insert(Value::Null), value);
+			},
+		(base, patch) => *base = patch,
+	}
+}
+
+/// Storage built from a named preset.
+fn preset_ext(name: &str) -> sp_io::TestExternalities {
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
+	let patch = genesis_config_presets::get_preset(&name.into()).expect("preset exists");
+	merge(&mut config, serde_json::from_slice(&patch).unwrap());
+	let json = serde_json::to_vec(&config).unwrap();
+	let mut ext = sp_io::TestExternalities::default();
+	ext.execute_with(|| {
+		frame_support::genesis_builder_helper::build_state::<RuntimeGenesisConfig>(json).unwrap()
+	});
+	ext
+}
+
+#[test]
+fn presets_build_with_their_validators() {
+	for (preset, validators) in [("development", 1), ("local_testnet", 4)] {
+		preset_ext(preset).execute_with(|| {
+			assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), validators);
+			assert_eq!(pallet_babe::Authorities::<Runtime>::get().len(), validators);
+			assert_eq!(pallet_session::Validators::<Runtime>::get().len(), validators);
+			assert!(pallet_session::Validators::<Runtime>::get()
+				.contains(&Sr25519Keyring::AliceStash.to_account_id()));
+			assert_eq!(pallet_device_registry::NextClassId::<Runtime>::get(), 3);
+		});
+	}
+}
+
+fn run_to(n: u32) {
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		Pocps::on_initialize(next);
+	}
+}
+
+#[test]
+fn register_seal_answer_then_miss_a_deadline() {
+	preset_ext("development").execute_with(|| {
+		run_to(1);
+		let owner: AccountId = Sr25519Keyring::Bob.to_account_id();
+		let device_key = sp_core::sr25519::Pair::from_seed(&[7u8; 32]);
+		let fingerprint = H256::repeat_byte(0xab);
+		let genesis = H256::from_slice(System::block_hash(0).as_ref());
+		let signature = device_key
+			.sign(&attestation::registration_payload(&owner, &fingerprint, &genesis))
+			.0;
+		assert_ok!(DeviceRegistry::register_device(
+			RuntimeOrigin::signed(owner.clone()),
+			0,
+			fingerprint,
+			device_key.public().0,
+			signature,
+			Attestation::SelfSigned
+		));
+		let device = 0;
+
+		// Seal the cpu-dev dataset as the miner does, and commit it.
+		let params = genesis_config_presets::CPU_DEV_PARAMS;
+		let ek = pallet_pocps::encoding_key::<Runtime>(&device_key.public().0, 1);
+		let data = Dataset::seal::<pallet_pocps::HostSha256>(params, ek).unwrap();
+		assert_ok!(Pocps::commit_seal(RuntimeOrigin::signed(owner.clone()), device, data.root(), 1));
+		let status = || pallet_device_registry::Devices::<Runtime>::get(device).unwrap().status;
+		assert_eq!(status(), DeviceStatus::Sealed);
+
+		// Answer three challenges in time.
+		let mut answered = 0;
+		while answered < 3 {
+			run_to(System::block_number() + 1);
+			if let Some((id, info)) = Pocps::open_challenges(device).pop() {
+				run_to(System::block_number() + 1);
+				let proof = Box::new(data.prove::<pallet_pocps::HostSha256>(&info.seed).unwrap());
+				assert_ok!(Pocps::respond(RuntimeOrigin::signed(owner.clone()), id, proof));
+				answered += 1;
+			}
+			assert!(System::block_number() < 2_000, "challenges keep coming");
+		}
+		assert_eq!(status(), DeviceStatus::Active);
+		assert_eq!(pallet_pocps::Stats::<Runtime>::get(device).answered, 3);
+
+		// Then stay silent: the next challenge's deadline passes and the chain records a fault.
+		let next = pallet_pocps::NextChallengeAt::<Runtime>::get(device).unwrap();
+		run_to(next);
+		let (_, info) = Pocps::open_challenges(device).pop().unwrap();
+		run_to(info.deadline);
+		assert_eq!(pallet_pocps::Stats::<Runtime>::get(device).missed, 1);
+		assert_eq!(status(), DeviceStatus::Suspended);
+
+		DeviceRegistry::do_try_state().unwrap();
+		Pocps::do_try_state().unwrap();
+	});
+}
