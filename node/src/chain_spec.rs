@@ -66,6 +66,6 @@ pub fn load(id: &str) -> Result<Box<dyn sc_service::ChainSpec>, String> {
 					path.display()
 				)
 			})?)
-		},
+		}
 	})
 }

@@ -1,5 +1,9 @@
 //! ember-node: the Ember validator and full node.
 
+// sc-cli and sc-service return their own (large) error types; boxing them here would only add
+// noise at every call.
+#![allow(clippy::result_large_err)]
+
 mod chain_spec;
 mod cli;
 mod command;

@@ -1,10 +1,9 @@
 //! Runtime APIs: what the node (consensus, transaction pool, RPC) and clients call into.
 
 use crate::{
-	configs::EpochDuration,
-	AccountId, Babe, Balance, Block, BlockNumber, DeviceRegistry, Executive, Grandpa,
-	InherentDataExt, Nonce, Pocps, Runtime,
-	RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
+	configs::EpochDuration, AccountId, Babe, Balance, Block, BlockNumber, DeviceRegistry,
+	Executive, Grandpa, InherentDataExt, Nonce, Pocps, Runtime, RuntimeCall, RuntimeGenesisConfig,
+	SessionKeys, System, TransactionPayment, VERSION,
 };
 use alloc::vec::Vec;
 use frame_support::{
@@ -281,6 +280,7 @@ impl_runtime_apis! {
 			use frame_benchmarking::BenchmarkList;
 			use frame_support::traits::StorageInfoTrait;
 			use frame_system_benchmarking::Pallet as SystemBench;
+			use crate::{Balances, DeviceRegistry, Pocps, Sudo, Timestamp, Utility, ValidatorSet};
 
 			let mut list = Vec::<BenchmarkList>::new();
 			list_benchmarks!(list, extra);
@@ -296,6 +296,7 @@ impl_runtime_apis! {
 			use frame_benchmarking::{BenchmarkBatch, BenchmarkError};
 			use frame_support::traits::TrackedStorageKey;
 			use frame_system_benchmarking::Pallet as SystemBench;
+			use crate::{Balances, DeviceRegistry, Pocps, Sudo, Timestamp, Utility, ValidatorSet};
 
 			impl frame_system_benchmarking::Config for Runtime {
 				fn setup_set_code_requirements(code: &Vec<u8>) -> Result<(), BenchmarkError> {

@@ -2,9 +2,7 @@
 //! and Dave). Both endow the well-known dev accounts (and their stashes) and make Alice the sudo
 //! key.
 
-use crate::{
-	apis::BABE_GENESIS_EPOCH_CONFIG, currency::EMB, AccountId, Balance, SessionKeys,
-};
+use crate::{apis::BABE_GENESIS_EPOCH_CONFIG, currency::EMB, AccountId, Balance, SessionKeys};
 use alloc::{vec, vec::Vec};
 use serde_json::Value;
 use sp_consensus_babe::AuthorityId as BabeId;
@@ -36,8 +34,7 @@ fn genesis(
 	let invulnerables: Vec<AccountId> = validators.iter().map(|(a, _)| a.clone()).collect();
 	let session_keys: Vec<(AccountId, AccountId, SessionKeys)> =
 		validators.into_iter().map(|(a, keys)| (a.clone(), a, keys)).collect();
-	let balances: Vec<(AccountId, Balance)> =
-		endowed.into_iter().map(|a| (a, ENDOWMENT)).collect();
+	let balances: Vec<(AccountId, Balance)> = endowed.into_iter().map(|a| (a, ENDOWMENT)).collect();
 	serde_json::json!({
 		"balances": { "balances": balances },
 		"babe": { "epochConfig": BABE_GENESIS_EPOCH_CONFIG },
@@ -83,11 +80,21 @@ pub const RESPONSE_DEADLINE: u32 = 4;
 pub const CPU_DEV_PARAMS: ember_pocps::Params =
 	ember_pocps::Params { lanes: 64, lane_len: 4096, parents: 6, iterations: 16, challenges: 8 };
 /// `gpu-80g`: 2^31 labels (64 GiB).
-pub const GPU_80G_PARAMS: ember_pocps::Params =
-	ember_pocps::Params { lanes: 64, lane_len: 1 << 25, parents: 6, iterations: 128, challenges: 8 };
+pub const GPU_80G_PARAMS: ember_pocps::Params = ember_pocps::Params {
+	lanes: 64,
+	lane_len: 1 << 25,
+	parents: 6,
+	iterations: 128,
+	challenges: 8,
+};
 /// `gpu-24g`: 2^29 labels (16 GiB).
-pub const GPU_24G_PARAMS: ember_pocps::Params =
-	ember_pocps::Params { lanes: 16, lane_len: 1 << 25, parents: 6, iterations: 128, challenges: 8 };
+pub const GPU_24G_PARAMS: ember_pocps::Params = ember_pocps::Params {
+	lanes: 16,
+	lane_len: 1 << 25,
+	parents: 6,
+	iterations: 128,
+	challenges: 8,
+};
 
 fn dev_accounts() -> Vec<AccountId> {
 	Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect()

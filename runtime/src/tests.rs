@@ -1,6 +1,14 @@
 //! Runtime tests: the genesis presets build, and the PoCPS loop runs through the real registry
 //! and PoCPS pallets as the runtime wires them.
 
+// Test and benchmark code: panics and plain arithmetic are how it fails.
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects
+)]
+
 use crate::{
 	genesis_config_presets, AccountId, DeviceRegistry, Pocps, Runtime, RuntimeGenesisConfig,
 	RuntimeOrigin, System,
@@ -16,10 +24,11 @@ use sp_keyring::Sr25519Keyring;
 /// Overlays `patch` on `base`, as the node does with a preset.
 fn merge(base: &mut Value, patch: Value) {
 	match (base, patch) {
-		(Value::Object(base), Value::Object(patch)) =>
+		(Value::Object(base), Value::Object(patch)) => {
 			for (key, value) in patch {
 				merge(base.entry(key).or_insert(Value::Null), value);
-			},
+			}
+		}
 		(base, patch) => *base = patch,
 	}
 }
@@ -67,9 +76,8 @@ fn register_seal_answer_then_miss_a_deadline() {
 		let device_key = sp_core::sr25519::Pair::from_seed(&[7u8; 32]);
 		let fingerprint = H256::repeat_byte(0xab);
 		let genesis = H256::from_slice(System::block_hash(0).as_ref());
-		let signature = device_key
-			.sign(&attestation::registration_payload(&owner, &fingerprint, &genesis))
-			.0;
+		let signature =
+			device_key.sign(&attestation::registration_payload(&owner, &fingerprint, &genesis)).0;
 		assert_ok!(DeviceRegistry::register_device(
 			RuntimeOrigin::signed(owner.clone()),
 			0,
@@ -84,7 +92,12 @@ fn register_seal_answer_then_miss_a_deadline() {
 		let params = genesis_config_presets::CPU_DEV_PARAMS;
 		let ek = pallet_pocps::encoding_key::<Runtime>(&device_key.public().0, 1);
 		let data = Dataset::seal::<pallet_pocps::HostSha256>(params, ek).unwrap();
-		assert_ok!(Pocps::commit_seal(RuntimeOrigin::signed(owner.clone()), device, data.root(), 1));
+		assert_ok!(Pocps::commit_seal(
+			RuntimeOrigin::signed(owner.clone()),
+			device,
+			data.root(),
+			1
+		));
 		let status = || pallet_device_registry::Devices::<Runtime>::get(device).unwrap().status;
 		assert_eq!(status(), DeviceStatus::Sealed);
 

@@ -72,7 +72,10 @@ impl DevNode {
 					return n;
 				}
 			}
-			assert!(Instant::now() < deadline, "no block #{number} (finalized: {finalized}) in {timeout:?}");
+			assert!(
+				Instant::now() < deadline,
+				"no block #{number} (finalized: {finalized}) in {timeout:?}"
+			);
 			tokio::time::sleep(Duration::from_millis(500)).await;
 		}
 	}

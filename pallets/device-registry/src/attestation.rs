@@ -28,8 +28,13 @@ pub fn registration_payload<AccountId: Encode>(
 }
 
 /// Whether `signature` is the device key's sr25519 signature over the registration payload.
-pub fn verify_device_signature(device_key: &[u8; 32], signature: &[u8; 64], payload: &[u8]) -> bool {
-	sr25519::Signature::from_raw(*signature).verify(payload, &sr25519::Public::from_raw(*device_key))
+pub fn verify_device_signature(
+	device_key: &[u8; 32],
+	signature: &[u8; 64],
+	payload: &[u8],
+) -> bool {
+	sr25519::Signature::from_raw(*signature)
+		.verify(payload, &sr25519::Public::from_raw(*device_key))
 }
 
 /// What the leaf attestation key signs: `"EMBATTST" ‖ device_key ‖ fingerprint`.
@@ -63,7 +68,11 @@ pub enum ChainError {
 	BadSignature,
 }
 
-fn verify_p256(key: &P256Public, message: &[u8], signature: &P256Signature) -> Result<(), ChainError> {
+fn verify_p256(
+	key: &P256Public,
+	message: &[u8],
+	signature: &P256Signature,
+) -> Result<(), ChainError> {
 	let key = VerifyingKey::from_sec1_bytes(key).map_err(|_| ChainError::BadKey)?;
 	let signature = Signature::from_slice(signature).map_err(|_| ChainError::BadSignature)?;
 	key.verify(message, &signature).map_err(|_| ChainError::BadSignature)

@@ -1,5 +1,13 @@
 //! Benchmarks for the registry (frame-benchmarking v2).
 
+// Test and benchmark code: panics and plain arithmetic are how it fails.
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects
+)]
+
 use super::*;
 use crate::Pallet as Registry;
 use frame_benchmarking::v2::*;
@@ -63,8 +71,8 @@ fn setup_registration<T: Config>(
 	let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
 	let genesis = H256::from_slice(genesis.as_ref());
 	let payload = attestation::registration_payload(&who, &fingerprint, &genesis);
-	let signature = sp_io::crypto::sr25519_sign(KEY_TYPE, &device_key, &payload)
-		.expect("key generated above");
+	let signature =
+		sp_io::crypto::sr25519_sign(KEY_TYPE, &device_key, &payload).expect("key generated above");
 
 	let attestation = if chain == 0 {
 		Attestation::SelfSigned
@@ -95,8 +103,9 @@ fn setup_registration<T: Config>(
 
 fn registered_device<T: Config>() -> (T::AccountId, DeviceId) {
 	let (who, fingerprint, key, signature, attestation) = setup_registration::<T>(0);
-	let device = Registry::<T>::do_register(who.clone(), 0, fingerprint, key, signature, attestation)
-		.expect("valid registration");
+	let device =
+		Registry::<T>::do_register(who.clone(), 0, fingerprint, key, signature, attestation)
+			.expect("valid registration");
 	(who, device)
 }
 
@@ -130,10 +139,13 @@ mod benchmarks {
 	}
 
 	#[benchmark]
-	fn set_attestation_roots(r: Linear<0, { T::MaxAttestationRoots::get() }>) -> Result<(), BenchmarkError> {
+	fn set_attestation_roots(
+		r: Linear<0, { T::MaxAttestationRoots::get() }>,
+	) -> Result<(), BenchmarkError> {
 		let origin =
 			T::ClassOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
-		let roots: alloc::vec::Vec<P256Public> = (0..r).map(|i| p256_public(&p256_key(i as u8))).collect();
+		let roots: alloc::vec::Vec<P256Public> =
+			(0..r).map(|i| p256_public(&p256_key(i as u8))).collect();
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, roots);
 		assert_eq!(AttestationRoots::<T>::get().len() as u32, r);
@@ -160,7 +172,8 @@ mod benchmarks {
 	fn withdraw_bond() -> Result<(), BenchmarkError> {
 		let (who, device) = registered_device::<T>();
 		Registry::<T>::retire_device(RawOrigin::Signed(who.clone()).into(), device)?;
-		let later = frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get());
+		let later =
+			frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get());
 		frame_system::Pallet::<T>::set_block_number(later);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who), device);

@@ -75,6 +75,9 @@ pub type DeviceInfoOf<T> =
 /// An attestation as submitted.
 pub type AttestationOf<T> = Attestation<<T as Config>::MaxCertificateChain>;
 
+// FRAME's macro expansions call `expect()` on values they construct; every other runtime lint
+// stays on, and the pallet's own code uses no `expect()`.
+#[allow(clippy::expect_used)]
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
@@ -376,7 +379,10 @@ pub mod pallet {
 			info.status = DeviceStatus::Retired;
 			info.unbonds_at = Some(unbonds_at);
 			Devices::<T>::insert(device, info);
-			Self::deposit_event(Event::DeviceStatusChanged { device, status: DeviceStatus::Retired });
+			Self::deposit_event(Event::DeviceStatusChanged {
+				device,
+				status: DeviceStatus::Retired,
+			});
 			Self::deposit_event(Event::DeviceRetired { device, unbonds_at });
 			Ok(())
 		}
@@ -438,10 +444,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(!Fingerprints::<T>::contains_key(fingerprint), Error::<T>::DuplicateFingerprint);
 		ensure!(!DeviceKeys::<T>::contains_key(device_key), Error::<T>::DuplicateDeviceKey);
 		let mut owned = OwnedDevices::<T>::get(&who);
-		ensure!(
-			(owned.len() as u32) < T::MaxDevicesPerAccount::get(),
-			Error::<T>::TooManyDevices
-		);
+		ensure!((owned.len() as u32) < T::MaxDevicesPerAccount::get(), Error::<T>::TooManyDevices);
 
 		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
 		let genesis = H256::from_slice(genesis.as_ref().get(..32).unwrap_or(&[0u8; 32]));
@@ -454,7 +457,7 @@ impl<T: Config> Pallet<T> {
 			Attestation::SelfSigned => {
 				ensure!(!class.require_certificate, Error::<T>::CertificateRequired);
 				false
-			},
+			}
 			Attestation::CertificateChain { root, leaf_signature, certificates } => {
 				let roots = AttestationRoots::<T>::get();
 				let root_key = roots.get(*root as usize).ok_or(Error::<T>::UnknownRoot)?;
@@ -467,7 +470,7 @@ impl<T: Config> Pallet<T> {
 				)
 				.map_err(|_| Error::<T>::BadCertificateChain)?;
 				true
-			},
+			}
 		};
 		ensure!(
 			T::Currency::can_hold(&HoldReason::DeviceBond.into(), &who, class.bond),
@@ -541,7 +544,10 @@ impl<T: Config> Pallet<T> {
 			devices = devices.saturating_add(1);
 			ensure!(id < NextDeviceId::<T>::get(), "device id beyond NextDeviceId");
 			ensure!(Classes::<T>::contains_key(info.class), "device of an unknown class");
-			ensure!(OwnedDevices::<T>::get(&info.owner).contains(&id), "device not in OwnedDevices");
+			ensure!(
+				OwnedDevices::<T>::get(&info.owner).contains(&id),
+				"device not in OwnedDevices"
+			);
 			ensure!(Fingerprints::<T>::get(info.fingerprint) == Some(id), "fingerprint mismatch");
 			ensure!(DeviceKeys::<T>::get(info.device_key) == Some(id), "device key mismatch");
 			ensure!(

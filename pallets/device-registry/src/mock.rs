@@ -1,5 +1,13 @@
 //! Test runtime: frame-system, balances and the registry, with PoCPS mocked.
 
+// Test and benchmark code: panics and plain arithmetic are how it fails.
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects
+)]
+
 use crate::{self as pallet_device_registry, *};
 use ember_primitives::ChallengeInspect;
 use frame_support::{derive_impl, parameter_types, traits::ConstU32};

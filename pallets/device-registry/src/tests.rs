@@ -1,5 +1,13 @@
 //! Registry tests: every call's success path and every error.
 
+// Test and benchmark code: panics and plain arithmetic are how it fails.
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects
+)]
+
 use crate::{mock::*, *};
 use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
 use p256::ecdsa::{signature::Signer, Signature, SigningKey};
@@ -125,13 +133,16 @@ fn register_holds_the_bond_and_indexes_the_device() {
 	ExtBuilder::build_and_execute(|| {
 		let device = register(ALICE, 1);
 		System::assert_last_event(
-			Event::DeviceRegistered { device, owner: ALICE, class: 0, bond: BOND, certified: false }
-				.into(),
+			Event::DeviceRegistered {
+				device,
+				owner: ALICE,
+				class: 0,
+				bond: BOND,
+				certified: false,
+			}
+			.into(),
 		);
-		assert_eq!(
-			Balances::balance_on_hold(&HoldReason::DeviceBond.into(), &ALICE),
-			BOND
-		);
+		assert_eq!(Balances::balance_on_hold(&HoldReason::DeviceBond.into(), &ALICE), BOND);
 		let info = Devices::<Test>::get(device).unwrap();
 		assert_eq!(info.status, DeviceStatus::Registered);
 		assert_eq!(Fingerprints::<Test>::get(fingerprint(1)), Some(device));
@@ -143,7 +154,10 @@ fn register_holds_the_bond_and_indexes_the_device() {
 fn register_with_a_certificate_chain() {
 	ExtBuilder::build_and_execute(|| {
 		let root = p256_key(1);
-		assert_ok!(DeviceRegistry::set_attestation_roots(RuntimeOrigin::root(), vec![public(&root)]));
+		assert_ok!(DeviceRegistry::set_attestation_roots(
+			RuntimeOrigin::root(),
+			vec![public(&root)]
+		));
 		let mut certified_class = class();
 		certified_class.require_certificate = true;
 		assert_ok!(DeviceRegistry::create_class(RuntimeOrigin::root(), certified_class));
@@ -178,7 +192,10 @@ fn register_with_a_certificate_chain() {
 fn bad_certificate_chains_are_refused() {
 	ExtBuilder::build_and_execute(|| {
 		let root = p256_key(1);
-		assert_ok!(DeviceRegistry::set_attestation_roots(RuntimeOrigin::root(), vec![public(&root)]));
+		assert_ok!(DeviceRegistry::set_attestation_roots(
+			RuntimeOrigin::root(),
+			vec![public(&root)]
+		));
 		let pair = device_pair(5);
 		let print = fingerprint(5);
 		let sig = sign_registration(&pair, ALICE, print);
@@ -193,7 +210,10 @@ fn bad_certificate_chains_are_refused() {
 			)
 		};
 		// Signed by another root.
-		assert_noop!(try_with(chain(&p256_key(2), &pair.public().0, print)), Error::<Test>::BadCertificateChain);
+		assert_noop!(
+			try_with(chain(&p256_key(2), &pair.public().0, print)),
+			Error::<Test>::BadCertificateChain
+		);
 		// Leaf signed another device's binding.
 		assert_noop!(try_with(chain(&root, &[0u8; 32], print)), Error::<Test>::BadCertificateChain);
 		// Empty chain.
@@ -243,13 +263,19 @@ fn registration_errors() {
 		);
 		// Cannot cover the bond.
 		let poor_sig = sign_registration(&pair, POOR, print);
-		assert_noop!(call(POOR, 0, print, pair.public().0, poor_sig), Error::<Test>::InsufficientBond);
+		assert_noop!(
+			call(POOR, 0, print, pair.public().0, poor_sig),
+			Error::<Test>::InsufficientBond
+		);
 
 		register(ALICE, 1);
 		// Same fingerprint, new key: refused. Same key, new fingerprint: refused.
 		let other = device_pair(9);
 		let sig = sign_registration(&other, BOB, print);
-		assert_noop!(call(BOB, 0, print, other.public().0, sig), Error::<Test>::DuplicateFingerprint);
+		assert_noop!(
+			call(BOB, 0, print, other.public().0, sig),
+			Error::<Test>::DuplicateFingerprint
+		);
 		let sig = sign_registration(&pair, BOB, fingerprint(9));
 		assert_noop!(
 			call(BOB, 0, fingerprint(9), pair.public().0, sig),
@@ -279,7 +305,9 @@ fn retire_then_withdraw_after_unbonding() {
 		);
 		System::set_block_number(11);
 		assert_ok!(DeviceRegistry::withdraw_bond(RuntimeOrigin::signed(ALICE), device));
-		System::assert_last_event(Event::BondWithdrawn { device, owner: ALICE, amount: BOND }.into());
+		System::assert_last_event(
+			Event::BondWithdrawn { device, owner: ALICE, amount: BOND }.into(),
+		);
 		assert_eq!(Balances::balance_on_hold(&HoldReason::DeviceBond.into(), &ALICE), 0);
 		assert!(Devices::<Test>::get(device).is_none());
 		assert!(Fingerprints::<Test>::get(fingerprint(1)).is_none());

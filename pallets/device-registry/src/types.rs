@@ -2,7 +2,9 @@
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use ember_primitives::{ClassId, DeviceStatus};
-use frame_support::{traits::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
+use frame_support::{
+	traits::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+};
 use scale_info::TypeInfo;
 use sp_core::H256;
 
@@ -26,7 +28,13 @@ pub type P256Signature = [u8; 64];
 	serde::Deserialize,
 )]
 #[scale_info(skip_type_params(MaxName))]
-#[serde(rename_all = "camelCase", bound(serialize = "Balance: serde::Serialize, BlockNumber: serde::Serialize", deserialize = "Balance: serde::Deserialize<'de>, BlockNumber: serde::Deserialize<'de>"))]
+#[serde(
+	rename_all = "camelCase",
+	bound(
+		serialize = "Balance: serde::Serialize, BlockNumber: serde::Serialize",
+		deserialize = "Balance: serde::Deserialize<'de>, BlockNumber: serde::Deserialize<'de>"
+	)
+)]
 pub struct DeviceClass<Balance, BlockNumber, MaxName>
 where
 	Balance: Clone + core::fmt::Debug + PartialEq + Eq,
@@ -49,7 +57,9 @@ where
 }
 
 /// One link of a certificate chain.
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
+#[derive(
+	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
 pub struct Certificate {
 	/// The certified key.
 	pub public_key: P256Public,
@@ -88,7 +98,9 @@ pub enum Attestation<MaxChain: Get<u32>> {
 }
 
 /// A registered device.
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
+#[derive(
+	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
 pub struct DeviceInfo<AccountId, Balance, BlockNumber> {
 	/// Who registered it and holds its bond.
 	pub owner: AccountId,

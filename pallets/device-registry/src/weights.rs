@@ -3,35 +3,62 @@
 
 #![allow(unused_parens, unused_imports, missing_docs)]
 
-use frame_support::{traits::Get, weights::{Weight, constants::RocksDbWeight}};
 use core::marker::PhantomData;
+use frame_support::{
+	traits::Get,
+	weights::{constants::RocksDbWeight, Weight},
+};
 
 /// Weight functions needed for pallet_device_registry.
 pub trait WeightInfo {
 	fn create_class() -> Weight;
 	fn update_class() -> Weight;
-	fn set_attestation_roots(r: u32, ) -> Weight;
-	fn register_device(c: u32, ) -> Weight;
+	fn set_attestation_roots(r: u32) -> Weight;
+	fn register_device(c: u32) -> Weight;
 	fn retire_device() -> Weight;
 	fn withdraw_bond() -> Weight;
 }
 
 impl WeightInfo for () {
-	fn create_class() -> Weight { Weight::zero() }
-	fn update_class() -> Weight { Weight::zero() }
-	fn set_attestation_roots(_r: u32, ) -> Weight { Weight::zero() }
-	fn register_device(_c: u32, ) -> Weight { Weight::zero() }
-	fn retire_device() -> Weight { Weight::zero() }
-	fn withdraw_bond() -> Weight { Weight::zero() }
+	fn create_class() -> Weight {
+		Weight::zero()
+	}
+	fn update_class() -> Weight {
+		Weight::zero()
+	}
+	fn set_attestation_roots(_r: u32) -> Weight {
+		Weight::zero()
+	}
+	fn register_device(_c: u32) -> Weight {
+		Weight::zero()
+	}
+	fn retire_device() -> Weight {
+		Weight::zero()
+	}
+	fn withdraw_bond() -> Weight {
+		Weight::zero()
+	}
 }
 
 /// Bootstrap: replaced by generated weights.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
-	fn create_class() -> Weight { Weight::zero() }
-	fn update_class() -> Weight { Weight::zero() }
-	fn set_attestation_roots(_r: u32, ) -> Weight { Weight::zero() }
-	fn register_device(_c: u32, ) -> Weight { Weight::zero() }
-	fn retire_device() -> Weight { Weight::zero() }
-	fn withdraw_bond() -> Weight { Weight::zero() }
+	fn create_class() -> Weight {
+		Weight::zero()
+	}
+	fn update_class() -> Weight {
+		Weight::zero()
+	}
+	fn set_attestation_roots(_r: u32) -> Weight {
+		Weight::zero()
+	}
+	fn register_device(_c: u32) -> Weight {
+		Weight::zero()
+	}
+	fn retire_device() -> Weight {
+		Weight::zero()
+	}
+	fn withdraw_bond() -> Weight {
+		Weight::zero()
+	}
 }

@@ -5,6 +5,14 @@
 //! sparse datasets whose proofs verify like real ones (see
 //! [`ember_pocps::prover::SparseDataset`]).
 
+// Test and benchmark code: panics and plain arithmetic are how it fails.
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects
+)]
+
 use super::*;
 use crate::Pallet as Pocps;
 use ember_pocps::{
@@ -25,7 +33,8 @@ const MIN_WORK: u32 = 1 + 2 + PATH_WORK;
 fn params_for_work<T: Config>(h: u32) -> Params {
 	let per_challenge_max = T::MaxIterations::get().saturating_add(2 + PATH_WORK);
 	let challenges = h.div_ceil(per_challenge_max).clamp(1, MAX_CHALLENGES);
-	let iterations = (h / challenges).saturating_sub(2 + PATH_WORK).clamp(1, T::MaxIterations::get());
+	let iterations =
+		(h / challenges).saturating_sub(2 + PATH_WORK).clamp(1, T::MaxIterations::get());
 	Params {
 		lanes: 1 << (MAX_TREE_DEPTH / 2),
 		lane_len: 1 << (MAX_TREE_DEPTH / 2),
@@ -112,13 +121,8 @@ mod benchmarks {
 		let owner: T::AccountId = whitelisted_caller();
 		let params = params_for_work::<T>(MIN_WORK);
 		let now = frame_system::Pallet::<T>::block_number().saturating_add(10u32.into());
-		let seal = SealInfo {
-			root: [1; 32],
-			nonce: 1,
-			params,
-			response_deadline: 4,
-			sealed_at: now,
-		};
+		let seal =
+			SealInfo { root: [1; 32], nonce: 1, params, response_deadline: 4, sealed_at: now };
 		// `s` open challenges whose deadline is `now`.
 		for i in 0..s {
 			let (device, _) = sealed_device::<T>(&owner, params);

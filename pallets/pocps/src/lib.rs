@@ -95,6 +95,9 @@ pub fn proof_work_bound(proof: &ember_pocps::Proof, max_iterations: u32) -> u64 
 		)
 }
 
+// FRAME's macro expansions call `expect()` on values they construct; every other runtime lint
+// stays on, and the pallet's own code uses no `expect()`.
+#[allow(clippy::expect_used)]
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
@@ -167,8 +170,7 @@ pub mod pallet {
 
 	/// When each scheduled device's next challenge opens.
 	#[pallet::storage]
-	pub type NextChallengeAt<T: Config> =
-		StorageMap<_, Twox64Concat, DeviceId, BlockNumberFor<T>>;
+	pub type NextChallengeAt<T: Config> = StorageMap<_, Twox64Concat, DeviceId, BlockNumberFor<T>>;
 
 	/// Challenges whose deadline is a block.
 	#[pallet::storage]
@@ -278,8 +280,8 @@ pub mod pallet {
 			);
 			assert!(T::MaxChallengesPerBlock::get() > 0, "MaxChallengesPerBlock must be positive");
 			assert!(
-				T::MaxIterations::get() > 0 &&
-					T::MaxIterations::get() <= ember_pocps::params::MAX_ITERATIONS,
+				T::MaxIterations::get() > 0
+					&& T::MaxIterations::get() <= ember_pocps::params::MAX_ITERATIONS,
 				"MaxIterations must be within the primitives' limit"
 			);
 		}
@@ -344,9 +346,11 @@ pub mod pallet {
 			let now = frame_system::Pallet::<T>::block_number();
 			ensure!(now < info.deadline, Error::<T>::DeadlinePassed);
 			let seal = Seals::<T>::get(info.device).ok_or(Error::<T>::NotSealed)?;
-			let device_key = T::Devices::device_key(info.device).ok_or(Error::<T>::UnknownDevice)?;
+			let device_key =
+				T::Devices::device_key(info.device).ok_or(Error::<T>::UnknownDevice)?;
 			let ek = encoding_key::<T>(&device_key, seal.nonce);
-			let actual_weight = T::WeightInfo::respond(seal.params.verify_hashes().saturated_into());
+			let actual_weight =
+				T::WeightInfo::respond(seal.params.verify_hashes().saturated_into());
 
 			let rejection = match ember_pocps::verify::<HostSha256>(
 				&seal.params,
@@ -361,10 +365,10 @@ pub mod pallet {
 				Err(VerifyError::ParentPath) => Some(ProofRejection::ParentPath),
 				Err(VerifyError::LabelMismatch) => Some(ProofRejection::LabelMismatch),
 				Err(
-					VerifyError::InvalidParams |
-					VerifyError::WrongChallengeCount |
-					VerifyError::PredecessorShape |
-					VerifyError::ParentCount,
+					VerifyError::InvalidParams
+					| VerifyError::WrongChallengeCount
+					| VerifyError::PredecessorShape
+					| VerifyError::ParentCount,
 				) => return Err(Error::<T>::MalformedProof.into()),
 			};
 
@@ -394,7 +398,7 @@ pub mod pallet {
 					Self::schedule(info.device, next);
 					// Honest answers are free: proving is the miner's job, not a tax on it.
 					Ok(PostDispatchInfo { actual_weight: Some(actual_weight), pays_fee: Pays::No })
-				},
+				}
 				Some(reason) => {
 					Stats::<T>::mutate(info.device, |s| s.invalid = s.invalid.saturating_add(1));
 					T::Devices::note_faulted(info.device)?;
@@ -410,7 +414,7 @@ pub mod pallet {
 						reason,
 					});
 					Ok(PostDispatchInfo { actual_weight: Some(actual_weight), pays_fee: Pays::Yes })
-				},
+				}
 			}
 		}
 	}
@@ -420,7 +424,8 @@ pub mod pallet {
 #[cfg(feature = "runtime-benchmarks")]
 pub trait BenchmarkHelper<AccountId> {
 	/// A new `Registered` device owned by `owner`; returns its id and device key.
-	fn device(owner: AccountId, params: ember_pocps::Params, deadline: u32) -> (DeviceId, [u8; 32]);
+	fn device(owner: AccountId, params: ember_pocps::Params, deadline: u32)
+		-> (DeviceId, [u8; 32]);
 }
 
 /// How many successive blocks to try when a block's queue is full.
@@ -446,8 +451,10 @@ impl<T: Config> Pallet<T> {
 	/// A pseudo-random gap in `[MinChallengeInterval, MaxChallengeInterval]`.
 	fn next_gap(device: DeviceId, challenge: ChallengeId) -> BlockNumberFor<T> {
 		let min = T::MinChallengeInterval::get();
-		let span: u64 =
-			T::MaxChallengeInterval::get().saturating_sub(min).saturated_into::<u64>().saturating_add(1);
+		let span: u64 = T::MaxChallengeInterval::get()
+			.saturating_sub(min)
+			.saturated_into::<u64>()
+			.saturating_add(1);
 		let (randomness, _) = T::Randomness::random(&(b"EMBGAP", device, challenge).encode());
 		let entropy = sp_io::hashing::blake2_256(
 			&(randomness, frame_system::Pallet::<T>::parent_hash(), device, challenge).encode(),

@@ -1,6 +1,14 @@
 //! Test runtime: frame-system and PoCPS, with the device registry, randomness and the outcome
 //! listener mocked.
 
+// Test and benchmark code: panics and plain arithmetic are how it fails.
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects
+)]
+
 use crate::{self as pallet_pocps, *};
 use ember_primitives::{ClassId, DeviceStatus};
 use frame_support::{derive_impl, parameter_types, traits::ConstU32};
@@ -54,8 +62,8 @@ pub const PARAMS: ember_pocps::Params =
 pub const DEADLINE: u32 = 4;
 
 thread_local! {
-	pub static DEVICES: RefCell<BTreeMap<DeviceId, MockDevice>> = RefCell::new(BTreeMap::new());
-	pub static OUTCOMES: RefCell<Vec<(DeviceId, ChallengeId, ChallengeOutcome)>> = RefCell::new(Vec::new());
+	pub static DEVICES: RefCell<BTreeMap<DeviceId, MockDevice>> = const { RefCell::new(BTreeMap::new()) };
+	pub static OUTCOMES: RefCell<Vec<(DeviceId, ChallengeId, ChallengeOutcome)>> = const { RefCell::new(Vec::new()) };
 }
 
 pub struct MockDevices;
@@ -87,7 +95,11 @@ impl MockDevices {
 	fn get(device: DeviceId) -> Option<MockDevice> {
 		DEVICES.with(|d| d.borrow().get(&device).cloned())
 	}
-	fn transition(device: DeviceId, allowed: fn(DeviceStatus) -> bool, to: DeviceStatus) -> DispatchResult {
+	fn transition(
+		device: DeviceId,
+		allowed: fn(DeviceStatus) -> bool,
+		to: DeviceStatus,
+	) -> DispatchResult {
 		DEVICES.with(|d| {
 			let mut devices = d.borrow_mut();
 			let dev = devices.get_mut(&device).ok_or("unknown device")?;
@@ -133,7 +145,12 @@ impl DeviceLifecycle for MockDevices {
 
 pub struct RecordOutcomes;
 impl OnChallengeOutcome<AccountId> for RecordOutcomes {
-	fn on_challenge_outcome(device: DeviceId, _: &AccountId, challenge: ChallengeId, outcome: ChallengeOutcome) {
+	fn on_challenge_outcome(
+		device: DeviceId,
+		_: &AccountId,
+		challenge: ChallengeId,
+		outcome: ChallengeOutcome,
+	) {
 		OUTCOMES.with(|o| o.borrow_mut().push((device, challenge, outcome)));
 	}
 }
@@ -155,7 +172,11 @@ impl frame_support::traits::Randomness<Option<sp_core::H256>, u64> for BlockRand
 pub struct MockBenchmarkHelper;
 #[cfg(feature = "runtime-benchmarks")]
 impl crate::BenchmarkHelper<AccountId> for MockBenchmarkHelper {
-	fn device(owner: AccountId, params: ember_pocps::Params, deadline: u32) -> (DeviceId, [u8; 32]) {
+	fn device(
+		owner: AccountId,
+		params: ember_pocps::Params,
+		deadline: u32,
+	) -> (DeviceId, [u8; 32]) {
 		let device = DEVICES.with(|d| d.borrow().len() as DeviceId);
 		MockDevices::add_with(device, owner, DeviceStatus::Registered, params, deadline);
 		(device, [device as u8 + 1; 32])

@@ -1,5 +1,13 @@
 //! PoCPS pallet tests: sealing, challenge scheduling, answers, faults and every error.
 
+// Test and benchmark code: panics and plain arithmetic are how it fails.
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects
+)]
+
 use crate::{mock::*, *};
 use ember_pocps::prover::Dataset;
 use frame_support::{assert_noop, assert_ok, dispatch::Pays, traits::Hooks};
@@ -51,13 +59,20 @@ fn probation_challenge_answered_makes_the_device_active_for_free() {
 		let (id, info) = open_challenge(0);
 		assert_eq!(info.deadline, 2 + u64::from(DEADLINE));
 		System::assert_has_event(
-			Event::ChallengeOpened { device: 0, challenge: id, seed: info.seed, deadline: info.deadline }
-				.into(),
+			Event::ChallengeOpened {
+				device: 0,
+				challenge: id,
+				seed: info.seed,
+				deadline: info.deadline,
+			}
+			.into(),
 		);
 		run_to_block(3);
 		let result = Pocps::respond(RuntimeOrigin::signed(ALICE), id, proof(&data, &info)).unwrap();
 		assert_eq!(result.pays_fee, Pays::No);
-		System::assert_last_event(Event::ChallengeAnswered { device: 0, challenge: id, latency: 1 }.into());
+		System::assert_last_event(
+			Event::ChallengeAnswered { device: 0, challenge: id, latency: 1 }.into(),
+		);
 		assert_eq!(status(0), DeviceStatus::Active);
 		assert_eq!(outcomes(), vec![(0, id, ChallengeOutcome::Success)]);
 		assert_eq!(Stats::<Test>::get(0).answered, 1);
@@ -79,7 +94,11 @@ fn a_device_is_challenged_again_and_again() {
 				let info = Challenges::<Test>::get(id).unwrap();
 				if info.opened_at == block {
 					opened_at.push(block);
-					assert_ok!(Pocps::respond(RuntimeOrigin::signed(ALICE), id, proof(&data, &info)));
+					assert_ok!(Pocps::respond(
+						RuntimeOrigin::signed(ALICE),
+						id,
+						proof(&data, &info)
+					));
 				}
 			}
 		}
@@ -124,7 +143,8 @@ fn an_invalid_proof_is_recorded_and_suspends() {
 		let result = Pocps::respond(RuntimeOrigin::signed(ALICE), id, bad).unwrap();
 		assert_eq!(result.pays_fee, Pays::Yes);
 		System::assert_last_event(
-			Event::ProofRejected { device: 0, challenge: id, reason: ProofRejection::LabelPath }.into(),
+			Event::ProofRejected { device: 0, challenge: id, reason: ProofRejection::LabelPath }
+				.into(),
 		);
 		assert_eq!(status(0), DeviceStatus::Suspended);
 		assert_eq!(outcomes(), vec![(0, id, ChallengeOutcome::InvalidProof)]);

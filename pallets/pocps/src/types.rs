@@ -5,7 +5,9 @@ use ember_primitives::DeviceId;
 use scale_info::TypeInfo;
 
 /// A device's committed dataset.
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
+#[derive(
+	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
 pub struct SealInfo<BlockNumber> {
 	/// Merkle root over the dataset's labels.
 	pub root: [u8; 32],
@@ -20,7 +22,9 @@ pub struct SealInfo<BlockNumber> {
 }
 
 /// An open challenge.
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
+#[derive(
+	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
 pub struct ChallengeInfo<BlockNumber> {
 	/// The challenged device.
 	pub device: DeviceId,
@@ -35,7 +39,16 @@ pub struct ChallengeInfo<BlockNumber> {
 
 /// A device's challenge record.
 #[derive(
-	Clone, Debug, Default, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Debug,
+	Default,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub struct DeviceStats {
 	/// Challenges answered with a valid proof.

@@ -3,26 +3,41 @@
 
 #![allow(unused_parens, unused_imports, missing_docs)]
 
-use frame_support::{traits::Get, weights::{Weight, constants::RocksDbWeight}};
 use core::marker::PhantomData;
+use frame_support::{
+	traits::Get,
+	weights::{constants::RocksDbWeight, Weight},
+};
 
 /// Weight functions needed for pallet_pocps.
 pub trait WeightInfo {
 	fn commit_seal() -> Weight;
-	fn respond(h: u32, ) -> Weight;
-	fn on_initialize(o: u32, s: u32, ) -> Weight;
+	fn respond(h: u32) -> Weight;
+	fn on_initialize(o: u32, s: u32) -> Weight;
 }
 
 impl WeightInfo for () {
-	fn commit_seal() -> Weight { Weight::zero() }
-	fn respond(_h: u32, ) -> Weight { Weight::zero() }
-	fn on_initialize(_o: u32, _s: u32, ) -> Weight { Weight::zero() }
+	fn commit_seal() -> Weight {
+		Weight::zero()
+	}
+	fn respond(_h: u32) -> Weight {
+		Weight::zero()
+	}
+	fn on_initialize(_o: u32, _s: u32) -> Weight {
+		Weight::zero()
+	}
 }
 
 /// Bootstrap: replaced by generated weights.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
-	fn commit_seal() -> Weight { Weight::zero() }
-	fn respond(_h: u32, ) -> Weight { Weight::zero() }
-	fn on_initialize(_o: u32, _s: u32, ) -> Weight { Weight::zero() }
+	fn commit_seal() -> Weight {
+		Weight::zero()
+	}
+	fn respond(_h: u32) -> Weight {
+		Weight::zero()
+	}
+	fn on_initialize(_o: u32, _s: u32) -> Weight {
+		Weight::zero()
+	}
 }

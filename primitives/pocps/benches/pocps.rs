@@ -8,14 +8,19 @@
 //! - `verify_gpu_80g`: verifying one proof at the `gpu-80g` class parameters (native).
 //! - `merkle_level_4096`: hashing 4096 nodes into their 2048 parents.
 
+#![allow(clippy::unwrap_used)] // benchmark setup, not runtime code
+
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use ember_pocps::{
-	compute_label, encoding_key, merkle::parent_level, prover::{seal_lane, SparseDataset}, verify,
-	Hasher, NativeSha256 as H, Params,
+	compute_label, encoding_key,
+	merkle::parent_level,
+	prover::{seal_lane, SparseDataset},
+	verify, Hasher, NativeSha256 as H, Params,
 };
 use std::hint::black_box;
 
-const CPU_DEV: Params = Params { lanes: 64, lane_len: 4096, parents: 6, iterations: 16, challenges: 8 };
+const CPU_DEV: Params =
+	Params { lanes: 64, lane_len: 4096, parents: 6, iterations: 16, challenges: 8 };
 const GPU_80G: Params =
 	Params { lanes: 64, lane_len: 1 << 25, parents: 6, iterations: 128, challenges: 8 };
 

@@ -17,15 +17,24 @@ pub fn node<H: Hasher>(left: &Hash, right: &Hash) -> Hash {
 
 /// The parent level of `level` (which has an even number of nodes).
 pub fn parent_level<H: Hasher>(level: &[Hash]) -> Vec<Hash> {
-	level.chunks_exact(2).map(|pair| match pair {
-		[left, right] => node::<H>(left, right),
-		_ => [0u8; 32],
-	}).collect()
+	level
+		.chunks_exact(2)
+		.map(|pair| match pair {
+			[left, right] => node::<H>(left, right),
+			_ => [0u8; 32],
+		})
+		.collect()
 }
 
 /// Recomputes the root from a leaf, its index and its path (siblings from the leaf up), and
 /// compares it with `root`. The path must be exactly `depth` long.
-pub fn verify_path<H: Hasher>(root: &Hash, leaf: &Hash, index: u64, path: &[Hash], depth: u32) -> bool {
+pub fn verify_path<H: Hasher>(
+	root: &Hash,
+	leaf: &Hash,
+	index: u64,
+	path: &[Hash],
+	depth: u32,
+) -> bool {
 	if path.len() != depth as usize || (depth < 64 && index >> depth != 0) {
 		return false;
 	}

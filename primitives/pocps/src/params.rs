@@ -97,9 +97,9 @@ impl Params {
 	/// recomputation plus a Merkle path for it, its predecessor and each parent. The pallet's
 	/// weight is benchmarked against this.
 	pub fn verify_hashes(&self) -> u64 {
-		let per_challenge = u64::from(self.iterations)
-			.saturating_add(2)
-			.saturating_add(u64::from(self.parents.saturating_add(2)).saturating_mul(u64::from(self.depth())));
+		let per_challenge = u64::from(self.iterations).saturating_add(2).saturating_add(
+			u64::from(self.parents.saturating_add(2)).saturating_mul(u64::from(self.depth())),
+		);
 		per_challenge.saturating_mul(u64::from(self.challenges))
 	}
 }

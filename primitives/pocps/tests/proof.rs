@@ -1,5 +1,7 @@
 //! The prover and the verifier agree, and the verifier rejects any tampering.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
 use codec::{Decode, Encode};
 use ember_pocps::{
 	encoding_key, prover::Dataset, verify, Hash, NativeSha256 as H, Params, Proof, VerifyError,
@@ -107,9 +109,12 @@ proptest! {
 
 #[test]
 fn sparse_datasets_verify_at_full_depth() {
-	let params = Params { lanes: 1 << 20, lane_len: 1 << 20, parents: 8, iterations: 3, challenges: 16 };
+	let params =
+		Params { lanes: 1 << 20, lane_len: 1 << 20, parents: 8, iterations: 3, challenges: 16 };
 	for n in 0..4 {
-		let sparse = ember_pocps::prover::SparseDataset::for_challenge::<H>(&params, &ek(), &seed(n)).unwrap();
+		let sparse =
+			ember_pocps::prover::SparseDataset::for_challenge::<H>(&params, &ek(), &seed(n))
+				.unwrap();
 		let proof = sparse.prove::<H>(&params, &ek(), &seed(n)).unwrap();
 		assert_eq!(verify::<H>(&params, &ek(), &sparse.root(), &seed(n), &proof), Ok(()));
 		assert!(proof.openings.iter().all(|o| o.label.path.len() == 40));
@@ -120,7 +125,8 @@ fn sparse_datasets_verify_at_full_depth() {
 fn sparse_datasets_verify_at_small_parameters_but_differ_from_the_sealed_one() {
 	// Valid for the verifier (it checks openings, not the unopened labels), yet not the device's
 	// dataset: its root differs, which is why only a committed seal counts on chain.
-	let sparse = ember_pocps::prover::SparseDataset::for_challenge::<H>(&PARAMS, &ek(), &seed(5)).unwrap();
+	let sparse =
+		ember_pocps::prover::SparseDataset::for_challenge::<H>(&PARAMS, &ek(), &seed(5)).unwrap();
 	let proof = sparse.prove::<H>(&PARAMS, &ek(), &seed(5)).unwrap();
 	assert_eq!(verify::<H>(&PARAMS, &ek(), &sparse.root(), &seed(5), &proof), Ok(()));
 	assert_ne!(sparse.root(), dataset().root());

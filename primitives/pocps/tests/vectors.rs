@@ -3,6 +3,8 @@
 //! reproduce them bit for bit. Regenerate with `EMBER_WRITE_VECTORS=1 cargo test --release -p
 //! ember-pocps --test vectors` only when the construction changes on purpose.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
 use codec::Encode;
 use ember_pocps::{encoding_key, prover::Dataset, NativeSha256 as H, Params};
 use serde_json::{json, Value};
@@ -39,7 +41,10 @@ fn vector(name: &str, params: Params) -> Value {
 fn vectors_match_the_checked_in_files() {
 	let vectors = json!([
 		vector("tiny", Params { lanes: 2, lane_len: 8, parents: 2, iterations: 1, challenges: 2 }),
-		vector("small", Params { lanes: 16, lane_len: 256, parents: 6, iterations: 4, challenges: 8 }),
+		vector(
+			"small",
+			Params { lanes: 16, lane_len: 256, parents: 6, iterations: 4, challenges: 8 }
+		),
 	]);
 	let path = concat!(env!("CARGO_MANIFEST_DIR"), "/test-vectors/vectors.json");
 	let rendered = serde_json::to_string_pretty(&vectors).unwrap() + "\n";

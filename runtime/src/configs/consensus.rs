@@ -9,8 +9,7 @@
 
 use crate::{
 	time::{EPOCH_DURATION_IN_SLOTS, MILLISECS_PER_BLOCK},
-	AccountId, Babe, Balances, Runtime, RuntimeEvent, Session, SessionKeys,
-	ValidatorSet,
+	AccountId, Babe, Balances, Runtime, RuntimeEvent, Session, SessionKeys, ValidatorSet,
 };
 use frame_support::{
 	parameter_types,
