@@ -280,7 +280,7 @@ impl_runtime_apis! {
 			use frame_benchmarking::BenchmarkList;
 			use frame_support::traits::StorageInfoTrait;
 			use frame_system_benchmarking::Pallet as SystemBench;
-			use crate::{Balances, DeviceRegistry, Pocps, Sudo, Timestamp, Utility, ValidatorSet};
+			use crate::{Balances, DeviceRegistry, Pocps, Sudo, Timestamp, Utility};
 
 			let mut list = Vec::<BenchmarkList>::new();
 			list_benchmarks!(list, extra);
@@ -296,7 +296,7 @@ impl_runtime_apis! {
 			use frame_benchmarking::{BenchmarkBatch, BenchmarkError};
 			use frame_support::traits::TrackedStorageKey;
 			use frame_system_benchmarking::Pallet as SystemBench;
-			use crate::{Balances, DeviceRegistry, Pocps, Sudo, Timestamp, Utility, ValidatorSet};
+			use crate::{Balances, DeviceRegistry, Pocps, Sudo, Timestamp, Utility};
 
 			impl frame_system_benchmarking::Config for Runtime {
 				fn setup_set_code_requirements(code: &Vec<u8>) -> Result<(), BenchmarkError> {
@@ -307,7 +307,7 @@ impl_runtime_apis! {
 			}
 
 			let whitelist: Vec<TrackedStorageKey> =
-				frame_support::traits::WhitelistedStorageKeys::whitelisted_storage_keys();
+				<crate::AllPalletsWithSystem as frame_support::traits::WhitelistedStorageKeys>::whitelisted_storage_keys();
 			let mut batches = Vec::<BenchmarkBatch>::new();
 			let params = (&config, &whitelist);
 			add_benchmarks!(params, batches);

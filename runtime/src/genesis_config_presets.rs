@@ -84,7 +84,7 @@ pub const GPU_80G_PARAMS: ember_pocps::Params = ember_pocps::Params {
 	lanes: 64,
 	lane_len: 1 << 25,
 	parents: 6,
-	iterations: 128,
+	iterations: 256,
 	challenges: 8,
 };
 /// `gpu-24g`: 2^29 labels (16 GiB).
@@ -92,7 +92,7 @@ pub const GPU_24G_PARAMS: ember_pocps::Params = ember_pocps::Params {
 	lanes: 16,
 	lane_len: 1 << 25,
 	parents: 6,
-	iterations: 128,
+	iterations: 256,
 	challenges: 8,
 };
 

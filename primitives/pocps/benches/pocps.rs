@@ -6,10 +6,12 @@
 //! - `label_first_hash`: the first hash of a label with 6 parents (272-byte message).
 //! - `seal_lane`: a whole `cpu-dev` lane (4096 labels × 16 iterations), single thread.
 //! - `verify_gpu_80g`: verifying one proof at the `gpu-80g` class parameters (native).
+//! - `prove_cpu_dev`: answering a challenge from a resident `cpu-dev` dataset (openings + paths).
 //! - `merkle_level_4096`: hashing 4096 nodes into their 2048 parents.
 
 #![allow(clippy::unwrap_used)] // benchmark setup, not runtime code
 
+use codec::Encode;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use ember_pocps::{
 	compute_label, encoding_key,
@@ -22,7 +24,7 @@ use std::hint::black_box;
 const CPU_DEV: Params =
 	Params { lanes: 64, lane_len: 4096, parents: 6, iterations: 16, challenges: 8 };
 const GPU_80G: Params =
-	Params { lanes: 64, lane_len: 1 << 25, parents: 6, iterations: 128, challenges: 8 };
+	Params { lanes: 64, lane_len: 1 << 25, parents: 6, iterations: 256, challenges: 8 };
 
 fn benches(c: &mut Criterion) {
 	let ek = encoding_key::<H>(&[1; 32], &[2; 32], 3);
@@ -52,8 +54,18 @@ fn benches(c: &mut Criterion) {
 	let sparse = SparseDataset::for_challenge::<H>(&GPU_80G, &ek, &seed).unwrap();
 	let proof = sparse.prove::<H>(&GPU_80G, &ek, &seed).unwrap();
 	let root = sparse.root();
+	eprintln!("proof size, gpu-80g parameters: {} bytes", proof.encode().len());
 	group.bench_function("verify_gpu_80g", |b| {
 		b.iter(|| verify::<H>(&GPU_80G, &ek, &root, &seed, black_box(&proof)).unwrap())
+	});
+
+	let dataset = ember_pocps::prover::Dataset::seal::<H>(CPU_DEV, ek).unwrap();
+	eprintln!(
+		"proof size, cpu-dev parameters: {} bytes",
+		dataset.prove::<H>(&seed).unwrap().encode().len()
+	);
+	group.bench_function("prove_cpu_dev", |b| {
+		b.iter(|| dataset.prove::<H>(black_box(&seed)).unwrap())
 	});
 
 	group.throughput(Throughput::Elements(2048));

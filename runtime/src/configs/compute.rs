@@ -38,8 +38,9 @@ impl pallet_pocps::Config for Runtime {
 	type OnOutcome = ();
 	type MinChallengeInterval = MinChallengeInterval;
 	type MaxChallengeInterval = MaxChallengeInterval;
-	// 256 challenges opened and 256 deadlines swept per block at most: with one challenge per
-	// device every 2.5 minutes on average, room for ~6,000 devices per block of queue.
+	// At most 256 challenges opened and 256 deadlines swept per block: with one challenge per
+	// device every 25 blocks on average, queue room for ~6,400 devices, more than block length
+	// leaves room for answers (docs/pocps.md).
 	type MaxChallengesPerBlock = ConstU32<256>;
 	type MaxIterations = ConstU32<1024>;
 	type WeightInfo = pallet_pocps::weights::SubstrateWeight<Runtime>;
