@@ -33,6 +33,19 @@ test('reads metadata with no custom type definitions', async () => {
   assert.ok(api.call.accountNonceApi?.accountNonce, 'AccountNonceApi in metadata');
 });
 
+test('device classes and the PoCPS runtime API are readable without type definitions', async () => {
+  const { api } = node;
+  const classes = await api.query.deviceRegistry.classes.entries();
+  const names = classes.map(([, c]) => c.unwrap().name.toUtf8()).sort();
+  assert.deepEqual(names, ['cpu-dev', 'gpu-24g', 'gpu-80g']);
+  const gpu = classes.map(([, c]) => c.unwrap()).find((c) => c.name.toUtf8() === 'gpu-80g');
+  assert.equal(gpu.pocps.laneLen.toNumber(), 2 ** 25);
+  assert.equal(gpu.responseDeadline.toNumber(), 4);
+  // No device registered: the API answers None / empty, typed from metadata.
+  assert.ok((await api.call.pocpsApi.deviceStatus(0)).isNone);
+  assert.equal((await api.call.pocpsApi.openChallenges(0)).length, 0);
+});
+
 test('a transfer signed by //Alice is finalized and moves the balances', async () => {
   const { api } = node;
   const alice = keyring.addFromUri('//Alice');

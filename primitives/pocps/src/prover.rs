@@ -93,33 +93,44 @@ impl Dataset {
 
 	/// The response to the challenge with `seed`.
 	pub fn prove<H: Hasher>(&self, seed: &Hash) -> Option<Proof> {
-		let lane_len = u64::from(self.params.lane_len);
-		let mut openings = Vec::with_capacity(self.params.challenges as usize);
-		for leaf in challenge_indices::<H>(&self.params, seed) {
-			let lane = u32::try_from(leaf.checked_div(lane_len)?).ok()?;
-			let index = u32::try_from(leaf.checked_rem(lane_len)?).ok()?;
-			let lane_start = leaf.saturating_sub(u64::from(index));
-			let (predecessor, parents) = if index == 0 {
-				(None, Vec::new())
-			} else {
-				let mut positions = [0u32; MAX_PARENTS as usize];
-				let count =
-					parent_indices::<H>(&self.ek, lane, index, self.params.parents, &mut positions);
-				let parents = positions
-					.iter()
-					.take(count)
-					.map(|p| self.opening(lane_start.saturating_add(u64::from(*p))))
-					.collect::<Option<Vec<_>>>()?;
-				(Some(self.opening(leaf.saturating_sub(1))?), parents)
-			};
-			openings.push(ChallengeOpening {
-				label: self.opening(leaf)?,
-				predecessor,
-				parents: parents.try_into().ok()?,
-			});
-		}
-		Some(Proof { openings: openings.try_into().ok()? })
+		assemble_proof::<H>(&self.params, &self.ek, seed, |leaf| self.opening(leaf))
 	}
+}
+
+/// Assembles the response to the challenge `seed` from `open`, which yields any leaf's label and
+/// Merkle path: the challenged labels, their predecessors and parents, in the order `verify`
+/// expects.
+fn assemble_proof<H: Hasher>(
+	params: &Params,
+	ek: &Hash,
+	seed: &Hash,
+	open: impl Fn(u64) -> Option<Opening>,
+) -> Option<Proof> {
+	let lane_len = u64::from(params.lane_len);
+	let mut openings = Vec::with_capacity(params.challenges as usize);
+	for leaf in challenge_indices::<H>(params, seed) {
+		let lane = u32::try_from(leaf.checked_div(lane_len)?).ok()?;
+		let index = u32::try_from(leaf.checked_rem(lane_len)?).ok()?;
+		let lane_start = leaf.saturating_sub(u64::from(index));
+		let (predecessor, parents) = if index == 0 {
+			(None, Vec::new())
+		} else {
+			let mut positions = [0u32; MAX_PARENTS as usize];
+			let count = parent_indices::<H>(ek, lane, index, params.parents, &mut positions);
+			let parents = positions
+				.iter()
+				.take(count)
+				.map(|p| open(lane_start.saturating_add(u64::from(*p))))
+				.collect::<Option<Vec<_>>>()?;
+			(Some(open(leaf.saturating_sub(1))?), parents)
+		};
+		openings.push(ChallengeOpening {
+			label: open(leaf)?,
+			predecessor,
+			parents: parents.try_into().ok()?,
+		});
+	}
+	Some(Proof { openings: openings.try_into().ok()? })
 }
 
 /// A dataset in which only the labels a challenge opens are set, every other label is zero, and
@@ -221,30 +232,6 @@ impl SparseDataset {
 
 	/// The response to the challenge this dataset was built for.
 	pub fn prove<H: Hasher>(&self, params: &Params, ek: &Hash, seed: &Hash) -> Option<Proof> {
-		let lane_len = u64::from(params.lane_len);
-		let mut openings = Vec::new();
-		for leaf in challenge_indices::<H>(params, seed) {
-			let lane = u32::try_from(leaf.checked_div(lane_len)?).ok()?;
-			let index = u32::try_from(leaf.checked_rem(lane_len)?).ok()?;
-			let lane_start = leaf.saturating_sub(u64::from(index));
-			let (predecessor, parents) = if index == 0 {
-				(None, Vec::new())
-			} else {
-				let mut positions = [0u32; MAX_PARENTS as usize];
-				let count = parent_indices::<H>(ek, lane, index, params.parents, &mut positions);
-				let parents = positions
-					.iter()
-					.take(count)
-					.map(|p| self.opening(lane_start.saturating_add(u64::from(*p))))
-					.collect::<Option<Vec<_>>>()?;
-				(Some(self.opening(leaf.saturating_sub(1))?), parents)
-			};
-			openings.push(ChallengeOpening {
-				label: self.opening(leaf)?,
-				predecessor,
-				parents: parents.try_into().ok()?,
-			});
-		}
-		Some(Proof { openings: openings.try_into().ok()? })
+		assemble_proof::<H>(params, ek, seed, |leaf| self.opening(leaf))
 	}
 }
