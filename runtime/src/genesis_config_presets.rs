@@ -52,29 +52,42 @@ fn genesis(
 
 /// The device classes every preset starts with; docs/pocps.md explains the numbers.
 pub fn device_classes() -> Vec<Value> {
-	let class = |name: &str, min_vram_mib: u32, pocps: ember_pocps::Params, bond: Balance| {
+	let class = |name: &str,
+	             min_vram_mib: u32,
+	             pocps: ember_pocps::Params,
+	             (min_interval, max_interval): (u32, u32),
+	             bond: Balance| {
 		serde_json::json!({
 			"name": name.as_bytes(),
 			"minVramMib": min_vram_mib,
 			"pocps": pocps,
 			"responseDeadline": RESPONSE_DEADLINE,
+			"minChallengeInterval": min_interval,
+			"maxChallengeInterval": max_interval,
 			"bond": bond,
 			"requireCertificate": false,
 		})
 	};
 	vec![
-		// Small enough to seal on one CPU core in about a second: development and CI.
-		class("cpu-dev", 64, CPU_DEV_PARAMS, 100 * EMB),
+		// Small enough to seal on one CPU core in seconds, and challenged every 2 to 4 blocks so a
+		// newcomer (and CI) sees the whole loop in a minute: development only.
+		class("cpu-dev", 64, CPU_DEV_PARAMS, DEV_CHALLENGE_INTERVAL, 100 * EMB),
 		// 64 GiB of labels in 64 lanes of 2^25: fits an 80 GB H100/A100.
-		class("gpu-80g", 80 * 1024, GPU_80G_PARAMS, 10_000 * EMB),
+		class("gpu-80g", 80 * 1024, GPU_80G_PARAMS, GPU_CHALLENGE_INTERVAL, 10_000 * EMB),
 		// 16 GiB of labels in 16 lanes of 2^25: fits a 24 GB RTX 4090/3090.
-		class("gpu-24g", 24 * 1024, GPU_24G_PARAMS, 5_000 * EMB),
+		class("gpu-24g", 24 * 1024, GPU_24G_PARAMS, GPU_CHALLENGE_INTERVAL, 5_000 * EMB),
 	]
 }
 
 /// Blocks a device has to answer a challenge: it sees the challenge when the block that opens
 /// it is imported and must land its answer within the next three blocks (18 s).
 pub const RESPONSE_DEADLINE: u32 = 4;
+
+/// Blocks between a GPU device's challenges: 1 to 4 minutes, so 2.5 to 10 challenges per device
+/// per 10-minute epoch, at a rate block space allows for thousands of devices (docs/pocps.md).
+pub const GPU_CHALLENGE_INTERVAL: (u32, u32) = (10, 40);
+/// Blocks between a `cpu-dev` device's challenges.
+pub const DEV_CHALLENGE_INTERVAL: (u32, u32) = (2, 4);
 
 /// `cpu-dev`: 2^18 labels (8 MiB).
 pub const CPU_DEV_PARAMS: ember_pocps::Params =

@@ -30,6 +30,8 @@ fn bench_class<T: Config>() -> DeviceClassOf<T> {
 			challenges: 16,
 		},
 		response_deadline: 4u32.into(),
+		min_challenge_interval: 10u32.into(),
+		max_challenge_interval: 40u32.into(),
 		bond: T::Currency::minimum_balance().saturating_mul(100u32.into()),
 		require_certificate: false,
 	}

@@ -50,7 +50,8 @@ pub use types::*;
 pub use weights::WeightInfo;
 
 use ember_primitives::{
-	ChallengeInspect, ClassId, DeviceId, DeviceInspect, DeviceLifecycle, DeviceStatus,
+	ChallengeInspect, ChallengePolicy, ClassId, DeviceId, DeviceInspect, DeviceLifecycle,
+	DeviceStatus,
 };
 use frame_support::{
 	pallet_prelude::*,
@@ -232,7 +233,7 @@ pub mod pallet {
 		/// No class with this id. Query `deviceRegistry.classes` for the existing ones.
 		UnknownClass,
 		/// The class's name is empty, its PoCPS parameters do not validate, its deadline is under
-		/// 2 blocks, its bond is below the existential deposit, or its dataset does not fit in
+		/// 2 blocks, its challenge interval is zero or inverted, its bond is below the existential deposit, or its dataset does not fit in
 		/// its minimum VRAM.
 		InvalidClass,
 		/// There is no room for another attestation root (`MaxAttestationRoots`).
@@ -426,6 +427,11 @@ impl<T: Config> Pallet<T> {
 			class.response_deadline >= BlockNumberFor::<T>::one().saturating_add(One::one()),
 			Error::<T>::InvalidClass
 		);
+		ensure!(
+			!class.min_challenge_interval.is_zero()
+				&& class.min_challenge_interval <= class.max_challenge_interval,
+			Error::<T>::InvalidClass
+		);
 		ensure!(class.bond >= T::Currency::minimum_balance(), Error::<T>::InvalidClass);
 		ensure!(dataset_mib <= u64::from(class.min_vram_mib), Error::<T>::InvalidClass);
 		Ok(())
@@ -589,9 +595,14 @@ impl<T: Config> DeviceInspect<T::AccountId> for Pallet<T> {
 	fn device_key(device: DeviceId) -> Option<[u8; 32]> {
 		Devices::<T>::get(device).map(|d| d.device_key)
 	}
-	fn challenge_params(device: DeviceId) -> Option<(ember_pocps::Params, u32)> {
+	fn challenge_policy(device: DeviceId) -> Option<ChallengePolicy> {
 		let class = Classes::<T>::get(Devices::<T>::get(device)?.class)?;
-		Some((class.pocps, class.response_deadline.saturated_into()))
+		Some(ChallengePolicy {
+			params: class.pocps,
+			response_deadline: class.response_deadline.saturated_into(),
+			min_interval: class.min_challenge_interval.saturated_into(),
+			max_interval: class.max_challenge_interval.saturated_into(),
+		})
 	}
 }
 
@@ -625,6 +636,8 @@ impl<T: Config> Pallet<T> {
 				min_vram_mib: u32::MAX,
 				pocps: params,
 				response_deadline: deadline.into(),
+				min_challenge_interval: 10u32.into(),
+				max_challenge_interval: 40u32.into(),
 				bond: Zero::zero(),
 				require_certificate: false,
 			},

@@ -98,6 +98,8 @@ pub fn class() -> DeviceClassOf<Test> {
 			challenges: 4,
 		},
 		response_deadline: 4,
+		min_challenge_interval: 5,
+		max_challenge_interval: 15,
 		bond: BOND,
 		require_certificate: false,
 	}

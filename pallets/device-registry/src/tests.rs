@@ -92,6 +92,8 @@ fn class_errors() {
 			DeviceClass { name: Default::default(), ..class() },
 			DeviceClass { pocps: ember_pocps::Params { lanes: 3, ..class().pocps }, ..class() },
 			DeviceClass { response_deadline: 1, ..class() },
+			DeviceClass { min_challenge_interval: 0, ..class() },
+			DeviceClass { min_challenge_interval: 20, max_challenge_interval: 10, ..class() },
 			DeviceClass { bond: 0, ..class() },
 			DeviceClass {
 				pocps: ember_pocps::Params { lanes: 1 << 10, lane_len: 1 << 20, ..class().pocps },

@@ -49,6 +49,10 @@ where
 	pub pocps: ember_pocps::Params,
 	/// Blocks a device has to answer a challenge.
 	pub response_deadline: BlockNumber,
+	/// Fewest blocks between a device's challenges (from an answer to the next opening).
+	pub min_challenge_interval: BlockNumber,
+	/// Most blocks between a device's challenges; the gap is drawn uniformly in between.
+	pub max_challenge_interval: BlockNumber,
 	/// Bond held from the owner while a device of this class is registered.
 	pub bond: Balance,
 	/// Whether registration needs a certificate chain to a governance root (self-signed

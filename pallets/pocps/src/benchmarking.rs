@@ -83,6 +83,8 @@ mod benchmarks {
 				nonce: 1,
 				params,
 				response_deadline: 4,
+				min_interval: 10,
+				max_interval: 40,
 				sealed_at: frame_system::Pallet::<T>::block_number(),
 			},
 		);
@@ -104,7 +106,15 @@ mod benchmarks {
 		let now = frame_system::Pallet::<T>::block_number();
 		Seals::<T>::insert(
 			device,
-			SealInfo { root: sparse.root(), nonce, params, response_deadline: 4, sealed_at: now },
+			SealInfo {
+				root: sparse.root(),
+				nonce,
+				params,
+				response_deadline: 4,
+				min_interval: 10,
+				max_interval: 40,
+				sealed_at: now,
+			},
 		);
 		let challenge = open::<T>(device, seed, now.saturating_add(4u32.into()));
 		let proof = sparse.prove::<HostSha256>(&params, &ek, &seed).expect("sparse proof");
@@ -121,8 +131,15 @@ mod benchmarks {
 		let owner: T::AccountId = whitelisted_caller();
 		let params = params_for_work::<T>(MIN_WORK);
 		let now = frame_system::Pallet::<T>::block_number().saturating_add(10u32.into());
-		let seal =
-			SealInfo { root: [1; 32], nonce: 1, params, response_deadline: 4, sealed_at: now };
+		let seal = SealInfo {
+			root: [1; 32],
+			nonce: 1,
+			params,
+			response_deadline: 4,
+			min_interval: 10,
+			max_interval: 40,
+			sealed_at: now,
+		};
 		// `s` open challenges whose deadline is `now`.
 		for i in 0..s {
 			let (device, _) = sealed_device::<T>(&owner, params);

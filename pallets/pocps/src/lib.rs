@@ -22,8 +22,8 @@
 //!
 //! - Each device has at most one open challenge and at most one scheduled one. After a challenge
 //!   closes, the next opens after a pseudo-random gap in
-//!   `[MinChallengeInterval, MaxChallengeInterval]` drawn from BABE's randomness of the parent
-//!   block, so a device is challenged several times per epoch at times it cannot predict.
+//!   the class's `[min_challenge_interval, max_challenge_interval]` drawn from BABE's randomness
+//!   of the parent block, so a device is challenged several times per epoch at times it cannot predict.
 //! - Seeds derive from the parent block's VRF output and the challenge id: known to nobody before
 //!   the parent block is authored.
 //! - The response deadline is part of the class; docs/pocps.md explains how it and the dataset
@@ -115,14 +115,6 @@ pub mod pallet {
 
 		/// Told of every challenge outcome (slashing, reputation).
 		type OnOutcome: OnChallengeOutcome<Self::AccountId>;
-
-		/// Fewest blocks between a challenge closing and the device's next one.
-		#[pallet::constant]
-		type MinChallengeInterval: Get<BlockNumberFor<Self>>;
-
-		/// Most blocks between a challenge closing and the device's next one.
-		#[pallet::constant]
-		type MaxChallengeInterval: Get<BlockNumberFor<Self>>;
 
 		/// Most challenges opened, and most deadlines swept, in one block.
 		#[pallet::constant]
@@ -270,14 +262,6 @@ pub mod pallet {
 		}
 
 		fn integrity_test() {
-			assert!(
-				!T::MinChallengeInterval::get().is_zero(),
-				"MinChallengeInterval must be positive"
-			);
-			assert!(
-				T::MinChallengeInterval::get() <= T::MaxChallengeInterval::get(),
-				"MinChallengeInterval must not exceed MaxChallengeInterval"
-			);
 			assert!(T::MaxChallengesPerBlock::get() > 0, "MaxChallengesPerBlock must be positive");
 			assert!(
 				T::MaxIterations::get() > 0
@@ -316,14 +300,21 @@ pub mod pallet {
 			if let Some(previous) = Seals::<T>::get(device) {
 				ensure!(nonce > previous.nonce, Error::<T>::StaleNonce);
 			}
-			let (params, response_deadline) =
-				T::Devices::challenge_params(device).ok_or(Error::<T>::UnknownClass)?;
+			let policy = T::Devices::challenge_policy(device).ok_or(Error::<T>::UnknownClass)?;
 
 			T::Devices::note_sealed(device)?;
 			let now = frame_system::Pallet::<T>::block_number();
 			Seals::<T>::insert(
 				device,
-				SealInfo { root, nonce, params, response_deadline, sealed_at: now },
+				SealInfo {
+					root,
+					nonce,
+					params: policy.params,
+					response_deadline: policy.response_deadline,
+					min_interval: policy.min_interval.max(1),
+					max_interval: policy.max_interval.max(policy.min_interval).max(1),
+					sealed_at: now,
+				},
 			);
 			Self::deposit_event(Event::SealCommitted { device, root, nonce });
 			// Probation: the first challenge opens in the next block.
@@ -394,7 +385,7 @@ pub mod pallet {
 						challenge,
 						latency,
 					});
-					let next = now.saturating_add(Self::next_gap(info.device, challenge));
+					let next = now.saturating_add(Self::next_gap(&seal, info.device, challenge));
 					Self::schedule(info.device, next);
 					// Honest answers are free: proving is the miner's job, not a tax on it.
 					Ok(PostDispatchInfo { actual_weight: Some(actual_weight), pays_fee: Pays::No })
@@ -448,13 +439,14 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::ScheduleFull { device });
 	}
 
-	/// A pseudo-random gap in `[MinChallengeInterval, MaxChallengeInterval]`.
-	fn next_gap(device: DeviceId, challenge: ChallengeId) -> BlockNumberFor<T> {
-		let min = T::MinChallengeInterval::get();
-		let span: u64 = T::MaxChallengeInterval::get()
-			.saturating_sub(min)
-			.saturated_into::<u64>()
-			.saturating_add(1);
+	/// A pseudo-random gap in the seal's `[min_interval, max_interval]`.
+	fn next_gap(
+		seal: &SealInfo<BlockNumberFor<T>>,
+		device: DeviceId,
+		challenge: ChallengeId,
+	) -> BlockNumberFor<T> {
+		let min: BlockNumberFor<T> = seal.min_interval.into();
+		let span = u64::from(seal.max_interval.saturating_sub(seal.min_interval)).saturating_add(1);
 		let (randomness, _) = T::Randomness::random(&(b"EMBGAP", device, challenge).encode());
 		let entropy = sp_io::hashing::blake2_256(
 			&(randomness, frame_system::Pallet::<T>::parent_hash(), device, challenge).encode(),

@@ -10,8 +10,8 @@
 )]
 
 use crate::{self as pallet_pocps, *};
-use ember_primitives::{ClassId, DeviceStatus};
-use frame_support::{derive_impl, parameter_types, traits::ConstU32};
+use ember_primitives::{ChallengePolicy, ClassId, DeviceStatus};
+use frame_support::{derive_impl, traits::ConstU32};
 use sp_runtime::{BuildStorage, DispatchResult};
 use std::{cell::RefCell, collections::BTreeMap};
 
@@ -125,9 +125,14 @@ impl DeviceInspect<AccountId> for MockDevices {
 	fn device_key(device: DeviceId) -> Option<[u8; 32]> {
 		Self::get(device).map(|d| d.key)
 	}
-	fn challenge_params(device: DeviceId) -> Option<(ember_pocps::Params, u32)> {
+	fn challenge_policy(device: DeviceId) -> Option<ChallengePolicy> {
 		// Class `ClassId::MAX` stands for a class that was removed.
-		Self::get(device).filter(|d| d.class != ClassId::MAX).map(|d| (d.params, d.deadline))
+		Self::get(device).filter(|d| d.class != ClassId::MAX).map(|d| ChallengePolicy {
+			params: d.params,
+			response_deadline: d.deadline,
+			min_interval: MIN_CHALLENGE_INTERVAL,
+			max_interval: MAX_CHALLENGE_INTERVAL,
+		})
 	}
 }
 
@@ -183,17 +188,14 @@ impl crate::BenchmarkHelper<AccountId> for MockBenchmarkHelper {
 	}
 }
 
-parameter_types! {
-	pub const MinChallengeInterval: u64 = 5;
-	pub const MaxChallengeInterval: u64 = 15;
-}
+/// The mock class's challenge interval.
+pub const MIN_CHALLENGE_INTERVAL: u32 = 5;
+pub const MAX_CHALLENGE_INTERVAL: u32 = 15;
 
 impl Config for Test {
 	type Devices = MockDevices;
 	type Randomness = BlockRandomness;
 	type OnOutcome = RecordOutcomes;
-	type MinChallengeInterval = MinChallengeInterval;
-	type MaxChallengeInterval = MaxChallengeInterval;
 	type MaxChallengesPerBlock = ConstU32<4>;
 	type MaxIterations = ConstU32<64>;
 	type WeightInfo = ();

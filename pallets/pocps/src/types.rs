@@ -17,6 +17,10 @@ pub struct SealInfo<BlockNumber> {
 	pub params: ember_pocps::Params,
 	/// Blocks the device has to answer a challenge.
 	pub response_deadline: u32,
+	/// Fewest blocks between an answer and the next challenge.
+	pub min_interval: u32,
+	/// Most blocks between an answer and the next challenge.
+	pub max_interval: u32,
 	/// When the seal was committed.
 	pub sealed_at: BlockNumber,
 }

@@ -76,6 +76,32 @@ pub enum ChallengeOutcome {
 	InvalidProof,
 }
 
+/// How a device class is challenged: the dataset shape, the time to answer, and the gap between
+/// challenges. Each class sets its own, so a small development class can be challenged every few
+/// blocks while a large GPU class is challenged at a pace the chain's block space allows.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct ChallengePolicy {
+	/// The dataset and challenge parameters.
+	pub params: ember_pocps::Params,
+	/// Blocks a device has to answer a challenge.
+	pub response_deadline: u32,
+	/// Fewest blocks between a challenge closing and the device's next one.
+	pub min_interval: u32,
+	/// Most blocks between a challenge closing and the device's next one.
+	pub max_interval: u32,
+}
+
 /// What PoCPS needs to know about a device.
 pub trait DeviceInspect<AccountId> {
 	/// The device's owner, if it exists.
@@ -86,8 +112,8 @@ pub trait DeviceInspect<AccountId> {
 	fn status(device: DeviceId) -> Option<DeviceStatus>;
 	/// The device's public key (part of its PoCPS encoding key).
 	fn device_key(device: DeviceId) -> Option<[u8; 32]>;
-	/// The PoCPS parameters and response deadline (in blocks) of the device's class.
-	fn challenge_params(device: DeviceId) -> Option<(ember_pocps::Params, u32)>;
+	/// The challenge policy of the device's class.
+	fn challenge_policy(device: DeviceId) -> Option<ChallengePolicy>;
 }
 
 /// Status changes PoCPS makes on the registry.

@@ -1,8 +1,7 @@
 //! Ember's compute pallets: the device registry and PoCPS.
 
 use crate::{
-	time::{DAYS, MINUTES},
-	AccountId, Balances, BlockNumber, DeviceRegistry, Pocps, Runtime, RuntimeHoldReason,
+	time::DAYS, AccountId, Balances, BlockNumber, DeviceRegistry, Pocps, Runtime, RuntimeHoldReason,
 };
 use frame_support::{parameter_types, traits::ConstU32};
 use frame_system::EnsureRoot;
@@ -10,10 +9,6 @@ use frame_system::EnsureRoot;
 parameter_types! {
 	/// A retired device's bond stays held for a week: time for late faults and disputes.
 	pub const DeviceUnbondingPeriod: BlockNumber = 7 * DAYS;
-	/// At least 1 minute between a device's challenges...
-	pub const MinChallengeInterval: BlockNumber = MINUTES;
-	/// ...and at most 4: with 10-minute epochs, 4 to 10 challenges per device per epoch.
-	pub const MaxChallengeInterval: BlockNumber = 4 * MINUTES;
 }
 
 impl pallet_device_registry::Config for Runtime {
@@ -36,10 +31,8 @@ impl pallet_pocps::Config for Runtime {
 	type Randomness = pallet_babe::ParentBlockRandomness<Runtime>;
 	// Slashing and reputation listen here once they exist.
 	type OnOutcome = ();
-	type MinChallengeInterval = MinChallengeInterval;
-	type MaxChallengeInterval = MaxChallengeInterval;
 	// At most 256 challenges opened and 256 deadlines swept per block: with one challenge per
-	// device every 25 blocks on average, queue room for ~6,400 devices, more than block length
+	// GPU device every 25 blocks on average (the classes' intervals), queue room for ~6,400 devices, more than block length
 	// leaves room for answers (docs/pocps.md).
 	type MaxChallengesPerBlock = ConstU32<256>;
 	type MaxIterations = ConstU32<1024>;
