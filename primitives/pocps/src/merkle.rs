@@ -68,6 +68,21 @@ impl MerkleTree {
 		Some(MerkleTree { levels })
 	}
 
+	/// Takes levels computed elsewhere (a GPU), from the leaves up to the root. Checks their
+	/// shape (a power-of-two leaf count, each level half the one below, a single root), not
+	/// their hashes: the caller vouches for those, and a wrong node only yields proofs that fail.
+	pub fn from_levels(levels: Vec<Vec<Hash>>) -> Option<Self> {
+		let leaves = levels.first()?.len();
+		if !leaves.is_power_of_two() || levels.len() != leaves.trailing_zeros() as usize + 1 {
+			return None;
+		}
+		let halving = levels.windows(2).all(|pair| match pair {
+			[below, above] => above.len().saturating_mul(2) == below.len(),
+			_ => false,
+		});
+		halving.then_some(MerkleTree { levels })
+	}
+
 	/// The root.
 	pub fn root(&self) -> Hash {
 		self.levels.last().and_then(|top| top.first()).copied().unwrap_or_default()
@@ -113,6 +128,17 @@ mod tests {
 			assert!(!verify_path::<H>(&tree.root(), &leaf, i, &path[..3], 3));
 		}
 		assert!(tree.open(16).is_none());
+	}
+
+	#[test]
+	fn levels_from_elsewhere_keep_their_shape() {
+		let tree = MerkleTree::build::<H>(leaves(8)).unwrap();
+		let levels = tree.levels.clone();
+		assert_eq!(MerkleTree::from_levels(levels.clone()).unwrap().root(), tree.root());
+		assert!(MerkleTree::from_levels(levels[..3].to_vec()).is_none());
+		let mut short = levels;
+		short[1].pop();
+		assert!(MerkleTree::from_levels(short).is_none());
 	}
 
 	#[test]

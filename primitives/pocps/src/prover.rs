@@ -14,10 +14,25 @@ use alloc::vec::Vec;
 /// Seals one lane into `out` (which must hold `lane_len` labels). Lanes are independent, so
 /// callers may seal them in parallel.
 pub fn seal_lane<H: Hasher>(params: &Params, ek: &Hash, lane: u32, out: &mut [Hash]) {
+	seal_lane_reporting::<H>(params, ek, lane, out, usize::MAX, |_| ());
+}
+
+/// [`seal_lane`], calling `report(n)` after every `every` labels (and for the remainder at the
+/// end) so a long lane can show progress.
+pub fn seal_lane_reporting<H: Hasher>(
+	params: &Params,
+	ek: &Hash,
+	lane: u32,
+	out: &mut [Hash],
+	every: usize,
+	mut report: impl FnMut(u64),
+) {
 	let seed = lane_seed::<H>(ek, lane);
 	let parents = params.parents as usize;
 	let mut positions = [0u32; MAX_PARENTS as usize];
 	let mut parent_labels = [[0u8; 32]; MAX_PARENTS as usize];
+	let every = every.max(1);
+	let mut since_report = 0usize;
 	for index in 0..params.lane_len.min(u32::try_from(out.len()).unwrap_or(u32::MAX)) {
 		let i = index as usize;
 		let predecessor = if index == 0 {
@@ -41,6 +56,14 @@ pub fn seal_lane<H: Hasher>(params: &Params, ek: &Hash, lane: u32, out: &mut [Ha
 		if let Some(slot) = out.get_mut(i) {
 			*slot = label;
 		}
+		since_report = since_report.saturating_add(1);
+		if since_report == every {
+			report(since_report as u64);
+			since_report = 0;
+		}
+	}
+	if since_report > 0 {
+		report(since_report as u64);
 	}
 }
 
@@ -69,6 +92,20 @@ impl Dataset {
 			return None;
 		}
 		Some(Dataset { params, ek, tree: MerkleTree::build::<H>(labels)? })
+	}
+
+	/// Takes a tree built elsewhere (for instance by a GPU backend) over the sealed labels.
+	pub fn from_tree(params: Params, ek: Hash, tree: MerkleTree) -> Option<Self> {
+		(tree.leaves().len() as u64 == params.total_labels()).then_some(Dataset {
+			params,
+			ek,
+			tree,
+		})
+	}
+
+	/// The encoding key.
+	pub fn encoding_key(&self) -> &Hash {
+		&self.ek
 	}
 
 	/// The parameters.

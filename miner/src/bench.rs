@@ -1,0 +1,152 @@
+//! `ember-miner bench`: label and hash throughput, seal time and response latency per backend,
+//! with a bit-for-bit check of each backend against the CPU reference.
+
+use crate::{
+	backend::{self, Backend, BackendKind},
+	error::Result,
+};
+use ember_pocps::{Hash, Hasher, NativeSha256, Params};
+use serde::Serialize;
+use std::time::Instant;
+
+/// What to measure.
+#[derive(Clone, Debug, clap::Args)]
+pub struct BenchArgs {
+	/// Lanes of the synthetic dataset (one GPU thread each: use thousands on a GPU).
+	#[arg(long, default_value_t = 256)]
+	pub lanes: u32,
+	/// Labels per lane.
+	#[arg(long, default_value_t = 1024)]
+	pub lane_len: u32,
+	/// Sequential hashes per label.
+	#[arg(long, default_value_t = 16)]
+	pub iterations: u32,
+	/// Merkle leaves (a power of two).
+	#[arg(long, default_value_t = 1 << 20)]
+	pub merkle_leaves: u32,
+	/// Print JSON instead of a table.
+	#[arg(long)]
+	pub json: bool,
+}
+
+/// One backend's figures.
+#[derive(Debug, Serialize)]
+pub struct BenchResult {
+	/// Backend name.
+	pub backend: &'static str,
+	/// The device.
+	pub device: String,
+	/// Seconds to seal the synthetic dataset.
+	pub seal_seconds: f64,
+	/// Labels sealed per second.
+	pub labels_per_second: f64,
+	/// SHA-256 compressions per second while sealing.
+	pub seal_hashes_per_second: f64,
+	/// SHA-256 compressions per second while building the Merkle tree.
+	pub merkle_hashes_per_second: f64,
+	/// Whether its labels and root equal the CPU reference's.
+	pub matches_reference: bool,
+	/// Seconds to assemble one proof for a `cpu-dev`-sized dataset sealed by this backend.
+	pub prove_seconds: f64,
+}
+
+fn measure(
+	backend: &dyn Backend,
+	params: &Params,
+	leaves: Vec<Hash>,
+) -> Result<(f64, f64, Vec<Hash>)> {
+	let ek = [7u8; 32];
+	let started = Instant::now();
+	let labels = backend.seal(params, &ek, &|_| ())?;
+	let seal = started.elapsed().as_secs_f64();
+	let started = Instant::now();
+	backend.merkle_levels(leaves)?;
+	Ok((seal, started.elapsed().as_secs_f64(), labels))
+}
+
+/// Runs the benchmark on every backend present (or the one chosen).
+pub fn run(args: &BenchArgs, only: Option<BackendKind>, gpu: usize) -> Result<Vec<BenchResult>> {
+	let params = Params {
+		lanes: args.lanes,
+		lane_len: args.lane_len,
+		parents: 6,
+		iterations: args.iterations,
+		challenges: 8,
+	};
+	params
+		.validate()
+		.map_err(|e| crate::error::Error::State(format!("benchmark parameters invalid: {e:?}")))?;
+	let leaves: Vec<Hash> = (0..args.merkle_leaves.max(2).next_power_of_two())
+		.map(|i| NativeSha256::sha256(&i.to_le_bytes()))
+		.collect();
+	let kinds = match only {
+		Some(kind) => vec![kind],
+		None => vec![BackendKind::Cpu, BackendKind::Vulkan, BackendKind::Cuda],
+	};
+	let reference = backend::cpu::CpuBackend::new().seal(&params, &[7u8; 32], &|_| ())?;
+	// The `cpu-dev` class: what response latency is measured on.
+	let dev = Params { lanes: 64, lane_len: 4096, parents: 6, iterations: 16, challenges: 8 };
+	let mut results = Vec::new();
+	for kind in kinds {
+		let backend = match backend::open(Some(kind), gpu) {
+			Ok(backend) => backend,
+			Err(error) => {
+				tracing::warn!("skipping {}: {error}", kind.name());
+				continue;
+			}
+		};
+		tracing::info!("benchmarking {} on {}", kind.name(), backend.device_name());
+		let (seal, merkle, labels) = measure(backend.as_ref(), &params, leaves.clone())?;
+		let dev_labels = backend.seal(&dev, &[9u8; 32], &|_| ())?;
+		let levels = backend.merkle_levels(dev_labels)?;
+		let tree = ember_pocps::merkle::MerkleTree::from_levels(levels);
+		let dataset = tree.and_then(|t| ember_pocps::prover::Dataset::from_tree(dev, [9u8; 32], t));
+		let started = Instant::now();
+		let proof = dataset.as_ref().and_then(|d| d.prove::<NativeSha256>(&[3u8; 32]));
+		let prove = started.elapsed().as_secs_f64();
+		let proof_ok = match (&dataset, &proof) {
+			(Some(d), Some(p)) => {
+				ember_pocps::verify::<NativeSha256>(&dev, &[9u8; 32], &d.root(), &[3u8; 32], p)
+					.is_ok()
+			}
+			_ => false,
+		};
+		results.push(BenchResult {
+			backend: kind.name(),
+			device: backend.device_name(),
+			seal_seconds: seal,
+			labels_per_second: params.total_labels() as f64 / seal,
+			seal_hashes_per_second: backend::seal_compressions(&params) as f64 / seal,
+			merkle_hashes_per_second: backend::merkle_compressions(leaves.len() as u64) as f64
+				/ merkle,
+			matches_reference: labels == reference && proof_ok,
+			prove_seconds: prove,
+		});
+	}
+	Ok(results)
+}
+
+/// Prints the results as a table.
+pub fn print(results: &[BenchResult], json: bool) {
+	if json {
+		println!("{}", serde_json::to_string_pretty(results).unwrap_or_default());
+		return;
+	}
+	println!(
+		"{:<7} {:>9} {:>12} {:>12} {:>12} {:>10} {:>6}  device",
+		"backend", "seal s", "labels/s", "seal MH/s", "merkle MH/s", "prove ms", "exact"
+	);
+	for r in results {
+		println!(
+			"{:<7} {:>9.3} {:>12.0} {:>12.2} {:>12.2} {:>10.3} {:>6}  {}",
+			r.backend,
+			r.seal_seconds,
+			r.labels_per_second,
+			r.seal_hashes_per_second / 1e6,
+			r.merkle_hashes_per_second / 1e6,
+			r.prove_seconds * 1e3,
+			if r.matches_reference { "yes" } else { "NO" },
+			r.device
+		);
+	}
+}

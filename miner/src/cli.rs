@@ -1,0 +1,303 @@
+//! The `ember-miner` command line.
+
+use crate::{
+	backend::{self, BackendKind},
+	bench,
+	chain::Chain,
+	error::{Error, Result},
+	fingerprint, keys,
+	metrics::Metrics,
+	miner::{self, format_emb, Miner},
+	state::Paths,
+};
+use clap::{Parser, Subcommand};
+use sp_core::{crypto::Ss58Codec, sr25519, Pair};
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode, sync::Arc, time::Duration};
+
+/// Seals PoCPS datasets on a GPU (or CPU) and answers an Ember chain's challenges.
+#[derive(Debug, Parser)]
+#[command(name = "ember-miner", version, propagate_version = true)]
+pub struct Cli {
+	/// The node's WebSocket RPC endpoint.
+	#[arg(long, global = true, default_value = "ws://127.0.0.1:9944")]
+	pub url: String,
+	/// Where the device key, state and dataset live [default: ~/.local/share/ember-miner].
+	#[arg(long, global = true)]
+	pub base_path: Option<PathBuf>,
+	/// Compute backend [default: the best present: cuda, then a Vulkan GPU, then cpu].
+	#[arg(long, global = true, value_enum)]
+	pub backend: Option<BackendKind>,
+	/// Which GPU (CUDA ordinal or Vulkan adapter index, as `ember-miner devices` lists them).
+	#[arg(long, global = true, default_value_t = 0)]
+	pub gpu: usize,
+	/// The account's secret URI (e.g. //Bob on a dev chain); or use --key-file.
+	#[arg(long, global = true, conflicts_with = "key_file")]
+	pub suri: Option<String>,
+	/// The account's key file (from `ember-miner key generate`).
+	#[arg(long, global = true)]
+	pub key_file: Option<PathBuf>,
+	/// Log filter (tracing `EnvFilter` syntax), e.g. `debug` or `ember_miner=debug`.
+	#[arg(long, global = true, default_value = "info")]
+	pub log: String,
+	#[command(subcommand)]
+	pub command: Command,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+	/// Generate or inspect an sr25519 key file.
+	#[command(subcommand)]
+	Key(KeyCommand),
+	/// List the devices each backend sees, with their fingerprints.
+	Devices,
+	/// Register this device in a class (bonds the class's deposit).
+	Register {
+		/// Class name or number (e.g. cpu-dev, gpu-80g).
+		#[arg(long)]
+		class: String,
+	},
+	/// Seal the registered device's dataset and commit its root.
+	Seal,
+	/// Register (if --class is given and needed), seal, and answer challenges until stopped.
+	Run {
+		/// Class to register in if this miner has no device on this chain yet.
+		#[arg(long)]
+		class: Option<String>,
+		/// Serve Prometheus metrics on this port (all interfaces: 0.0.0.0).
+		#[arg(long, default_value_t = 9616)]
+		prometheus_port: u16,
+		/// Do not serve Prometheus metrics.
+		#[arg(long)]
+		no_prometheus: bool,
+	},
+	/// Measure label and hash throughput, seal time and proof latency per backend.
+	Bench(bench::BenchArgs),
+	/// Show the registered device's state on chain.
+	Status,
+}
+
+/// `ember-miner key …`.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+	/// Generate a key and write it to a file readable only by its owner (0600).
+	Generate {
+		/// The file to write.
+		#[arg(long)]
+		out: PathBuf,
+		/// Overwrite an existing file.
+		#[arg(long)]
+		force: bool,
+	},
+	/// Print a key file's public key and address.
+	Inspect {
+		/// The key file.
+		key_file: PathBuf,
+	},
+}
+
+/// Parses the command line, runs it, and turns any error into one line on stderr and exit 1.
+pub fn main() -> ExitCode {
+	let cli = Cli::parse();
+	let filter = tracing_subscriber::EnvFilter::try_new(&cli.log)
+		.unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+	tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+	let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+		Ok(runtime) => runtime,
+		Err(error) => {
+			eprintln!("error: cannot start the async runtime: {error}");
+			return ExitCode::FAILURE;
+		}
+	};
+	match runtime.block_on(run(cli)) {
+		Ok(()) => ExitCode::SUCCESS,
+		Err(error) => {
+			eprintln!("error: {error}");
+			ExitCode::FAILURE
+		}
+	}
+}
+
+impl Cli {
+	fn paths(&self) -> Paths {
+		let base = self.base_path.clone().unwrap_or_else(|| {
+			dirs::data_local_dir().unwrap_or_else(|| PathBuf::from(".")).join("ember-miner")
+		});
+		Paths { base }
+	}
+
+	fn account(&self) -> Result<sr25519::Pair> {
+		match (&self.suri, &self.key_file) {
+			(Some(suri), _) => keys::from_suri(suri),
+			(None, Some(path)) => keys::load(path),
+			(None, None) => Err(Error::Key(
+				"no account: pass --suri (e.g. //Bob on a dev chain) or --key-file (see `ember-miner key generate`)".into(),
+			)),
+		}
+	}
+
+	async fn miner(&self, chain: Chain, backend: Arc<dyn backend::Backend>) -> Result<Miner> {
+		let metrics = Metrics::register(&Default::default())
+			.map_err(|e| Error::State(format!("metrics: {e}")))?;
+		Ok(Miner {
+			chain,
+			account: self.account()?,
+			backend,
+			gpu: self.gpu,
+			paths: self.paths(),
+			metrics,
+		})
+	}
+}
+
+async fn run(cli: Cli) -> Result<()> {
+	match &cli.command {
+		Command::Key(KeyCommand::Generate { out, force }) => {
+			let pair = keys::generate(out, *force)?;
+			println!("wrote {} (mode 0600)", out.display());
+			println!("address: {}", pair.public().to_ss58check());
+			Ok(())
+		}
+		Command::Key(KeyCommand::Inspect { key_file }) => {
+			let pair = keys::load(key_file)?;
+			println!("public key: 0x{}", hex::encode(pair.public()));
+			println!("address:    {}", pair.public().to_ss58check());
+			Ok(())
+		}
+		Command::Devices => {
+			for identity in fingerprint::list() {
+				println!(
+					"{:<7} {:<40} {:>8} MiB  {}  fingerprint {:?}",
+					identity.backend,
+					identity.model,
+					identity.memory_mib,
+					identity.uuid,
+					identity.fingerprint()
+				);
+			}
+			Ok(())
+		}
+		Command::Bench(args) => {
+			let results = bench::run(args, cli.backend, cli.gpu)?;
+			bench::print(&results, args.json);
+			Ok(())
+		}
+		Command::Register { class } => {
+			let backend = backend::open(cli.backend, cli.gpu)?;
+			let miner = cli.miner(Chain::connect(&cli.url).await?, backend).await?;
+			let device = miner.register(class).await?;
+			println!("device {device}");
+			Ok(())
+		}
+		Command::Seal => {
+			let backend = backend::open(cli.backend, cli.gpu)?;
+			let miner = cli.miner(Chain::connect(&cli.url).await?, backend).await?;
+			let device = miner.registered_device().await?.ok_or_else(not_registered)?;
+			let data = miner.ensure_sealed(device).await?;
+			println!("device {device} sealed, root 0x{}", hex::encode(data.root()));
+			Ok(())
+		}
+		Command::Status => {
+			let backend = Arc::new(backend::cpu::CpuBackend::new());
+			let miner = cli.miner(Chain::connect(&cli.url).await?, backend).await?;
+			let account = keys::account(&miner.account);
+			let balance = miner.chain.account(&account).await?.data;
+			println!("account {} free {}", account.to_ss58check(), format_emb(balance.free));
+			let device = miner.registered_device().await?.ok_or_else(not_registered)?;
+			println!("device {device}: {:?}", miner.status(device).await?);
+			let stats = miner.stats(device).await?;
+			println!(
+				"challenges: {} answered, {} missed, {} invalid; last latency {} blocks",
+				stats.answered, stats.missed, stats.invalid, stats.last_latency
+			);
+			for (id, info) in miner.open_challenges(device).await? {
+				println!(
+					"open challenge {id}: opened #{}, deadline #{}",
+					info.opened_at, info.deadline
+				);
+			}
+			if let Some(at) = miner.next_challenge_at(device).await? {
+				println!("next challenge at #{at}");
+			}
+			Ok(())
+		}
+		Command::Run { class, prometheus_port, no_prometheus } => {
+			run_worker(&cli, class.as_deref(), (!no_prometheus).then_some(*prometheus_port)).await
+		}
+	}
+}
+
+fn not_registered() -> Error {
+	Error::State(
+		"this miner has no device on this chain: run `ember-miner register --class NAME` first"
+			.into(),
+	)
+}
+
+/// `ember-miner run`: the long-running worker. The first connection must succeed (a wrong URL
+/// is an error); after that, a lost node is reconnected with backoff.
+async fn run_worker(cli: &Cli, class: Option<&str>, prometheus: Option<u16>) -> Result<()> {
+	let backend = backend::open(cli.backend, cli.gpu)?;
+	tracing::info!("backend {} on {}", backend.kind().name(), backend.device_name());
+	let registry = substrate_prometheus_endpoint::Registry::new();
+	let metrics =
+		Metrics::register(&registry).map_err(|e| Error::State(format!("metrics: {e}")))?;
+	if let Some(port) = prometheus {
+		let address = SocketAddr::from(([0, 0, 0, 0], port));
+		// Bind first so a taken port is an error now, not a silent failure later.
+		std::net::TcpListener::bind(address).map_err(|e| {
+			Error::State(format!(
+				"cannot serve metrics on {address}: {e}; pass --prometheus-port or --no-prometheus"
+			))
+		})?;
+		tokio::spawn(async move {
+			if let Err(error) =
+				substrate_prometheus_endpoint::init_prometheus(address, registry).await
+			{
+				tracing::error!("metrics endpoint stopped: {error}");
+			}
+		});
+		tracing::info!("metrics on http://{address}/metrics");
+	}
+	let account = cli.account()?;
+	let mut chain = Some(Chain::connect(&cli.url).await?);
+	loop {
+		let connected = match chain.take() {
+			Some(chain) => chain,
+			None => miner::connect_with_backoff(&cli.url).await,
+		};
+		let miner = Miner {
+			chain: connected,
+			account: account.clone(),
+			backend: backend.clone(),
+			gpu: cli.gpu,
+			paths: cli.paths(),
+			metrics: metrics.clone(),
+		};
+		let work = async {
+			let device = match class {
+				Some(class) => miner.register(class).await?,
+				None => miner.registered_device().await?.ok_or_else(not_registered)?,
+			};
+			loop {
+				let data = miner.ensure_sealed(device).await?;
+				miner.answer(device, &data).await?;
+			}
+		};
+		let result: Result<()> = tokio::select! {
+			result = work => result,
+			_ = tokio::signal::ctrl_c() => {
+				tracing::info!("stopping");
+				return Ok(());
+			}
+		};
+		match result {
+			Err(error @ (Error::Rpc { .. } | Error::Connect { .. })) => {
+				tracing::warn!("lost the node ({error}); reconnecting");
+				tokio::time::sleep(Duration::from_secs(1)).await;
+			}
+			Err(error) => return Err(error),
+			Ok(()) => {}
+		}
+	}
+}

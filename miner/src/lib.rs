@@ -1,0 +1,26 @@
+//! # Ember miner
+//!
+//! The off-chain worker GPU owners run next to an Ember node: it registers a device, seals the
+//! device's PoCPS dataset, commits it, and answers every challenge before its deadline.
+//!
+//! - [`backend`]: the compute backends (CPU reference, Vulkan via wgpu, CUDA via cudarc).
+//! - [`dataset`]: sealing with progress, and the dataset file.
+//! - [`fingerprint`]: device identity (NVML, Vulkan adapter, machine) and its fingerprint.
+//! - [`keys`]: account and device keys, key files.
+//! - [`chain`]: the typed node client (jsonrpsee).
+//! - [`miner`]: registration, sealing and the answer loop.
+//! - [`metrics`]: Prometheus metrics.
+//! - [`bench`]: `ember-miner bench`.
+//! - [`cli`]: the command line.
+
+pub mod backend;
+pub mod bench;
+pub mod chain;
+pub mod cli;
+pub mod dataset;
+pub mod error;
+pub mod fingerprint;
+pub mod keys;
+pub mod metrics;
+pub mod miner;
+pub mod state;

@@ -1,0 +1,502 @@
+//! The miner's work against a node: register a device, seal and commit its dataset, and answer
+//! every challenge before its deadline.
+//!
+//! Answers follow the best chain and are confirmed on the finalized one: a challenge still open
+//! at the best block is answered once; if it is still open two blocks later and the answer is
+//! no longer in the node's pool (dropped, or lost to a reorg), the same transaction is
+//! resubmitted, and rebuilt with a fresh nonce only if the old one went stale. A challenge that
+//! is no longer open at the best block is never answered again. Outcomes are counted from
+//! finalized blocks only.
+
+use crate::{
+	backend::{self, Backend},
+	chain::Chain,
+	dataset,
+	error::{Error, Result},
+	fingerprint, keys,
+	metrics::Metrics,
+	state::{Paths, State},
+};
+use ember_pocps::NativeSha256;
+use ember_primitives::{ChallengeId, ClassId, DeviceId, DeviceStatus};
+use ember_runtime::{currency::EMB, BlockNumber, Runtime, RuntimeCall, RuntimeEvent};
+use pallet_device_registry::{Attestation, DeviceClassOf, DeviceInfoOf};
+use pallet_pocps::{ChallengeInfo, DeviceStats, SealInfo};
+use sp_core::{sr25519, Pair, H256};
+use std::{
+	collections::BTreeMap,
+	time::{Duration, Instant},
+};
+
+/// Blocks to wait for an answer to land before checking whether it was lost.
+const RESUBMIT_AFTER: BlockNumber = 2;
+
+/// A miner bound to one device, one account and one backend.
+pub struct Miner {
+	/// The node.
+	pub chain: Chain,
+	/// Pays fees and the device bond.
+	pub account: sr25519::Pair,
+	/// The compute backend.
+	pub backend: std::sync::Arc<dyn Backend>,
+	/// The backend's adapter index.
+	pub gpu: usize,
+	/// Files under the base path.
+	pub paths: Paths,
+	/// Metrics (registered even when not served).
+	pub metrics: Metrics,
+}
+
+/// A device class as the chain holds it.
+pub type Class = DeviceClassOf<Runtime>;
+
+/// An answer in flight.
+struct Pending {
+	extrinsic: Vec<u8>,
+	submitted_at: BlockNumber,
+	deadline: BlockNumber,
+}
+
+impl Miner {
+	fn account_id(&self) -> ember_runtime::AccountId {
+		keys::account(&self.account)
+	}
+
+	/// Every class on chain, by id.
+	pub async fn classes(&self) -> Result<Vec<(ClassId, Class)>> {
+		let next: ClassId = self
+			.chain
+			.storage(&pallet_device_registry::NextClassId::<Runtime>::hashed_key(), None)
+			.await?
+			.unwrap_or_default();
+		let mut classes = Vec::new();
+		for id in 0..next {
+			let key = pallet_device_registry::Classes::<Runtime>::hashed_key_for(id);
+			if let Some(class) = self.chain.storage::<Class>(&key, None).await? {
+				classes.push((id, class));
+			}
+		}
+		Ok(classes)
+	}
+
+	/// The class named or numbered `wanted`.
+	pub async fn find_class(&self, wanted: &str) -> Result<(ClassId, Class)> {
+		let classes = self.classes().await?;
+		let name = |class: &Class| String::from_utf8_lossy(&class.name).into_owned();
+		let found = classes
+			.iter()
+			.find(|(id, class)| name(class) == wanted || id.to_string() == wanted)
+			.cloned();
+		found.ok_or_else(|| {
+			let known: Vec<String> =
+				classes.iter().map(|(id, class)| format!("{} ({id})", name(class))).collect();
+			Error::UnknownClass(wanted.into(), known.join(", "))
+		})
+	}
+
+	/// The device on chain.
+	pub async fn device_info(&self, device: DeviceId) -> Result<Option<DeviceInfoOf<Runtime>>> {
+		let key = pallet_device_registry::Devices::<Runtime>::hashed_key_for(device);
+		self.chain.storage(&key, None).await
+	}
+
+	/// The device this miner registered on this chain, if it still exists there.
+	pub async fn registered_device(&self) -> Result<Option<DeviceId>> {
+		let state = State::load(&self.paths.state())?;
+		let Some(device) = state.device_on(self.chain.genesis) else { return Ok(None) };
+		let owned = self
+			.device_info(device)
+			.await?
+			.filter(|info| info.owner == self.account_id() && info.status != DeviceStatus::Retired);
+		Ok(owned.map(|_| device))
+	}
+
+	/// Registers this miner's device in class `class` (a name or number), unless it already is.
+	pub async fn register(&self, class: &str) -> Result<DeviceId> {
+		if let Some(device) = self.registered_device().await? {
+			tracing::info!("device {device} is already registered to this miner");
+			return Ok(device);
+		}
+		let (class_id, class) = self.find_class(class).await?;
+		let class_name = String::from_utf8_lossy(&class.name).into_owned();
+		let identity = fingerprint::identity(self.backend.kind(), self.gpu);
+		if identity.memory_mib < u64::from(class.min_vram_mib) {
+			return Err(Error::TooLittleMemory {
+				device: identity.model,
+				have: identity.memory_mib,
+				need: class.min_vram_mib,
+				class: class_name,
+			});
+		}
+		let account = self.account_id();
+		let free = self.chain.account(&account).await?.data.free;
+		// The bond plus a margin for fees.
+		let needed = class.bond.saturating_add(EMB);
+		if free < needed {
+			return Err(Error::Unfunded {
+				account: sp_core::crypto::Ss58Codec::to_ss58check(&account),
+				free: format_emb(free),
+				needed: format_emb(needed),
+				why: format!("the {class_name} bond is {}", format_emb(class.bond)),
+			});
+		}
+		let fingerprint = identity.fingerprint();
+		let taken: Option<DeviceId> = self
+			.chain
+			.storage(
+				&pallet_device_registry::Fingerprints::<Runtime>::hashed_key_for(fingerprint),
+				None,
+			)
+			.await?;
+		if let Some(device) = taken {
+			let owner = self.device_info(device).await?.map(|info| info.owner);
+			if owner.as_ref() == Some(&account) {
+				tracing::info!("this device is registered to this account as device {device}");
+				return self.remember(device);
+			}
+			return Err(Error::Dispatch {
+				call: "register_device",
+				error: format!(
+					"fingerprint {fingerprint:?} ({}, {}) is already registered as device \
+					 {device} by another account: one physical device, one registration",
+					identity.model, identity.uuid
+				),
+			});
+		}
+		let device_key = keys::device_key(&self.paths.device_key())?;
+		let genesis = self.chain.genesis;
+		let payload = pallet_device_registry::attestation::registration_payload(
+			&account,
+			&fingerprint,
+			&genesis,
+		);
+		let signature = device_key.sign(&payload);
+		let call = RuntimeCall::DeviceRegistry(pallet_device_registry::Call::register_device {
+			class: class_id,
+			fingerprint,
+			device_key: device_key.public().0,
+			signature: signature.0,
+			attestation: Attestation::SelfSigned,
+		});
+		tracing::info!(
+			"registering {} ({} MiB) as a {class_name} device, fingerprint {fingerprint:?}",
+			identity.model,
+			identity.memory_mib
+		);
+		let (_, events) =
+			self.chain.submit_and_watch(&self.account, call, "register_device").await?;
+		let device = events
+			.iter()
+			.find_map(|event| match event {
+				RuntimeEvent::DeviceRegistry(pallet_device_registry::Event::DeviceRegistered {
+					device,
+					..
+				}) => Some(*device),
+				_ => None,
+			})
+			.ok_or_else(|| Error::State("register_device emitted no DeviceRegistered".into()))?;
+		tracing::info!("registered device {device}");
+		self.remember(device)
+	}
+
+	fn remember(&self, device: DeviceId) -> Result<DeviceId> {
+		State { genesis: Some(self.chain.genesis), device: Some(device) }
+			.save(&self.paths.state())?;
+		Ok(device)
+	}
+
+	async fn seal_info(&self, device: DeviceId) -> Result<Option<SealInfo<BlockNumber>>> {
+		self.chain.runtime_api("PocpsApi_seal", device, None).await
+	}
+
+	/// The device's status on chain.
+	pub async fn status(&self, device: DeviceId) -> Result<Option<DeviceStatus>> {
+		self.chain.runtime_api("PocpsApi_device_status", device, None).await
+	}
+
+	/// Makes sure the device has a committed seal that this miner holds: reuses the dataset on
+	/// disk when it matches the chain, commits it if the crash came between saving and
+	/// committing, and seals afresh otherwise (first seal, suspension, class change).
+	pub async fn ensure_sealed(&self, device: DeviceId) -> Result<ember_pocps::prover::Dataset> {
+		let info = self
+			.device_info(device)
+			.await?
+			.ok_or_else(|| Error::State(format!("device {device} is not registered")))?;
+		let class: Class = self
+			.chain
+			.storage(&pallet_device_registry::Classes::<Runtime>::hashed_key_for(info.class), None)
+			.await?
+			.ok_or_else(|| {
+				Error::State(format!("device {device}'s class {} is gone", info.class))
+			})?;
+		let on_chain = self.seal_info(device).await?;
+		let chain_nonce = on_chain.as_ref().map(|s| s.nonce).unwrap_or(0);
+		let needs_new = matches!(info.status, DeviceStatus::Suspended | DeviceStatus::Registered);
+
+		let path = self.paths.dataset();
+		if path.exists() {
+			match dataset::load(&path, self.backend.as_ref()) {
+				Ok((header, data)) if header.device == device => {
+					let committed = on_chain
+						.as_ref()
+						.is_some_and(|s| s.nonce == header.nonce && s.root == header.root);
+					if committed && !needs_new {
+						tracing::info!("dataset on disk matches seal {} on chain", header.nonce);
+						return Ok(data);
+					}
+					if header.nonce > chain_nonce && header.params == class.pocps {
+						tracing::info!(
+							"committing the sealed dataset on disk (nonce {})",
+							header.nonce
+						);
+						self.commit(device, &header).await?;
+						return Ok(data);
+					}
+				}
+				Ok(_) => tracing::info!("dataset on disk is for another device; sealing anew"),
+				Err(error @ Error::CorruptDataset { .. }) => return Err(error),
+				Err(error) => return Err(error),
+			}
+		}
+
+		let nonce = chain_nonce.saturating_add(1);
+		let device_key = keys::load(&self.paths.device_key())?;
+		let ek = ember_pocps::encoding_key::<NativeSha256>(
+			&self.chain.genesis.0,
+			&device_key.public().0,
+			nonce,
+		);
+		let params = class.pocps;
+		tracing::info!(
+			"sealing {} MiB ({} lanes x {} labels, {} iterations) on {}",
+			params.dataset_bytes() >> 20,
+			params.lanes,
+			params.lane_len,
+			params.iterations,
+			self.backend.device_name()
+		);
+		let started = Instant::now();
+		let progress = self.metrics.seal_progress.clone();
+		let data = dataset::seal(self.backend.as_ref(), &params, &ek, &|done| progress.set(done))?;
+		let seconds = started.elapsed().as_secs_f64().max(1e-9);
+		self.metrics.hashrate.set(
+			(backend::seal_compressions(&params)
+				+ backend::merkle_compressions(params.total_labels())) as f64
+				/ seconds,
+		);
+		let header = dataset::Header { device, nonce, params, ek, root: data.root() };
+		dataset::save(&path, &header, &data)?;
+		self.commit(device, &header).await?;
+		Ok(data)
+	}
+
+	async fn commit(&self, device: DeviceId, header: &dataset::Header) -> Result<()> {
+		let call = RuntimeCall::Pocps(pallet_pocps::Call::commit_seal {
+			device,
+			root: header.root,
+			nonce: header.nonce,
+		});
+		self.chain.submit_and_watch(&self.account, call, "commit_seal").await?;
+		tracing::info!("committed seal {} (root 0x{})", header.nonce, hex::encode(header.root));
+		Ok(())
+	}
+
+	/// Answers challenges until the device needs re-sealing (returns `Ok`) or the connection
+	/// fails (returns the error).
+	pub async fn answer(
+		&self,
+		device: DeviceId,
+		data: &ember_pocps::prover::Dataset,
+	) -> Result<()> {
+		let mut best = self.chain.subscribe_heads(false).await?;
+		let mut finalized = self.chain.subscribe_heads(true).await?;
+		let mut pending: BTreeMap<ChallengeId, Pending> = BTreeMap::new();
+		let mut seen: BTreeMap<ChallengeId, Instant> = BTreeMap::new();
+		let mut last_finalized: Option<BlockNumber> = None;
+		loop {
+			tokio::select! {
+				header = best.next() => {
+					let header = header
+						.ok_or_else(|| Error::Rpc { method: "chain_subscribeNewHeads".into(), reason: "closed".into() })?
+						.map_err(|e| Error::Rpc { method: "chain_subscribeNewHeads".into(), reason: e.to_string() })?;
+					if !self.on_best(device, data, &header, &mut pending, &mut seen).await? {
+						return Ok(());
+					}
+				}
+				header = finalized.next() => {
+					let header = header
+						.ok_or_else(|| Error::Rpc { method: "chain_subscribeFinalizedHeads".into(), reason: "closed".into() })?
+						.map_err(|e| Error::Rpc { method: "chain_subscribeFinalizedHeads".into(), reason: e.to_string() })?;
+					let from = last_finalized.map(|n| n.saturating_add(1)).unwrap_or(header.number);
+					for number in from..=header.number {
+						let hash = self.chain.block_hash(number).await?;
+						self.on_finalized(device, hash).await?;
+					}
+					last_finalized = Some(header.number);
+					// Forget challenges that finality has settled.
+					seen.retain(|challenge, _| pending.contains_key(challenge));
+				}
+			}
+		}
+	}
+
+	/// Handles a new best block; returns `false` when the device must re-seal.
+	async fn on_best(
+		&self,
+		device: DeviceId,
+		data: &ember_pocps::prover::Dataset,
+		header: &ember_runtime::Header,
+		pending: &mut BTreeMap<ChallengeId, Pending>,
+		seen: &mut BTreeMap<ChallengeId, Instant>,
+	) -> Result<bool> {
+		let at = Some(header.hash());
+		let status: Option<DeviceStatus> =
+			self.chain.runtime_api("PocpsApi_device_status", device, at).await?;
+		if !status.is_some_and(|s| s.is_challengeable()) {
+			tracing::warn!("device {device} is {status:?} at block {}: re-sealing", header.number);
+			return Ok(false);
+		}
+		let open: Vec<(ChallengeId, ChallengeInfo<BlockNumber>)> =
+			self.chain.runtime_api("PocpsApi_open_challenges", device, at).await?;
+		// Answers that landed, or challenges that closed, need nothing more.
+		pending.retain(|challenge, _| open.iter().any(|(id, _)| id == challenge));
+		for (challenge, info) in open {
+			if header.number >= info.deadline {
+				continue;
+			}
+			let first_seen = *seen.entry(challenge).or_insert_with(|| {
+				self.metrics.received.inc();
+				tracing::info!(
+					"challenge {challenge} opened at #{}, deadline #{}",
+					info.opened_at,
+					info.deadline
+				);
+				Instant::now()
+			});
+			match pending.get(&challenge) {
+				Some(p) if header.number < p.submitted_at.saturating_add(RESUBMIT_AFTER) => {
+					continue
+				}
+				Some(p) if self.chain.is_pending(&p.extrinsic).await? => continue,
+				Some(p) => {
+					tracing::warn!("answer to challenge {challenge} was lost; resubmitting");
+					let extrinsic = p.extrinsic.clone();
+					let deadline = p.deadline;
+					let extrinsic = match self.chain.submit(&extrinsic).await {
+						Ok(_) => extrinsic,
+						// Stale (nonce used by something else): sign a fresh one.
+						Err(_) => self.submit_answer(data, challenge, &info).await?,
+					};
+					pending.insert(
+						challenge,
+						Pending { extrinsic, submitted_at: header.number, deadline },
+					);
+				}
+				None => {
+					let extrinsic = self.submit_answer(data, challenge, &info).await?;
+					self.metrics.response_seconds.observe(first_seen.elapsed().as_secs_f64());
+					tracing::info!(
+						"answered challenge {challenge} in {:.0?}",
+						first_seen.elapsed()
+					);
+					pending.insert(
+						challenge,
+						Pending { extrinsic, submitted_at: header.number, deadline: info.deadline },
+					);
+				}
+			}
+		}
+		Ok(true)
+	}
+
+	async fn submit_answer(
+		&self,
+		data: &ember_pocps::prover::Dataset,
+		challenge: ChallengeId,
+		info: &ChallengeInfo<BlockNumber>,
+	) -> Result<Vec<u8>> {
+		let proof = data.prove::<NativeSha256>(&info.seed).ok_or_else(|| {
+			Error::State(format!("cannot open the labels challenge {challenge} asks for"))
+		})?;
+		let call =
+			RuntimeCall::Pocps(pallet_pocps::Call::respond { challenge, proof: Box::new(proof) });
+		let extrinsic = self.chain.sign(&self.account, call).await?;
+		self.chain.submit(&extrinsic).await?;
+		Ok(extrinsic)
+	}
+
+	/// Counts this device's outcomes in a finalized block.
+	async fn on_finalized(&self, device: DeviceId, block: H256) -> Result<()> {
+		for record in self.chain.events(block).await? {
+			match record.event {
+				RuntimeEvent::Pocps(pallet_pocps::Event::ChallengeAnswered {
+					device: d,
+					challenge,
+					latency,
+				}) if d == device => {
+					self.metrics.answered.inc();
+					self.metrics.answer_latency_blocks.set(u64::from(latency));
+					tracing::info!(
+						"challenge {challenge} answered in {latency} blocks (finalized)"
+					);
+				}
+				RuntimeEvent::Pocps(pallet_pocps::Event::ChallengeMissed {
+					device: d,
+					challenge,
+				}) if d == device => {
+					self.metrics.missed.inc();
+					tracing::warn!("challenge {challenge} was missed (finalized)");
+				}
+				RuntimeEvent::Pocps(pallet_pocps::Event::ProofRejected {
+					device: d,
+					challenge,
+					reason,
+				}) if d == device => {
+					self.metrics.missed.inc();
+					tracing::error!("answer to challenge {challenge} was rejected: {reason:?}");
+				}
+				_ => {}
+			}
+		}
+		Ok(())
+	}
+
+	/// The device's challenge record.
+	pub async fn stats(&self, device: DeviceId) -> Result<DeviceStats> {
+		self.chain.runtime_api("PocpsApi_stats", device, None).await
+	}
+
+	/// The device's open challenges.
+	pub async fn open_challenges(
+		&self,
+		device: DeviceId,
+	) -> Result<Vec<(ChallengeId, ChallengeInfo<BlockNumber>)>> {
+		self.chain.runtime_api("PocpsApi_open_challenges", device, None).await
+	}
+
+	/// When the device's next challenge opens.
+	pub async fn next_challenge_at(&self, device: DeviceId) -> Result<Option<BlockNumber>> {
+		self.chain.runtime_api("PocpsApi_next_challenge_at", device, None).await
+	}
+}
+
+/// `amount` in EMB with three decimals.
+pub fn format_emb(amount: u128) -> String {
+	let milli = amount / (EMB / 1_000);
+	format!("{}.{:03} EMB", milli / 1_000, milli % 1_000)
+}
+
+/// Retries `connect` with exponential backoff (1 s doubling to 30 s) until it succeeds.
+pub async fn connect_with_backoff(url: &str) -> Chain {
+	let mut delay = Duration::from_secs(1);
+	loop {
+		match Chain::connect(url).await {
+			Ok(chain) => return chain,
+			Err(error) => {
+				tracing::warn!("{error}; retrying in {delay:?}");
+				tokio::time::sleep(delay).await;
+				delay = (delay * 2).min(Duration::from_secs(30));
+			}
+		}
+	}
+}
