@@ -7,6 +7,7 @@ need_apt=()
 command -v protoc >/dev/null || need_apt+=(protobuf-compiler)
 command -v clang >/dev/null || need_apt+=(clang libclang-dev)
 command -v node >/dev/null || need_apt+=(nodejs npm)
+command -v curl >/dev/null || need_apt+=(curl)
 # The miner's Vulkan backend: the loader, and Mesa's lavapipe so it runs without a GPU.
 [ -e /usr/share/vulkan/icd.d/lvp_icd.x86_64.json ] || need_apt+=(libvulkan1 mesa-vulkan-drivers)
 if [ ${#need_apt[@]} -gt 0 ]; then

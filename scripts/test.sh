@@ -15,11 +15,12 @@ cargo fmt --all --check
 step "cargo clippy"
 cargo clippy --release --locked --workspace --all-targets -- -D warnings
 
-step "cargo test (unit, runtime and node smoke tests)"
-cargo test --release --locked --workspace
+# The miner's Vulkan backend must run here (on lavapipe without a GPU), not skip.
+step "cargo test (unit, runtime, node smoke and miner backend tests)"
+EMBER_REQUIRE_VULKAN=1 cargo test --release --locked --workspace
 
-step "polkadot.js end-to-end tests (e2e/tests)"
-(cd e2e && EMBER_NODE="$NODE_BIN" npm test)
+step "polkadot.js end-to-end tests with the real node and miner (e2e/tests)"
+(cd e2e && EMBER_NODE="$NODE_BIN" EMBER_MINER="$CARGO_TARGET_DIR/release/ember-miner" npm test)
 
 step "zombienet smoke test (4 validators)"
 ZOMBIE_DIR="$(mktemp -d -t ember-zombienet-XXXX)"

@@ -10,6 +10,54 @@ export const NODE_BIN =
   process.env.EMBER_NODE ??
   join(process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/ember/target'), 'release/ember-node');
 
+export const MINER_BIN =
+  process.env.EMBER_MINER ??
+  join(process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/ember/target'), 'release/ember-miner');
+
+/**
+ * Starts `ember-miner` with `args`; its output goes to a log file. `exit` resolves with the exit
+ * code and the output once it stops.
+ */
+export function startMiner(args) {
+  const dir = mkdtempSync(join(tmpdir(), 'ember-miner-log-'));
+  const logPath = join(dir, 'miner.log');
+  const log = createWriteStream(logPath);
+  const child = spawn(MINER_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  for (const stream of [child.stdout, child.stderr]) {
+    stream.on('data', (chunk) => { output += chunk; log.write(chunk); });
+  }
+  const exit = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, output })));
+  return { child, logPath, exit, output: () => output };
+}
+
+/** Runs `ember-miner` with `args` to completion. */
+export function runMiner(args) {
+  return startMiner(args).exit;
+}
+
+/**
+ * Calls `onEvent(event, blockNumber)` for every event of every finalized block from now on, in
+ * order (finality may skip heads; the blocks in between are fetched by number). Returns a
+ * function that stops watching.
+ */
+export async function watchFinalizedEvents(api, onEvent) {
+  let next = null;
+  let queue = Promise.resolve();
+  const unsub = await api.rpc.chain.subscribeFinalizedHeads((header) => {
+    const upTo = header.number.toNumber();
+    queue = queue.then(async () => {
+      for (let n = next ?? upTo; n <= upTo; n++) {
+        const hash = await api.rpc.chain.getBlockHash(n);
+        const events = await api.query.system.events.at(hash);
+        for (const { event } of events) onEvent(event, n);
+      }
+      next = Math.max(next ?? 0, upTo + 1);
+    }).catch(() => {});
+  });
+  return unsub;
+}
+
 /** A TCP port nobody listens on right now. */
 export function freePort() {
   return new Promise((resolve, reject) => {

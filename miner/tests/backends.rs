@@ -2,6 +2,7 @@
 //! CPU always runs; Vulkan runs on any Vulkan device (lavapipe in CI); CUDA skips, saying so,
 //! where no driver is installed.
 
+#![allow(clippy::unwrap_used, clippy::panic)]
 use ember_miner::backend::{self, Backend, BackendKind};
 use ember_pocps::{merkle::MerkleTree, Hash, Hasher, NativeSha256, Params};
 

@@ -56,6 +56,24 @@ fn sealed_device<T: Config>(owner: &T::AccountId, params: Params) -> (DeviceId, 
 }
 
 /// Opens a challenge for `device` with `seed` and `deadline`, as `on_initialize` would.
+/// A seal as a GPU class would have it: deadline 4 blocks, challenged every 10 to 40.
+fn seal_info<T: Config>(
+	root: [u8; 32],
+	nonce: u64,
+	params: Params,
+	sealed_at: BlockNumberFor<T>,
+) -> SealInfo<BlockNumberFor<T>> {
+	SealInfo {
+		root,
+		nonce,
+		params,
+		response_deadline: 4,
+		min_interval: 10,
+		max_interval: 40,
+		sealed_at,
+	}
+}
+
 fn open<T: Config>(device: DeviceId, seed: [u8; 32], deadline: BlockNumberFor<T>) -> ChallengeId {
 	let id = NextChallengeId::<T>::get();
 	NextChallengeId::<T>::put(id + 1);
@@ -78,15 +96,7 @@ mod benchmarks {
 		// Re-seal (the heavier path): a previous seal exists.
 		Seals::<T>::insert(
 			device,
-			SealInfo {
-				root: [1; 32],
-				nonce: 1,
-				params,
-				response_deadline: 4,
-				min_interval: 10,
-				max_interval: 40,
-				sealed_at: frame_system::Pallet::<T>::block_number(),
-			},
+			seal_info::<T>([1; 32], 1, params, frame_system::Pallet::<T>::block_number()),
 		);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), device, [2; 32], 2);
@@ -104,18 +114,7 @@ mod benchmarks {
 		let sparse = SparseDataset::for_challenge::<HostSha256>(&params, &ek, &seed)
 			.expect("valid parameters");
 		let now = frame_system::Pallet::<T>::block_number();
-		Seals::<T>::insert(
-			device,
-			SealInfo {
-				root: sparse.root(),
-				nonce,
-				params,
-				response_deadline: 4,
-				min_interval: 10,
-				max_interval: 40,
-				sealed_at: now,
-			},
-		);
+		Seals::<T>::insert(device, seal_info::<T>(sparse.root(), nonce, params, now));
 		let challenge = open::<T>(device, seed, now.saturating_add(4u32.into()));
 		let proof = sparse.prove::<HostSha256>(&params, &ek, &seed).expect("sparse proof");
 		#[extrinsic_call]
@@ -131,15 +130,7 @@ mod benchmarks {
 		let owner: T::AccountId = whitelisted_caller();
 		let params = params_for_work::<T>(MIN_WORK);
 		let now = frame_system::Pallet::<T>::block_number().saturating_add(10u32.into());
-		let seal = SealInfo {
-			root: [1; 32],
-			nonce: 1,
-			params,
-			response_deadline: 4,
-			min_interval: 10,
-			max_interval: 40,
-			sealed_at: now,
-		};
+		let seal = seal_info::<T>([1; 32], 1, params, now);
 		// `s` open challenges whose deadline is `now`.
 		for i in 0..s {
 			let (device, _) = sealed_device::<T>(&owner, params);

@@ -1,0 +1,121 @@
+// The miner's whole loop against a real dev node, with the real ember-miner binary (cpu
+// backend, the cpu-dev class): it registers, seals, and answers challenges, seen as finalized
+// events; stopped, it faults. A second miner presenting the same device is refused, and bad
+// input gives one clear message and a non-zero exit.
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import {
+  runMiner, sendAndFinalize, startDevNode, startMiner, waitFor, watchFinalizedEvents,
+} from '../lib/node.js';
+
+let node;
+let keyring;
+let minerBase;
+let device = null;
+const seen = [];
+let unwatch;
+
+const minerArgs = (base, suri, ...rest) =>
+  ['--url', node.url, '--backend', 'cpu', '--base-path', base, '--suri', suri, '--log', 'info', ...rest];
+
+before(async () => {
+  await cryptoWaitReady();
+  keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+  node = await startDevNode();
+  unwatch = await watchFinalizedEvents(node.api, (event, block) => {
+    seen.push({ section: event.section, method: event.method, data: event.data.toJSON(), block });
+  });
+});
+
+after(async () => {
+  unwatch?.();
+  await node?.stop();
+});
+
+const ours = (method) => seen.filter((e) => e.section === 'pocps' && e.method === method && e.data.device === device);
+
+test('a miner registers, seals and answers challenges; stopped, it faults', async () => {
+  minerBase = mkdtempSync(join(tmpdir(), 'ember-miner-'));
+  const dave = keyring.addFromUri('//Dave').address;
+  const miner = startMiner([...minerArgs(minerBase, '//Dave'), 'run', '--class', 'cpu-dev', '--no-prometheus']);
+  try {
+    const registered = await waitFor('DeviceRegistered for Dave', () =>
+      seen.find((e) => e.section === 'deviceRegistry' && e.method === 'DeviceRegistered' && e.data.owner === dave),
+      120_000);
+    device = registered.data.device;
+    await waitFor('SealCommitted', () => ours('SealCommitted').length > 0, 120_000);
+    await waitFor(`3 answered challenges (miner log: ${miner.logPath})`,
+      () => ours('ChallengeAnswered').length >= 3, 240_000);
+    assert.equal(ours('ChallengeMissed').length, 0, 'no challenge missed while the miner ran');
+    assert.equal(ours('ProofRejected').length, 0, 'no proof rejected');
+    const status = await node.api.call.pocpsApi.deviceStatus(device);
+    assert.equal(status.unwrap().toString(), 'Active');
+  } finally {
+    miner.child.kill('SIGKILL');
+    await miner.exit;
+  }
+  // Stopped: its next challenge goes unanswered and the chain records the fault.
+  await waitFor('ChallengeMissed after the miner stopped', () => ours('ChallengeMissed').length > 0, 180_000);
+  const status = await node.api.call.pocpsApi.deviceStatus(device);
+  assert.equal(status.unwrap().toString(), 'Suspended');
+  const stats = await node.api.call.pocpsApi.stats(device);
+  assert.ok(stats.answered.toNumber() >= 3);
+  assert.equal(stats.missed.toNumber(), 1);
+});
+
+test('a second miner presenting the same device is refused', async () => {
+  assert.notEqual(device, null, 'the first test registered a device');
+  const other = mkdtempSync(join(tmpdir(), 'ember-miner-'));
+  const result = await runMiner([...minerArgs(other, '//Eve'), 'register', '--class', 'cpu-dev']);
+  assert.notEqual(result.code, 0);
+  assert.match(result.output, /already registered as device \d+ by another account/);
+
+  // And the chain itself refuses the fingerprint, whatever the client does.
+  const info = (await node.api.query.deviceRegistry.devices(device)).unwrap();
+  const eve = keyring.addFromUri('//Eve');
+  const tx = node.api.tx.deviceRegistry.registerDevice(
+    0, info.fingerprint, new Uint8Array(32).fill(7), new Uint8Array(64), 'SelfSigned');
+  const { dispatchError } = await sendAndFinalize(node.api, tx, eve);
+  const error = node.api.registry.findMetaError(dispatchError.asModule);
+  assert.equal(`${error.section}.${error.name}`, 'deviceRegistry.DuplicateFingerprint');
+});
+
+test('bad input: one clear message and a non-zero exit, never a panic', async () => {
+  const base = mkdtempSync(join(tmpdir(), 'ember-miner-'));
+  const cases = [
+    [['--url', 'ws://127.0.0.1:1', '--backend', 'cpu', '--base-path', base, '--suri', '//Ferdie', 'register', '--class', 'cpu-dev'],
+      /cannot connect to the node at ws:\/\/127\.0\.0\.1:1/],
+    [[...minerArgs(base, '//Ferdie'), 'register', '--class', 'no-such-class'],
+      /unknown device class `no-such-class`; classes on chain: cpu-dev \(0\)/],
+    [[...minerArgs(base, '//Ferdie'), 'register', '--class', 'gpu-80g'],
+      /MiB of memory but class `gpu-80g` needs 81920 MiB/],
+    [[...minerArgs(base, '//Ferdie//unfunded'), 'register', '--class', 'cpu-dev'],
+      /has 0\.000 EMB free but 101\.000 EMB is needed/],
+    [[...minerArgs(base, '//Ferdie'), 'run', '--bogus-flag'], /unexpected argument '--bogus-flag'/],
+    [[...minerArgs(base, '//Ferdie'), '--backend', 'cuda', 'seal'], /backend cuda is unavailable|this miner has no device/],
+  ];
+  for (const [args, expected] of cases) {
+    const result = await runMiner(args);
+    assert.notEqual(result.code, 0, `exit code for ${args.join(' ')}`);
+    assert.match(result.output, expected);
+    assert.doesNotMatch(result.output, /panicked/);
+  }
+
+  // A corrupted dataset: flip one byte of a label in a copy of the first miner's files.
+  assert.ok(minerBase, 'the first test sealed a dataset');
+  const corrupt = mkdtempSync(join(tmpdir(), 'ember-miner-'));
+  cpSync(minerBase, corrupt, { recursive: true });
+  const file = join(corrupt, 'dataset.bin');
+  const bytes = readFileSync(file);
+  bytes[bytes.length - 100] ^= 0xff;
+  writeFileSync(file, bytes);
+  const result = await runMiner([...minerArgs(corrupt, '//Dave'), 'seal']);
+  assert.notEqual(result.code, 0);
+  assert.match(result.output, /dataset file .* is corrupted \(its labels do not hash to the root in its header\)/);
+  assert.doesNotMatch(result.output, /panicked/);
+});
