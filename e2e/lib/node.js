@@ -50,7 +50,13 @@ export async function watchFinalizedEvents(api, onEvent) {
       for (let n = next ?? upTo; n <= upTo; n++) {
         const hash = await api.rpc.chain.getBlockHash(n);
         const events = await api.query.system.events.at(hash);
-        for (const { event } of events) onEvent(event, n);
+        for (const { event } of events) {
+          // Named fields as an object ({ device, owner, … }), like the Rust event.
+          const values = event.data.toJSON();
+          const names = event.data.names;
+          const data = names ? Object.fromEntries(names.map((name, i) => [name, values[i]])) : values;
+          onEvent({ section: event.section, method: event.method, data }, n);
+        }
       }
       next = Math.max(next ?? 0, upTo + 1);
     }).catch(() => {});

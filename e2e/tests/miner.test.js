@@ -28,7 +28,7 @@ before(async () => {
   keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
   node = await startDevNode();
   unwatch = await watchFinalizedEvents(node.api, (event, block) => {
-    seen.push({ section: event.section, method: event.method, data: event.data.toJSON(), block });
+    seen.push({ ...event, block });
   });
 });
 
@@ -97,7 +97,8 @@ test('bad input: one clear message and a non-zero exit, never a panic', async ()
     [[...minerArgs(base, '//Ferdie//unfunded'), 'register', '--class', 'cpu-dev'],
       /has 0\.000 EMB free but 101\.000 EMB is needed/],
     [[...minerArgs(base, '//Ferdie'), 'run', '--bogus-flag'], /unexpected argument '--bogus-flag'/],
-    [[...minerArgs(base, '//Ferdie'), '--backend', 'cuda', 'seal'], /backend cuda is unavailable|this miner has no device/],
+    [['--url', node.url, '--backend', 'cuda', '--base-path', base, '--suri', '//Ferdie', 'seal'],
+      /backend cuda is unavailable|this miner has no device/],
   ];
   for (const [args, expected] of cases) {
     const result = await runMiner(args);

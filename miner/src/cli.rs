@@ -101,7 +101,11 @@ pub fn main() -> ExitCode {
 	let cli = Cli::parse();
 	let filter = tracing_subscriber::EnvFilter::try_new(&cli.log)
 		.unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-	tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+	tracing_subscriber::fmt()
+		.with_env_filter(filter)
+		.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+		.with_writer(std::io::stderr)
+		.init();
 	let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
 		Ok(runtime) => runtime,
 		Err(error) => {
