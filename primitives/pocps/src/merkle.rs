@@ -73,7 +73,9 @@ impl MerkleTree {
 	/// their hashes: the caller vouches for those, and a wrong node only yields proofs that fail.
 	pub fn from_levels(levels: Vec<Vec<Hash>>) -> Option<Self> {
 		let leaves = levels.first()?.len();
-		if !leaves.is_power_of_two() || levels.len() != leaves.trailing_zeros() as usize + 1 {
+		if !leaves.is_power_of_two()
+			|| levels.len() != (leaves.trailing_zeros() as usize).saturating_add(1)
+		{
 			return None;
 		}
 		let halving = levels.windows(2).all(|pair| match pair {
