@@ -19,6 +19,9 @@ cargo clippy --release --locked --workspace --all-targets -- -D warnings
 step "cargo test (unit, runtime, node smoke and miner backend tests)"
 EMBER_REQUIRE_VULKAN=1 cargo test --release --locked --workspace
 
+step "CUDA kernels compiled for the host against the PoCPS test vectors"
+"$ROOT/scripts/check-cuda-kernel.sh"
+
 step "polkadot.js end-to-end tests with the real node and miner (e2e/tests)"
 (cd e2e && EMBER_NODE="$NODE_BIN" EMBER_MINER="$CARGO_TARGET_DIR/release/ember-miner" npm test)
 

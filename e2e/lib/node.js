@@ -37,12 +37,12 @@ export function runMiner(args) {
 }
 
 /**
- * Calls `onEvent(event, blockNumber)` for every event of every finalized block from now on, in
- * order (finality may skip heads; the blocks in between are fetched by number). Returns a
- * function that stops watching.
+ * Calls `onEvent(event, blockNumber)` for every event of every finalized block from block `from`
+ * (default: the next finalized head), in order (finality may skip heads; the blocks in between
+ * are fetched by number). Returns a function that stops watching.
  */
-export async function watchFinalizedEvents(api, onEvent) {
-  let next = null;
+export async function watchFinalizedEvents(api, onEvent, from = null) {
+  let next = from;
   let queue = Promise.resolve();
   const unsub = await api.rpc.chain.subscribeFinalizedHeads((header) => {
     const upTo = header.number.toNumber();
@@ -96,13 +96,14 @@ export async function waitFor(what, check, timeoutMs = 120_000, intervalMs = 500
 /**
  * Starts `ember-node --dev` on free ports with its own temporary base path, and returns a
  * connected ApiPromise. The node's output goes to a log file whose path is printed on failure.
+ * `restart()` stops it and starts it again on the same ports and base path.
  */
-export async function startDevNode(extraArgs = []) {
-  const rpcPort = await freePort();
-  const p2pPort = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'ember-e2e-'));
+export async function startDevNode(extraArgs = [], reuse = null) {
+  const rpcPort = reuse?.rpcPort ?? await freePort();
+  const p2pPort = reuse?.p2pPort ?? await freePort();
+  const dir = reuse?.dir ?? mkdtempSync(join(tmpdir(), 'ember-e2e-'));
   const logPath = join(dir, 'node.log');
-  const log = createWriteStream(logPath);
+  const log = createWriteStream(logPath, { flags: 'a' });
   const child = spawn(
     NODE_BIN,
     ['--dev', '--base-path', join(dir, 'db'), '--rpc-port', `${rpcPort}`, '--port', `${p2pPort}`,
@@ -127,7 +128,7 @@ export async function startDevNode(extraArgs = []) {
     }
   }, 60_000);
 
-  return {
+  const node = {
     api,
     url,
     logPath,
@@ -139,7 +140,12 @@ export async function startDevNode(extraArgs = []) {
         await done;
       }
     },
+    async restart() {
+      await node.stop();
+      return startDevNode(extraArgs, { rpcPort, p2pPort, dir });
+    },
   };
+  return node;
 }
 
 /** Resolves when `number` is finalized. */

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
-  runMiner, sendAndFinalize, startDevNode, startMiner, waitFor, watchFinalizedEvents,
+  freePort, runMiner, sendAndFinalize, startDevNode, startMiner, waitFor, watchFinalizedEvents,
 } from '../lib/node.js';
 
 let node;
@@ -18,7 +18,13 @@ let keyring;
 let minerBase;
 let device = null;
 const seen = [];
-let unwatch;
+
+const watching = [];
+// Watches finalized events, carrying on after the last block seen (across node restarts).
+async function watch() {
+  const from = seen.length ? Math.max(...seen.map((e) => e.block)) + 1 : null;
+  watching.push(await watchFinalizedEvents(node.api, (event, block) => seen.push({ ...event, block }), from));
+}
 
 const minerArgs = (base, suri, ...rest) =>
   ['--url', node.url, '--backend', 'cpu', '--base-path', base, '--suri', suri, '--log', 'info', ...rest];
@@ -27,22 +33,29 @@ before(async () => {
   await cryptoWaitReady();
   keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
   node = await startDevNode();
-  unwatch = await watchFinalizedEvents(node.api, (event, block) => {
-    seen.push({ ...event, block });
-  });
+  await watch();
 });
 
 after(async () => {
-  unwatch?.();
+  for (const unwatch of watching) {
+    try { unwatch(); } catch { /* its node was restarted */ }
+  }
   await node?.stop();
 });
 
 const ours = (method) => seen.filter((e) => e.section === 'pocps' && e.method === method && e.data.device === device);
 
-test('a miner registers, seals and answers challenges; stopped, it faults', async () => {
+const metric = async (port, name) => {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.split(' ')[1]) : 0;
+};
+
+test('a miner registers, seals and answers challenges, rides out a node restart; stopped, it faults', async () => {
   minerBase = mkdtempSync(join(tmpdir(), 'ember-miner-'));
   const dave = keyring.addFromUri('//Dave').address;
-  const miner = startMiner([...minerArgs(minerBase, '//Dave'), 'run', '--class', 'cpu-dev', '--no-prometheus']);
+  const port = await freePort();
+  const miner = startMiner([...minerArgs(minerBase, '//Dave'), 'run', '--class', 'cpu-dev', '--prometheus-port', `${port}`]);
   try {
     const registered = await waitFor('DeviceRegistered for Dave', () =>
       seen.find((e) => e.section === 'deviceRegistry' && e.method === 'DeviceRegistered' && e.data.owner === dave),
@@ -55,6 +68,17 @@ test('a miner registers, seals and answers challenges; stopped, it faults', asyn
     assert.equal(ours('ProofRejected').length, 0, 'no proof rejected');
     const status = await node.api.call.pocpsApi.deviceStatus(device);
     assert.equal(status.unwrap().toString(), 'Active');
+    await waitFor('3 answers in the miner\'s metrics',
+      async () => (await metric(port, 'ember_miner_challenges_answered_total')) >= 3, 60_000);
+    assert.ok((await metric(port, 'ember_miner_challenges_received_total')) >= 3);
+
+    // The node restarts: the miner reconnects by itself and goes on answering.
+    const before = ours('ChallengeAnswered').length;
+    node = await node.restart();
+    await watch();
+    await waitFor(`2 more answers after the node restarted (miner log: ${miner.logPath})`,
+      () => ours('ChallengeAnswered').length >= before + 2, 180_000);
+    assert.equal(ours('ChallengeMissed').length, 0, 'no challenge missed across the restart');
   } finally {
     miner.child.kill('SIGKILL');
     await miner.exit;
