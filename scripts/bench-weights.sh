@@ -17,7 +17,7 @@ CARGO_TARGET_DIR="$BENCH_TARGET" cargo build --release --locked -p ember-node --
 
 # Median slopes: `on_initialize` has two components; least squares over points where one of them
 # is always at its maximum gives a spurious 4.7 ms intercept, charged to every block.
-for pallet in device-registry pocps; do
+for pallet in ${PALLETS:-device-registry pocps compute-price}; do
 	step "benchmark pallet_${pallet//-/_}"
 	"$BENCH_TARGET/release/ember-node" benchmark pallet \
 		--chain dev \

@@ -257,6 +257,16 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl pallet_compute_price::runtime_api::ComputePriceApi<Block> for Runtime {
+		fn base_price(class: ember_primitives::ClassId) -> Option<pallet_compute_price::Price> {
+			crate::ComputePrice::base_price(class)
+		}
+
+		fn quote(class: ember_primitives::ClassId, hours: u64) -> Option<pallet_compute_price::Price> {
+			crate::ComputePrice::quote(class, hours)
+		}
+	}
+
 	impl sp_genesis_builder::GenesisBuilder<Block> for Runtime {
 		fn build_state(config: Vec<u8>) -> sp_genesis_builder::Result {
 			build_state::<RuntimeGenesisConfig>(config)
@@ -280,7 +290,7 @@ impl_runtime_apis! {
 			use frame_benchmarking::BenchmarkList;
 			use frame_support::traits::StorageInfoTrait;
 			use frame_system_benchmarking::Pallet as SystemBench;
-			use crate::{Balances, DeviceRegistry, Pocps, Sudo, Timestamp, Utility};
+			use crate::{Balances, ComputePrice, DeviceRegistry, Pocps, Sudo, Timestamp, Utility};
 
 			let mut list = Vec::<BenchmarkList>::new();
 			list_benchmarks!(list, extra);
@@ -296,7 +306,7 @@ impl_runtime_apis! {
 			use frame_benchmarking::{BenchmarkBatch, BenchmarkError};
 			use frame_support::traits::TrackedStorageKey;
 			use frame_system_benchmarking::Pallet as SystemBench;
-			use crate::{Balances, DeviceRegistry, Pocps, Sudo, Timestamp, Utility};
+			use crate::{Balances, ComputePrice, DeviceRegistry, Pocps, Sudo, Timestamp, Utility};
 
 			impl frame_system_benchmarking::Config for Runtime {
 				fn setup_set_code_requirements(code: &Vec<u8>) -> Result<(), BenchmarkError> {

@@ -10,4 +10,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_utility, Utility]
 	[pallet_device_registry, DeviceRegistry]
 	[pallet_pocps, Pocps]
+	[pallet_compute_price, ComputePrice]
 );

@@ -9,8 +9,9 @@
 //! - [`apis`]: the runtime APIs the node and clients call.
 //! - [`genesis_config_presets`]: the `development` and `local_testnet` presets.
 //!
-//! Ember's pallets: `DeviceRegistry` (device classes, bonded devices, attestation) and `Pocps`
-//! (sealed datasets and time-bounded challenges).
+//! Ember's pallets: `DeviceRegistry` (device classes, bonded devices, attestation), `Pocps`
+//! (sealed datasets and time-bounded challenges) and `ComputePrice` (the EIP-1559 base price per
+//! class and compute-hour).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 // `construct_runtime`/`impl_runtime_apis` need a higher recursion limit.
@@ -263,4 +264,7 @@ mod runtime {
 
 	#[runtime::pallet_index(21)]
 	pub type Pocps = pallet_pocps;
+
+	#[runtime::pallet_index(22)]
+	pub type ComputePrice = pallet_compute_price;
 }

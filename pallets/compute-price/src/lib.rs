@@ -27,6 +27,7 @@ mod benchmarking;
 #[cfg(test)]
 mod mock;
 pub mod rule;
+pub mod runtime_api;
 #[cfg(test)]
 mod tests;
 pub mod weights;

@@ -56,26 +56,6 @@ parameter_types! {
 	pub const Band: Permill = Permill::from_percent(10);
 }
 
-/// Unit tests do not charge weight.
-pub struct NoWeight;
-impl WeightInfo for NoWeight {
-	fn add_price() -> Weight {
-		Weight::zero()
-	}
-	fn set_parameters() -> Weight {
-		Weight::zero()
-	}
-	fn remove_price() -> Weight {
-		Weight::zero()
-	}
-	fn on_initialize_idle() -> Weight {
-		Weight::zero()
-	}
-	fn on_initialize_period(_: u32) -> Weight {
-		Weight::zero()
-	}
-}
-
 impl Config for Test {
 	type AdminOrigin = EnsureRoot<u64>;
 	type PeriodBlocks = PeriodBlocks;
@@ -84,7 +64,7 @@ impl Config for Test {
 	type Inertia = Inertia;
 	type Band = Band;
 	type MaxClasses = ConstU32<4>;
-	type WeightInfo = NoWeight;
+	type WeightInfo = ();
 }
 
 pub fn new_test_ext() -> sp_io::TestExternalities {

@@ -1,14 +1,24 @@
-//! Ember's compute pallets: the device registry and PoCPS.
+//! Ember's compute pallets: the device registry, PoCPS and the compute price.
 
 use crate::{
-	time::DAYS, AccountId, Balances, BlockNumber, DeviceRegistry, Pocps, Runtime, RuntimeHoldReason,
+	time::{DAYS, HOURS},
+	AccountId, Balances, BlockNumber, DeviceRegistry, Pocps, Runtime, RuntimeHoldReason,
 };
 use frame_support::{parameter_types, traits::ConstU32};
 use frame_system::EnsureRoot;
+use sp_runtime::{Perbill, Permill};
 
 parameter_types! {
 	/// A retired device's bond stays held for a week: time for late faults and disputes.
 	pub const DeviceUnbondingPeriod: BlockNumber = 7 * DAYS;
+	/// The base price moves once an hour...
+	pub const PricePeriod: BlockNumber = HOURS;
+	/// ...by at most 12.5 % (EIP-1559's step) at twice or zero the target demand...
+	pub const PriceMaxStep: Perbill = Perbill::from_parts(125_000_000);
+	/// ...of which 30 % inertia keeps 8.75 %...
+	pub const PriceInertia: Perbill = Perbill::from_percent(30);
+	/// ...and within 10 % of every price of the last 24 hours.
+	pub const PriceBand: Permill = Permill::from_percent(10);
 }
 
 impl pallet_device_registry::Config for Runtime {
@@ -39,6 +49,19 @@ impl pallet_pocps::Config for Runtime {
 	type WeightInfo = pallet_pocps::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = PocpsBenchmarkHelper;
+}
+
+impl pallet_compute_price::Config for Runtime {
+	// Governance during the launch phase is sudo (root).
+	type AdminOrigin = EnsureRoot<AccountId>;
+	type PeriodBlocks = PricePeriod;
+	// 24 hourly periods: the 24-hour band (docs/economics.md).
+	type WindowPeriods = ConstU32<24>;
+	type MaxStep = PriceMaxStep;
+	type Inertia = PriceInertia;
+	type Band = PriceBand;
+	type MaxClasses = ConstU32<64>;
+	type WeightInfo = pallet_compute_price::weights::SubstrateWeight<Runtime>;
 }
 
 /// Gives PoCPS's benchmarks real registry devices.
