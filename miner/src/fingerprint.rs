@@ -137,16 +137,16 @@ fn vulkan_identity(index: usize, info: &wgpu::AdapterInfo) -> DeviceIdentity {
 pub fn identity(kind: BackendKind, gpu: usize) -> DeviceIdentity {
 	match kind {
 		BackendKind::Cpu => cpu_identity(),
-		BackendKind::Cuda => nvml_identity(gpu, "cuda").unwrap_or_else(|| DeviceIdentity {
-			backend: "cuda".into(),
-			model: backend::cuda::CudaBackend::open(gpu)
-				.map(|b| backend::Backend::device_name(&b))
-				.unwrap_or_default(),
-			uuid: format!("cuda:{gpu}:{}", machine_id()),
-			memory_mib: backend::cuda::CudaBackend::open(gpu)
-				.and_then(|b| b.memory_mib())
-				.unwrap_or(0),
-			driver: "cuda".into(),
+		BackendKind::Cuda => nvml_identity(gpu, "cuda").unwrap_or_else(|| {
+			// No NVML: ask the driver, opening (and compiling the kernels for) the device once.
+			let cuda = backend::cuda::CudaBackend::open(gpu).ok();
+			DeviceIdentity {
+				backend: "cuda".into(),
+				model: cuda.as_ref().map(backend::Backend::device_name).unwrap_or_default(),
+				uuid: format!("cuda:{gpu}:{}", machine_id()),
+				memory_mib: cuda.and_then(|b| b.memory_mib().ok()).unwrap_or(0),
+				driver: "cuda".into(),
+			}
 		}),
 		BackendKind::Vulkan => backend::vulkan::adapters()
 			.get(gpu)

@@ -254,7 +254,6 @@ impl Miner {
 					}
 				}
 				Ok(_) => tracing::info!("dataset on disk is for another device; sealing anew"),
-				Err(error @ Error::CorruptDataset { .. }) => return Err(error),
 				Err(error) => return Err(error),
 			}
 		}

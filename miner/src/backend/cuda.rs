@@ -2,7 +2,9 @@
 //! driver and NVRTC libraries are loaded when the backend opens, so the miner builds without
 //! the CUDA toolkit and reports their absence as an unavailable backend, never a crash.
 
-use super::{chunk_len, from_words, seal_config, to_words, Backend, BackendKind, Progress};
+use super::{
+	chunk_len, from_words, seal_config, split_levels, to_words, Backend, BackendKind, Progress,
+};
 use crate::error::{Error, Result};
 use cudarc::driver::{CudaContext, CudaFunction, CudaStream, LaunchConfig, PushKernelArg};
 use ember_pocps::{Hash, Params};
@@ -122,6 +124,6 @@ impl Backend for CudaBackend {
 		}
 		self.stream.synchronize().map_err(failed)?;
 		let all = from_words(&self.stream.clone_dtoh(&data).map_err(failed)?);
-		Ok(super::vulkan::split_levels(all, count))
+		Ok(split_levels(all, count))
 	}
 }

@@ -138,6 +138,22 @@ pub(crate) fn seal_config(params: &Params, ek: &Hash, from: u32, to: u32) -> [u3
 	config
 }
 
+/// Splits concatenated levels (leaves first) into one vector per level.
+pub(crate) fn split_levels(mut all: Vec<Hash>, leaves: u64) -> Vec<Vec<Hash>> {
+	let mut levels = Vec::new();
+	let mut width = leaves as usize;
+	while width >= 1 && all.len() >= width {
+		let rest = all.split_off(width);
+		levels.push(all);
+		all = rest;
+		if width == 1 {
+			break;
+		}
+		width /= 2;
+	}
+	levels
+}
+
 /// Refuses datasets whose word offsets would not fit the kernels' 32-bit indices.
 pub(crate) fn check_fits(backend: &'static str, words: u64, limit: u64) -> Result<()> {
 	if words > limit {

@@ -2,7 +2,8 @@
 //! including Mesa's lavapipe software rasterizer, which is how CI tests it without a GPU.
 
 use super::{
-	check_fits, chunk_len, from_words, seal_config, to_words, Backend, BackendKind, Progress,
+	check_fits, chunk_len, from_words, seal_config, split_levels, to_words, Backend, BackendKind,
+	Progress,
 };
 use crate::error::{Error, Result};
 use ember_pocps::{Hash, Params};
@@ -248,20 +249,4 @@ impl Backend for VulkanBackend {
 		let all = from_words(&self.read(&data, nodes.saturating_mul(8))?);
 		Ok(split_levels(all, count))
 	}
-}
-
-/// Splits concatenated levels (leaves first) into one vector per level.
-pub(crate) fn split_levels(mut all: Vec<Hash>, leaves: u64) -> Vec<Vec<Hash>> {
-	let mut levels = Vec::new();
-	let mut width = leaves as usize;
-	while width >= 1 && all.len() >= width {
-		let rest = all.split_off(width);
-		levels.push(all);
-		all = rest;
-		if width == 1 {
-			break;
-		}
-		width /= 2;
-	}
-	levels
 }
