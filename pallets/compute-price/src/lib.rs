@@ -114,6 +114,29 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Prices<T: Config> = CountedStorageMap<_, Twox64Concat, ClassId, ClassPrice>;
 
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Classes priced from genesis: `(class, price, floor, target)`, as `add_price` takes
+		/// them.
+		pub prices: alloc::vec::Vec<(ClassId, Price, Price, u64)>,
+		#[serde(skip)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		// An invalid genesis must not produce a chain: panicking here is the way to refuse it.
+		#[allow(clippy::panic)]
+		fn build(&self) {
+			for &(class, price, floor, target) in &self.prices {
+				if let Err(error) = Pallet::<T>::do_add_price(class, price, floor, target) {
+					panic!("genesis price for class {class}: {error:?}");
+				}
+			}
+		}
+	}
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -186,12 +209,7 @@ pub mod pallet {
 			target: u64,
 		) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
-			ensure!(floor >= Self::min_floor() && price >= floor, Error::<T>::InvalidPrice);
-			ensure!(target > 0, Error::<T>::InvalidTarget);
-			ensure!(!Prices::<T>::contains_key(class), Error::<T>::AlreadyPriced);
-			ensure!(Prices::<T>::count() < T::MaxClasses::get(), Error::<T>::TooManyClasses);
-			let window = BoundedVec::truncate_from(alloc::vec![price]);
-			Prices::<T>::insert(class, ClassPrice { price, floor, target, used: 0, window });
+			Self::do_add_price(class, price, floor, target)?;
 			Self::deposit_event(Event::PriceAdded { class, price, floor, target });
 			Ok(())
 		}
@@ -239,6 +257,17 @@ impl<T: Config> Pallet<T> {
 	pub fn min_floor() -> Price {
 		let band = Price::from(T::Band::get().deconstruct()).max(1);
 		Price::from(Permill::ACCURACY).div_ceil(band)
+	}
+
+	/// Gives `class` a price, after checking it as `add_price` documents.
+	fn do_add_price(class: ClassId, price: Price, floor: Price, target: u64) -> DispatchResult {
+		ensure!(floor >= Self::min_floor() && price >= floor, Error::<T>::InvalidPrice);
+		ensure!(target > 0, Error::<T>::InvalidTarget);
+		ensure!(!Prices::<T>::contains_key(class), Error::<T>::AlreadyPriced);
+		ensure!(Prices::<T>::count() < T::MaxClasses::get(), Error::<T>::TooManyClasses);
+		let window = BoundedVec::truncate_from(alloc::vec![price]);
+		Prices::<T>::insert(class, ClassPrice { price, floor, target, used: 0, window });
+		Ok(())
 	}
 
 	/// The base price per compute-hour of `class`.
@@ -313,5 +342,15 @@ impl<T: Config> Pallet<T> {
 			ensure!(rule::within_band(&state.window, T::Band::get()), "window outside the band");
 		}
 		Ok(())
+	}
+}
+
+impl<T: Config> ember_primitives::BasePrice for Pallet<T> {
+	fn note_redeemed(class: ClassId, hours: u64) -> Result<u128, DispatchError> {
+		Pallet::<T>::note_redeemed(class, hours)
+	}
+
+	fn quote(class: ClassId, hours: u64) -> Option<u128> {
+		Pallet::<T>::quote(class, hours)
 	}
 }

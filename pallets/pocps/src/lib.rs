@@ -258,7 +258,9 @@ pub mod pallet {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			let swept = Self::sweep_deadlines(now);
 			let opened = Self::open_scheduled(now);
+			// Each fault is also reported to the outcome listener.
 			T::WeightInfo::on_initialize(opened, swept)
+				.saturating_add(T::OnOutcome::outcome_weight().saturating_mul(swept.into()))
 		}
 
 		fn integrity_test() {
@@ -324,7 +326,8 @@ pub mod pallet {
 
 		/// Answers open challenge `challenge` of one of the caller's devices.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::respond(proof_work_bound(proof, T::MaxIterations::get()).saturated_into()))]
+		#[pallet::weight(T::WeightInfo::respond(proof_work_bound(proof, T::MaxIterations::get()).saturated_into())
+			.saturating_add(T::OnOutcome::outcome_weight()))]
 		pub fn respond(
 			origin: OriginFor<T>,
 			challenge: ChallengeId,
@@ -340,8 +343,8 @@ pub mod pallet {
 			let device_key =
 				T::Devices::device_key(info.device).ok_or(Error::<T>::UnknownDevice)?;
 			let ek = encoding_key::<T>(&device_key, seal.nonce);
-			let actual_weight =
-				T::WeightInfo::respond(seal.params.verify_hashes().saturated_into());
+			let actual_weight = T::WeightInfo::respond(seal.params.verify_hashes().saturated_into())
+				.saturating_add(T::OnOutcome::outcome_weight());
 
 			let rejection = match ember_pocps::verify::<HostSha256>(
 				&seal.params,

@@ -8,7 +8,8 @@
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
-use sp_runtime::DispatchResult;
+use sp_runtime::{DispatchError, DispatchResult};
+use sp_weights::Weight;
 
 /// A registered device, numbered in order of registration.
 pub type DeviceId = u64;
@@ -139,7 +140,7 @@ impl ChallengeInspect for () {
 	}
 }
 
-/// Told of every challenge outcome (slashing and reputation listen here).
+/// Told of every challenge outcome (the compute pools, and later slashing and reputation).
 pub trait OnChallengeOutcome<AccountId> {
 	/// `device`, owned by `owner`, ended `challenge` with `outcome`.
 	fn on_challenge_outcome(
@@ -148,8 +149,26 @@ pub trait OnChallengeOutcome<AccountId> {
 		challenge: ChallengeId,
 		outcome: ChallengeOutcome,
 	);
+
+	/// The most one call of [`Self::on_challenge_outcome`] may weigh; the caller adds it to its
+	/// own weight.
+	fn outcome_weight() -> Weight;
 }
 
 impl<AccountId> OnChallengeOutcome<AccountId> for () {
 	fn on_challenge_outcome(_: DeviceId, _: &AccountId, _: ChallengeId, _: ChallengeOutcome) {}
+
+	fn outcome_weight() -> Weight {
+		Weight::zero()
+	}
+}
+
+/// The base price of compute-hours (the compute price pallet), for whoever redeems them.
+pub trait BasePrice {
+	/// Records `hours` of `class` redeemed now; returns their base price in planck, which the
+	/// caller must burn. Fails if the class has no price.
+	fn note_redeemed(class: ClassId, hours: u64) -> Result<u128, DispatchError>;
+
+	/// The base price of `hours` of `class`, if the class has one.
+	fn quote(class: ClassId, hours: u64) -> Option<u128>;
 }

@@ -1,0 +1,847 @@
+//! # Compute pools
+//!
+//! Where compute changes hands: one dissipative pool per device class pairs compute-hour (CH)
+//! tokens with EMB (LooPIN's PinFi pools, ../shared/seeds/004 §3.2, §4), proven devices stake
+//! hours into it, clients buy hours and redeem them as leases.
+//!
+//! ## Pallet API
+//!
+//! - Miners: [`Pallet::stake`] an `Active` device's hours for `T` epochs, either as a liquidity
+//!   provider (CH plus the equivalent EMB; no deposit) or as a liquidity-removal miner (CH sold
+//!   into the pool; a maintenance deposit held); [`Pallet::renew_stake`] by one epoch;
+//!   [`Pallet::claim_stake`] after expiry; [`Pallet::post_connection`] for a lease.
+//! - Clients: [`Pallet::buy_hours`], [`Pallet::sell_hours`], [`Pallet::redeem`] hours for a
+//!   lease on a staked device, [`Pallet::release_lease`]; anyone [`Pallet::end_lease`]s a lease
+//!   past its end.
+//! - Governance (`AdminOrigin`): [`Pallet::create_pool`], [`Pallet::set_parameters`].
+//!
+//! ## Overview
+//!
+//! - **Staking** follows the paper's steps: the staking fee `α · r` is burned (`r = S / T`, the
+//!   stake's hours per epoch); the miner gets a non-transferable [`Stake`] record (device,
+//!   class, hours, start, end) and the CH it backs enter the pool. One device backs one stake.
+//! - **Dissipation**: at each epoch boundary the pool loses the live stakes' summed rate of CH
+//!   together with the EMB that keeps the price ([`Pool::dissipate`]); that EMB is a dividend
+//!   of the provider shares. Expiries are aggregated per `(class, epoch)` ([`Expiring`]), so a
+//!   boundary costs O(pools), never O(stakes). Each expired stake claims its share later.
+//! - **Rewards**: at a claim the stake earns `γ` per hour served from the reward pot (the
+//!   pallet account's balance beyond what the pools own), of which `β` per hour is burned.
+//!   `T_min = α / (γ − β)` is enforced on every stake and every parameter change.
+//! - **Faults**: PoCPS reports each outcome ([`OnChallengeOutcome`]). A fault ends the device's
+//!   stake at once: a provider's shares are redeemed and its EMB returned; a remover's deposit
+//!   is burned. A lease on the device ends and its unused hours are refunded as CH.
+//! - **Leases**: [`Pallet::redeem`] burns the base price (`BasePrice`, the compute price
+//!   pallet) on top of the CH spent; the miner posts connection details sealed to the client's
+//!   x25519 key.
+//!
+//! ## Design
+//!
+//! - Every EMB movement is a transfer, a hold or a burn; nothing is minted after genesis.
+//!   [`Burned`] totals this pallet's burns, so total issuance can be checked against it.
+//! - Users pay for their storage: a stake is covered by its device's bond (one per device),
+//!   a client's holding by `HoldingDeposit` and a lease by `LeaseDeposit`.
+//! - Math is `U256` with checked operations ([`amm`]); a trade that cannot be computed fails
+//!   with [`Error::InsufficientLiquidity`] and changes nothing.
+//!
+//! docs/economics.md has the rules with worked numbers and where they differ from the paper.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub mod amm;
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+mod lease;
+#[cfg(test)]
+mod mock;
+mod pool;
+pub mod runtime_api;
+mod stake;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+use ember_primitives::{
+	BasePrice, ChallengeId, ChallengeOutcome, ClassId, DeviceId, DeviceInspect,
+	OnChallengeOutcome,
+};
+use frame_support::{
+	pallet_prelude::*,
+	traits::{
+		fungible::{Inspect, InspectHold, Mutate, MutateHold},
+		tokens::{Fortitude, Precision, Preservation},
+	},
+	PalletId,
+};
+use frame_system::pallet_prelude::*;
+use sp_runtime::traits::{AccountIdConversion, SaturatedConversion, Saturating, Zero};
+
+/// A lease as stored.
+pub type LeaseOf<T> = Lease<
+	<T as frame_system::Config>::AccountId,
+	BlockNumberFor<T>,
+	<T as Config>::MaxConnectionLen,
+>;
+
+/// How to stake a device's hours.
+#[derive(
+	Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub enum StakeOffer {
+	/// Add the hours to the pool with the equivalent EMB, at most `max_emb` (in an empty pool,
+	/// exactly `max_emb`, which sets the price).
+	Provide {
+		/// The most EMB to add.
+		max_emb: Balance,
+	},
+	/// Sell the hours into the pool, receiving at least `min_emb` after the exchange fee.
+	Sell {
+		/// The least EMB to receive.
+		min_emb: Balance,
+	},
+}
+
+// FRAME's macro expansions call `expect()` on values they construct.
+#[allow(clippy::expect_used)]
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// EMB: pool reserves, fees, deposits and rewards.
+		type Currency: Mutate<Self::AccountId, Balance = Balance>
+			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+
+		/// The overarching hold reason.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// Devices, their owners, classes and status (the registry).
+		type Devices: DeviceInspect<Self::AccountId>;
+
+		/// The base price burned on each redemption (the compute price pallet).
+		type BasePrice: BasePrice;
+
+		/// Who creates pools and sets the parameters.
+		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// The pools' account (reserves, unclaimed EMB and the reward pot) derives from it.
+		#[pallet::constant]
+		type PalletId: Get<PalletId>;
+
+		/// Blocks per epoch: how often pools dissipate.
+		#[pallet::constant]
+		type EpochBlocks: Get<BlockNumberFor<Self>>;
+
+		/// Blocks per hour: a lease of `h` hours lasts `h · BlocksPerHour` blocks, and an epoch
+		/// holds `EpochBlocks / BlocksPerHour` hours of one device.
+		#[pallet::constant]
+		type BlocksPerHour: Get<BlockNumberFor<Self>>;
+
+		/// Most pools (one per class).
+		#[pallet::constant]
+		type MaxPools: Get<u32>;
+
+		/// Longest stake, in epochs.
+		#[pallet::constant]
+		type MaxStakeEpochs: Get<u32>;
+
+		/// Epochs a client's bought hours last before they are gone.
+		#[pallet::constant]
+		type HoldingEpochs: Get<u32>;
+
+		/// Shares locked forever by a pool's first liquidity (Uniswap v2's `MINIMUM_LIQUIDITY`).
+		#[pallet::constant]
+		type MinimumLiquidity: Get<u128>;
+
+		/// Held from a client while it holds hours of a class.
+		#[pallet::constant]
+		type HoldingDeposit: Get<Balance>;
+
+		/// Held from a client while its lease is stored.
+		#[pallet::constant]
+		type LeaseDeposit: Get<Balance>;
+
+		/// Longest sealed connection details.
+		#[pallet::constant]
+		type MaxConnectionLen: Get<u32>;
+
+		/// The parameters until governance sets others.
+		type DefaultParameters: Get<PoolParameters>;
+
+		/// Weights of this pallet's calls and hooks.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A liquidity-removal miner's maintenance deposit.
+		MaintenanceDeposit,
+		/// A client's deposit for holding hours of a class.
+		HoldingDeposit,
+		/// A client's deposit for a stored lease.
+		LeaseDeposit,
+	}
+
+	/// The staking and swap parameters.
+	#[pallet::storage]
+	pub type Parameters<T: Config> =
+		StorageValue<_, PoolParameters, ValueQuery, T::DefaultParameters>;
+
+	/// Each class's pool.
+	#[pallet::storage]
+	pub type Pools<T: Config> = CountedStorageMap<_, Twox64Concat, ClassId, Pool>;
+
+	/// EMB of the pallet account that belongs to the pools (reserves and unclaimed); the rest,
+	/// beyond the existential deposit, is the reward pot.
+	#[pallet::storage]
+	pub type Accounted<T: Config> = StorageValue<_, Balance, ValueQuery>;
+
+	/// EMB this pallet has burned: staking, exchange and maintenance fees, forfeited deposits
+	/// and base prices.
+	#[pallet::storage]
+	pub type Burned<T: Config> = StorageValue<_, Balance, ValueQuery>;
+
+	/// Stake records.
+	#[pallet::storage]
+	pub type Stakes<T: Config> = StorageMap<_, Twox64Concat, StakeId, Stake<T::AccountId>>;
+
+	/// The id the next stake gets.
+	#[pallet::storage]
+	pub type NextStakeId<T: Config> = StorageValue<_, StakeId, ValueQuery>;
+
+	/// The stake each device backs (live or awaiting its claim).
+	#[pallet::storage]
+	pub type DeviceStake<T: Config> = StorageMap<_, Twox64Concat, DeviceId, StakeId>;
+
+	/// Live stakes by pool and expiry epoch, aggregated.
+	#[pallet::storage]
+	pub type Expiring<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, ClassId, Twox64Concat, EpochIndex, ExpiryBucket>;
+
+	/// What expired stakes are owed, by pool and expiry epoch, until each claims.
+	#[pallet::storage]
+	pub type Exits<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, ClassId, Twox64Concat, EpochIndex, ExitRecord>;
+
+	/// Clients' hours by class.
+	#[pallet::storage]
+	pub type Holdings<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, ClassId, Blake2_128Concat, T::AccountId, Holding>;
+
+	/// Leases.
+	#[pallet::storage]
+	pub type Leases<T: Config> = StorageMap<_, Twox64Concat, LeaseId, LeaseOf<T>>;
+
+	/// The id the next lease gets.
+	#[pallet::storage]
+	pub type NextLeaseId<T: Config> = StorageValue<_, LeaseId, ValueQuery>;
+
+	/// The lease on each device (one at a time).
+	#[pallet::storage]
+	pub type DeviceLease<T: Config> = StorageMap<_, Twox64Concat, DeviceId, LeaseId>;
+
+	/// Each client's leases.
+	#[pallet::storage]
+	pub type ClientLeases<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, LeaseId, ()>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Classes with a pool from genesis.
+		pub pools: alloc::vec::Vec<ClassId>,
+		/// EMB minted into the reward pot at genesis (part of the initial allocation).
+		pub reward_pot: Balance,
+		#[serde(skip)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		// An invalid genesis must not produce a chain: panicking here is the way to refuse it.
+		#[allow(clippy::panic)]
+		fn build(&self) {
+			let account = Pallet::<T>::account_id();
+			let endowment = T::Currency::minimum_balance().saturating_add(self.reward_pot);
+			if let Err(error) = T::Currency::mint_into(&account, endowment) {
+				panic!("endowing the compute pools' account: {error:?}");
+			}
+			for &class in &self.pools {
+				if let Err(error) = Pallet::<T>::do_create_pool(class) {
+					panic!("genesis pool for class {class}: {error:?}");
+				}
+			}
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A class got a pool.
+		PoolCreated { class: ClassId },
+		/// Governance set the parameters; stakes must last at least `min_stake_epochs`.
+		ParametersSet { parameters: PoolParameters, min_stake_epochs: u32 },
+		/// A device's hours were staked: `hours` CH for epochs `start + 1 ..= end`. A provider
+		/// added `emb`; a remover received `emb` after the burned exchange fee.
+		Staked {
+			stake: StakeId,
+			owner: T::AccountId,
+			device: DeviceId,
+			class: ClassId,
+			hours: MilliHours,
+			end: EpochIndex,
+			provider: bool,
+			emb: Balance,
+			fee_burned: Balance,
+		},
+		/// A stake was extended to `end`, adding `hours` CH; `emb` as in `Staked`.
+		StakeRenewed { stake: StakeId, end: EpochIndex, hours: MilliHours, emb: Balance },
+		/// An expired stake was settled: `paid` EMB from the pool, `reward` from the pot, the
+		/// deposit returned, `burned` for maintenance (and a forfeited deposit).
+		StakeClaimed {
+			stake: StakeId,
+			owner: T::AccountId,
+			paid: Balance,
+			reward: Balance,
+			deposit_returned: Balance,
+			burned: Balance,
+		},
+		/// A fault ended a stake: a provider got `returned` EMB; a remover's deposit (`burned`)
+		/// was burned.
+		StakeFaulted { stake: StakeId, device: DeviceId, returned: Balance, burned: Balance },
+		/// An epoch boundary dissipated `ch` CH and `emb` EMB from a pool; `expired` stakes
+		/// ended.
+		Dissipated {
+			class: ClassId,
+			epoch: EpochIndex,
+			ch: MilliHours,
+			emb: Balance,
+			expired: u32,
+		},
+		/// A client bought `hours` CH for `emb`.
+		HoursBought { class: ClassId, who: T::AccountId, hours: MilliHours, emb: Balance },
+		/// A client sold `hours` CH for `emb`.
+		HoursSold { class: ClassId, who: T::AccountId, hours: MilliHours, emb: Balance },
+		/// A lease started; `base_price` was burned on top of the hours spent.
+		LeaseStarted {
+			lease: LeaseId,
+			client: T::AccountId,
+			device: DeviceId,
+			class: ClassId,
+			hours: u32,
+			end: BlockNumberFor<T>,
+			base_price: Balance,
+		},
+		/// The miner posted a lease's sealed connection details.
+		ConnectionPosted { lease: LeaseId },
+		/// A lease ended; `refunded` CH went back to the client (a fault's unused hours).
+		LeaseEnded { lease: LeaseId, refunded: MilliHours },
+		/// Handling a fault failed and was rolled back (a bug: please report it).
+		FaultNotHandled { device: DeviceId, error: DispatchError },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The class already has a pool.
+		PoolExists,
+		/// The class has no pool; governance creates pools.
+		NoPool,
+		/// `MaxPools` pools exist.
+		TooManyPools,
+		/// The pool has no liquidity yet: a liquidity-provider stake must go first.
+		PoolEmpty,
+		/// The parameters let no stake break even (`β > γ`, or `β = γ` with a staking fee), or
+		/// need stakes longer than `MaxStakeEpochs`.
+		NotViable,
+		/// No device with this id.
+		UnknownDevice,
+		/// Only the device's owner may do this.
+		NotOwner,
+		/// The device is not `Active` in PoCPS: seal it and answer a challenge first.
+		DeviceNotActive,
+		/// The device already backs a stake; claim it (after expiry) before staking again.
+		AlreadyStaked,
+		/// The stake is shorter than `T_min` (`minStakeEpochs` in the runtime API) or longer
+		/// than `MaxStakeEpochs`.
+		InvalidDuration,
+		/// Zero hours, or more hours than the device can serve in the stake's epochs (one hour
+		/// per hour).
+		InvalidHours,
+		/// The price moved past your limit (`max_emb` / `min_emb`).
+		SlippageExceeded,
+		/// The pool cannot serve this trade (too large, or too small to move a unit).
+		InsufficientLiquidity,
+		/// No stake with this id.
+		UnknownStake,
+		/// The stake has not expired yet; claim it after its end epoch.
+		StakeLive,
+		/// The stake has expired; claim it and stake again.
+		StakeExpired,
+		/// Not enough unexpired hours of this class; buy some first.
+		InsufficientHours,
+		/// The device is serving another lease.
+		DeviceBusy,
+		/// The device has no live stake that covers the whole lease.
+		NoCapacity,
+		/// The device is not of the class the hours are for.
+		WrongClass,
+		/// No lease with this id (it may have ended).
+		UnknownLease,
+		/// Only the lease's client may release it.
+		NotClient,
+		/// The lease has ended.
+		LeaseOver,
+		/// The lease has not reached its end; its client may release it.
+		LeaseRunning,
+		/// An amount overflowed.
+		Overflow,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			let epoch_blocks = T::EpochBlocks::get();
+			if (now % epoch_blocks).is_zero() {
+				let epoch: EpochIndex = (now / epoch_blocks).saturated_into();
+				let pools = Self::end_epoch(epoch);
+				T::WeightInfo::on_initialize_epoch(pools)
+			} else {
+				T::WeightInfo::on_initialize_idle()
+			}
+		}
+
+		fn integrity_test() {
+			assert!(!T::EpochBlocks::get().is_zero(), "EpochBlocks must be positive");
+			assert!(!T::BlocksPerHour::get().is_zero(), "BlocksPerHour must be positive");
+			assert!(
+				Self::epoch_capacity() > 0,
+				"an epoch must hold at least a thousandth of a device-hour"
+			);
+			assert!(T::MaxPools::get() > 0, "MaxPools must be positive");
+			assert!(T::HoldingEpochs::get() > 0, "HoldingEpochs must be positive");
+			assert!(T::MinimumLiquidity::get() > 0, "MinimumLiquidity must be positive");
+			assert!(
+				T::LeaseDeposit::get() >= T::HoldingDeposit::get(),
+				"a fault refund turns a lease deposit into a holding deposit"
+			);
+			// LooPIN §5: β ≤ γ and T_min = α / (γ − β) within the longest stake.
+			let min = T::DefaultParameters::get().min_stake_epochs();
+			assert!(
+				min.is_some_and(|min| min <= T::MaxStakeEpochs::get()),
+				"DefaultParameters: no stake can break even (need β < γ and α/(γ−β) ≤ MaxStakeEpochs)"
+			);
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Creates `class`'s pool, empty until a liquidity-provider stake sets its price.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::create_pool())]
+		pub fn create_pool(origin: OriginFor<T>, class: ClassId) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			Self::do_create_pool(class)?;
+			Self::deposit_event(Event::PoolCreated { class });
+			Ok(())
+		}
+
+		/// Sets the staking and swap parameters, if some stake of at most `MaxStakeEpochs`
+		/// can break even under them. Existing stakes keep their terms; rewards and burns at
+		/// claims use the parameters of the day.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::set_parameters())]
+		pub fn set_parameters(origin: OriginFor<T>, parameters: PoolParameters) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			let min_stake_epochs = parameters
+				.min_stake_epochs()
+				.filter(|min| *min <= T::MaxStakeEpochs::get())
+				.ok_or(Error::<T>::NotViable)?;
+			Parameters::<T>::put(&parameters);
+			Self::deposit_event(Event::ParametersSet { parameters, min_stake_epochs });
+			Ok(())
+		}
+
+		/// Stakes `hours` of `device` for `epochs` epochs into its class's pool, as `offer`
+		/// says. The device must be `Active` and back no other stake; `epochs` must be at least
+		/// `T_min`; `hours` at most what the device serves in `epochs`.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::stake_provide().max(T::WeightInfo::stake_sell()))]
+		pub fn stake(
+			origin: OriginFor<T>,
+			device: DeviceId,
+			hours: u64,
+			epochs: u32,
+			offer: StakeOffer,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_stake(who, device, hours, epochs, offer)
+		}
+
+		/// Extends a live stake by one epoch without a new staking fee, keeping its deposit:
+		/// one more epoch of its rate enters the pool as the stake did (`limit` is the most EMB
+		/// a provider adds, or the least a remover receives).
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::renew_stake())]
+		pub fn renew_stake(origin: OriginFor<T>, stake: StakeId, limit: Balance) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_renew(who, stake, limit)
+		}
+
+		/// Settles an expired stake: a provider's share of the pool and its dividends, the
+		/// reward for the hours served (less the maintenance burn), and a remover's deposit.
+		/// A device retired before the claim forfeits the reward and the deposit.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::claim_stake())]
+		pub fn claim_stake(origin: OriginFor<T>, stake: StakeId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_claim(who, stake)
+		}
+
+		/// Buys exactly `hours` CH (thousandths of an hour) of `class` for at most `max_emb`.
+		/// They last `HoldingEpochs` epochs (the whole holding's expiry is reset).
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::buy_hours())]
+		pub fn buy_hours(
+			origin: OriginFor<T>,
+			class: ClassId,
+			hours: MilliHours,
+			max_emb: Balance,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_buy(who, class, hours, max_emb)
+		}
+
+		/// Sells `hours` CH of `class` back to the pool for at least `min_emb`.
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::sell_hours())]
+		pub fn sell_hours(
+			origin: OriginFor<T>,
+			class: ClassId,
+			hours: MilliHours,
+			min_emb: Balance,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_sell(who, class, hours, min_emb)
+		}
+
+		/// Redeems `hours` whole hours of the device's class for a lease on `device`, which
+		/// must be `Active`, staked past the lease's end and free. The base price of the hours
+		/// is burned from the caller. `client_key` is the x25519 key the miner seals the
+		/// connection details to.
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::redeem())]
+		pub fn redeem(
+			origin: OriginFor<T>,
+			device: DeviceId,
+			hours: u32,
+			client_key: [u8; 32],
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_redeem(who, device, hours, client_key)
+		}
+
+		/// Posts a lease's connection details, sealed to the client's key (the device owner
+		/// only). Posting again replaces them.
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::post_connection())]
+		pub fn post_connection(
+			origin: OriginFor<T>,
+			lease: LeaseId,
+			connection: BoundedVec<u8, T::MaxConnectionLen>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_post_connection(who, lease, connection)
+		}
+
+		/// Ends the caller's lease now; unused hours are not refunded.
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::release_lease())]
+		pub fn release_lease(origin: OriginFor<T>, lease: LeaseId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let info = Leases::<T>::get(lease).ok_or(Error::<T>::UnknownLease)?;
+			ensure!(info.client == who, Error::<T>::NotClient);
+			Self::close_lease(lease, &info, 0)
+		}
+
+		/// Removes a lease past its end and returns its deposit to the client (anyone may).
+		#[pallet::call_index(10)]
+		#[pallet::weight(T::WeightInfo::end_lease())]
+		pub fn end_lease(origin: OriginFor<T>, lease: LeaseId) -> DispatchResult {
+			ensure_signed(origin)?;
+			let info = Leases::<T>::get(lease).ok_or(Error::<T>::UnknownLease)?;
+			ensure!(
+				frame_system::Pallet::<T>::block_number() >= info.end,
+				Error::<T>::LeaseRunning
+			);
+			Self::close_lease(lease, &info, 0)
+		}
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// The account that holds the pools' EMB and the reward pot.
+	pub fn account_id() -> T::AccountId {
+		T::PalletId::get().into_account_truncating()
+	}
+
+	/// The epoch of the current block.
+	pub fn current_epoch() -> EpochIndex {
+		let now = frame_system::Pallet::<T>::block_number();
+		(now / T::EpochBlocks::get()).saturated_into()
+	}
+
+	/// CH units one device serves in an epoch.
+	pub fn epoch_capacity() -> MilliHours {
+		let epoch: u128 = T::EpochBlocks::get().saturated_into();
+		let hour: u128 = T::BlocksPerHour::get().saturated_into();
+		amm::mul_div(epoch, MILLIHOURS_PER_HOUR, hour).unwrap_or(0)
+	}
+
+	/// The first block of `epoch`.
+	pub fn epoch_start(epoch: EpochIndex) -> BlockNumberFor<T> {
+		T::EpochBlocks::get().saturating_mul(epoch.into())
+	}
+
+	/// The reward pot: the pallet account's spendable EMB that no pool owns.
+	pub fn reward_pot() -> Balance {
+		T::Currency::reducible_balance(&Self::account_id(), Preservation::Preserve, Fortitude::Polite)
+			.saturating_sub(Accounted::<T>::get())
+	}
+
+	/// The shortest viable stake under the current parameters.
+	pub fn min_stake_epochs() -> u32 {
+		Parameters::<T>::get().min_stake_epochs().unwrap_or(u32::MAX)
+	}
+
+	fn do_create_pool(class: ClassId) -> DispatchResult {
+		ensure!(!Pools::<T>::contains_key(class), Error::<T>::PoolExists);
+		ensure!(Pools::<T>::count() < T::MaxPools::get(), Error::<T>::TooManyPools);
+		Pools::<T>::insert(class, Pool::default());
+		Ok(())
+	}
+
+	/// Burns `amount` from `who`'s free balance (keeping it alive) and counts it.
+	fn burn(who: &T::AccountId, amount: Balance) -> DispatchResult {
+		if amount.is_zero() {
+			return Ok(());
+		}
+		T::Currency::burn_from(who, amount, Preservation::Preserve, Precision::Exact, Fortitude::Polite)?;
+		Burned::<T>::mutate(|total| *total = total.saturating_add(amount));
+		Ok(())
+	}
+
+	/// Moves `amount` into the pools' account and counts it as theirs.
+	fn pay_in(from: &T::AccountId, amount: Balance) -> DispatchResult {
+		T::Currency::transfer(from, &Self::account_id(), amount, Preservation::Preserve)?;
+		Accounted::<T>::try_mutate(|total| -> DispatchResult {
+			*total = total.checked_add(amount).ok_or(Error::<T>::Overflow)?;
+			Ok(())
+		})
+	}
+
+	/// Pays `amount` the pools owned out to `to`.
+	fn pay_out(to: &T::AccountId, amount: Balance) -> DispatchResult {
+		if amount.is_zero() {
+			return Ok(());
+		}
+		T::Currency::transfer(&Self::account_id(), to, amount, Preservation::Preserve)?;
+		Accounted::<T>::try_mutate(|total| -> DispatchResult {
+			*total = total.checked_sub(amount).ok_or(Error::<T>::Overflow)?;
+			Ok(())
+		})
+	}
+
+	/// Burns `amount` the pools owned (an exchange fee).
+	fn burn_owned(amount: Balance) -> DispatchResult {
+		Self::burn(&Self::account_id(), amount)?;
+		Accounted::<T>::try_mutate(|total| -> DispatchResult {
+			*total = total.checked_sub(amount).ok_or(Error::<T>::Overflow)?;
+			Ok(())
+		})
+	}
+
+	/// Ends epoch `epoch - 1` in every pool: dissipation, then the stakes expiring now leave.
+	/// Returns how many pools it touched.
+	fn end_epoch(epoch: EpochIndex) -> u32 {
+		// At most `MaxPools` keys.
+		let classes: alloc::vec::Vec<ClassId> = Pools::<T>::iter_keys().collect();
+		let mut touched = 0u32;
+		for class in classes {
+			touched = touched.saturating_add(1);
+			let result = frame_support::storage::with_storage_layer(|| {
+				Self::end_pool_epoch(class, epoch)
+			});
+			if let Err(error) = result {
+				log::error!(target: "runtime::compute-pools", "epoch {epoch} of pool {class}: {error:?}");
+			}
+		}
+		touched
+	}
+
+	fn end_pool_epoch(class: ClassId, epoch: EpochIndex) -> DispatchResult {
+		let mut pool = Pools::<T>::get(class).ok_or(Error::<T>::NoPool)?;
+		// The EMB dissipated stays in the pools' account as `unclaimed`: `Accounted` is unchanged.
+		let (ch, emb) = pool.dissipate().ok_or(Error::<T>::Overflow)?;
+		let mut expired = 0u32;
+		if let Some(bucket) = Expiring::<T>::take(class, epoch) {
+			pool.rate = pool.rate.saturating_sub(bucket.rate);
+			let mut exit = ExitRecord {
+				emb_per_share: Default::default(),
+				dividend_per_share: pool.dividend_per_share,
+				unclaimed_stakes: bucket.stakes,
+			};
+			if bucket.shares > 0 {
+				let (_, out) =
+					pool.remove_liquidity(bucket.shares).ok_or(Error::<T>::Overflow)?;
+				pool.unclaimed = pool.unclaimed.checked_add(out).ok_or(Error::<T>::Overflow)?;
+				exit.emb_per_share =
+					amm::per_share(out, bucket.shares).ok_or(Error::<T>::Overflow)?;
+			}
+			Exits::<T>::insert(class, epoch, exit);
+			expired = bucket.stakes;
+		}
+		Pools::<T>::insert(class, pool);
+		if ch > 0 || expired > 0 {
+			Self::deposit_event(Event::Dissipated { class, epoch, ch, emb, expired });
+		}
+		Ok(())
+	}
+
+	/// Checks the pallet's invariants.
+	///
+	/// # Invariants
+	///
+	/// - At most `MaxPools` pools; `Accounted` is the sum of the pools' `emb + unclaimed`, and
+	///   the pallet account can pay it while staying alive.
+	/// - An initialized pool has both reserves positive; an empty one has none.
+	/// - A pool's `rate` is the sum of its live stakes' rates; its shares are the locked
+	///   minimum plus its live providers' shares; each expiry bucket sums its stakes.
+	/// - Each exit record counts the expired stakes that have not claimed.
+	/// - Every stake is its device's `DeviceStake`; every lease its device's `DeviceLease`.
+	/// - Held deposits match the stakes, holdings and leases that need them.
+	#[cfg(any(feature = "try-runtime", feature = "std", test))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use alloc::collections::btree_map::BTreeMap;
+		ensure!(Pools::<T>::count() <= T::MaxPools::get(), "more pools than MaxPools");
+		let now = Self::current_epoch();
+		let mut owned: Balance = 0;
+		let mut rates: BTreeMap<ClassId, (MilliHours, u128)> = BTreeMap::new();
+		let mut buckets: BTreeMap<(ClassId, EpochIndex), ExpiryBucket> = BTreeMap::new();
+		let mut exits: BTreeMap<(ClassId, EpochIndex), u32> = BTreeMap::new();
+		let mut deposits: BTreeMap<T::AccountId, Balance> = BTreeMap::new();
+		for (id, stake) in Stakes::<T>::iter() {
+			ensure!(DeviceStake::<T>::get(stake.device) == Some(id), "stake not indexed by device");
+			if stake.end > now {
+				let (rate, shares) = rates.entry(stake.class).or_default();
+				*rate = rate.saturating_add(stake.rate);
+				let bucket = buckets.entry((stake.class, stake.end)).or_default();
+				bucket.rate = bucket.rate.saturating_add(stake.rate);
+				bucket.stakes = bucket.stakes.saturating_add(1);
+				if let StakeKind::Provider { shares: s, .. } = stake.kind {
+					*shares = shares.saturating_add(s);
+					bucket.shares = bucket.shares.saturating_add(s);
+				}
+			} else {
+				let count = exits.entry((stake.class, stake.end)).or_default();
+				*count = count.saturating_add(1);
+			}
+			if let StakeKind::Remover { deposit } = stake.kind {
+				let held = deposits.entry(stake.owner.clone()).or_default();
+				*held = held.saturating_add(deposit);
+			}
+		}
+		for (class, pool) in Pools::<T>::iter() {
+			owned = owned.saturating_add(pool.emb).saturating_add(pool.unclaimed);
+			ensure!(
+				pool.is_initialized() == (pool.ch > 0 && pool.emb > 0),
+				"pool reserves and shares disagree"
+			);
+			let (rate, shares) = rates.get(&class).copied().unwrap_or_default();
+			ensure!(pool.rate == rate, "pool rate is not the sum of its live stakes");
+			let locked = if pool.is_initialized() { T::MinimumLiquidity::get() } else { 0 };
+			ensure!(pool.shares == shares.saturating_add(locked), "pool shares disagree");
+		}
+		ensure!(owned == Accounted::<T>::get(), "Accounted is not the pools' EMB");
+		let account = Self::account_id();
+		ensure!(
+			T::Currency::reducible_balance(&account, Preservation::Preserve, Fortitude::Polite) >=
+				owned,
+			"the pools' account cannot pay what the pools own"
+		);
+		let stored: BTreeMap<_, _> =
+			Expiring::<T>::iter().map(|(c, e, bucket)| ((c, e), bucket)).collect();
+		ensure!(stored == buckets, "expiry buckets disagree with the stakes");
+		let stored: BTreeMap<_, _> =
+			Exits::<T>::iter().map(|(c, e, exit)| ((c, e), exit.unclaimed_stakes)).collect();
+		ensure!(stored == exits, "exit records disagree with the expired stakes");
+		for (owner, deposit) in deposits {
+			let held = T::Currency::balance_on_hold(&HoldReason::MaintenanceDeposit.into(), &owner);
+			ensure!(held == deposit, "maintenance deposits held disagree");
+		}
+		let mut lease_deposits: BTreeMap<T::AccountId, Balance> = BTreeMap::new();
+		for (id, lease) in Leases::<T>::iter() {
+			ensure!(DeviceLease::<T>::get(lease.device) == Some(id), "lease not indexed by device");
+			ensure!(ClientLeases::<T>::contains_key(&lease.client, id), "lease not indexed by client");
+			let held = lease_deposits.entry(lease.client).or_default();
+			*held = held.saturating_add(T::LeaseDeposit::get());
+		}
+		ensure!(
+			ClientLeases::<T>::iter().count() == Leases::<T>::iter().count(),
+			"client lease index has extra entries"
+		);
+		for (client, deposit) in lease_deposits {
+			let held = T::Currency::balance_on_hold(&HoldReason::LeaseDeposit.into(), &client);
+			ensure!(held == deposit, "lease deposits held disagree");
+		}
+		let mut holding_deposits: BTreeMap<T::AccountId, Balance> = BTreeMap::new();
+		for (_, who, holding) in Holdings::<T>::iter() {
+			ensure!(holding.amount > 0, "an empty holding is stored");
+			let held = holding_deposits.entry(who).or_default();
+			*held = held.saturating_add(T::HoldingDeposit::get());
+		}
+		for (who, deposit) in holding_deposits {
+			let held = T::Currency::balance_on_hold(&HoldReason::HoldingDeposit.into(), &who);
+			ensure!(held == deposit, "holding deposits held disagree");
+		}
+		Ok(())
+	}
+}
+
+impl<T: Config> OnChallengeOutcome<T::AccountId> for Pallet<T> {
+	fn on_challenge_outcome(
+		device: DeviceId,
+		_owner: &T::AccountId,
+		_challenge: ChallengeId,
+		outcome: ChallengeOutcome,
+	) {
+		if outcome == ChallengeOutcome::Success {
+			return;
+		}
+		// A fault must not half-apply: roll back and report if any step fails.
+		if let Err(error) =
+			frame_support::storage::with_storage_layer(|| Self::handle_fault(device))
+		{
+			Self::deposit_event(Event::FaultNotHandled { device, error });
+		}
+	}
+
+	fn outcome_weight() -> Weight {
+		T::WeightInfo::on_fault()
+	}
+}

@@ -1,0 +1,236 @@
+//! Test runtime: frame-system, balances and the compute pools, with the device registry and the
+//! base price mocked. An epoch is 10 blocks and an hour 5, so an epoch holds two device-hours.
+
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects
+)]
+
+use crate::{self as pallet_compute_pools, *};
+use ember_primitives::{ChallengePolicy, DeviceStatus};
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{ConstU128, ConstU32},
+};
+use frame_system::EnsureRoot;
+use sp_runtime::{BuildStorage, Permill};
+use std::{cell::RefCell, collections::BTreeMap};
+
+type Block = frame_system::mocking::MockBlock<Test>;
+pub type AccountId = u64;
+
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Test;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+	#[runtime::pallet_index(1)]
+	pub type Balances = pallet_balances;
+	#[runtime::pallet_index(2)]
+	pub type ComputePools = pallet_compute_pools;
+}
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<u128>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type Balance = u128;
+	type AccountStore = System;
+	type ExistentialDeposit = ExistentialDeposit;
+	type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+pub const ED: u128 = 10;
+pub const EPOCH: u64 = 10;
+pub const HOUR: u64 = 5;
+/// The base price per hour the mocked compute price charges.
+pub const BASE_PRICE: u128 = 1_000;
+pub const HOLDING_DEPOSIT: u128 = 50;
+pub const LEASE_DEPOSIT: u128 = 100;
+pub const REWARD_POT: u128 = 10_000_000;
+
+/// α = 40 per hour of rate, β = 2 and γ = 12 per hour served: T_min = 40 / 10 = 4 epochs.
+pub const PARAMS: PoolParameters = PoolParameters {
+	staking_fee: 40,
+	maintenance_rate: 2,
+	reward_rate: 12,
+	deposit_per_hour: 30,
+	swap_fee: Permill::from_parts(3_000),
+	exchange_fee: Permill::from_percent(1),
+};
+
+parameter_types! {
+	pub const ExistentialDeposit: u128 = ED;
+	pub const PoolsPalletId: PalletId = PalletId(*b"emb/pool");
+	pub const EpochBlocks: u64 = EPOCH;
+	pub const BlocksPerHour: u64 = HOUR;
+	pub const DefaultParameters: PoolParameters = PARAMS;
+}
+
+impl Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Devices = MockDevices;
+	type BasePrice = MockPrice;
+	type AdminOrigin = EnsureRoot<AccountId>;
+	type PalletId = PoolsPalletId;
+	type EpochBlocks = EpochBlocks;
+	type BlocksPerHour = BlocksPerHour;
+	type MaxPools = ConstU32<2>;
+	type MaxStakeEpochs = ConstU32<100>;
+	type HoldingEpochs = ConstU32<3>;
+	type MinimumLiquidity = ConstU128<1_000>;
+	type HoldingDeposit = ConstU128<HOLDING_DEPOSIT>;
+	type LeaseDeposit = ConstU128<LEASE_DEPOSIT>;
+	type MaxConnectionLen = ConstU32<64>;
+	type DefaultParameters = DefaultParameters;
+	type WeightInfo = ();
+}
+
+/// A device as the mocked registry knows it.
+#[derive(Clone)]
+pub struct MockDevice {
+	pub owner: AccountId,
+	pub class: ClassId,
+	pub status: DeviceStatus,
+}
+
+thread_local! {
+	pub static DEVICES: RefCell<BTreeMap<DeviceId, MockDevice>> = const { RefCell::new(BTreeMap::new()) };
+	/// Hours the mocked compute price was told were redeemed, per class.
+	pub static REDEEMED: RefCell<BTreeMap<ClassId, u64>> = const { RefCell::new(BTreeMap::new()) };
+}
+
+pub struct MockDevices;
+
+impl MockDevices {
+	pub fn add(device: DeviceId, owner: AccountId, class: ClassId) {
+		let dev = MockDevice { owner, class, status: DeviceStatus::Active };
+		DEVICES.with(|d| d.borrow_mut().insert(device, dev));
+	}
+	pub fn set_status(device: DeviceId, status: DeviceStatus) {
+		DEVICES.with(|d| d.borrow_mut().get_mut(&device).unwrap().status = status);
+	}
+	fn get(device: DeviceId) -> Option<MockDevice> {
+		DEVICES.with(|d| d.borrow().get(&device).cloned())
+	}
+}
+
+impl DeviceInspect<AccountId> for MockDevices {
+	fn owner(device: DeviceId) -> Option<AccountId> {
+		Self::get(device).map(|d| d.owner)
+	}
+	fn class(device: DeviceId) -> Option<ClassId> {
+		Self::get(device).map(|d| d.class)
+	}
+	fn status(device: DeviceId) -> Option<DeviceStatus> {
+		Self::get(device).map(|d| d.status)
+	}
+	fn device_key(_: DeviceId) -> Option<[u8; 32]> {
+		None
+	}
+	fn challenge_policy(_: DeviceId) -> Option<ChallengePolicy> {
+		None
+	}
+}
+
+/// A fixed base price for class 0 only.
+pub struct MockPrice;
+
+impl BasePrice for MockPrice {
+	fn note_redeemed(class: ClassId, hours: u64) -> Result<u128, DispatchError> {
+		ensure!(class == 0, DispatchError::Other("class not priced"));
+		REDEEMED.with(|r| *r.borrow_mut().entry(class).or_default() += hours);
+		Ok(BASE_PRICE * u128::from(hours))
+	}
+	fn quote(class: ClassId, hours: u64) -> Option<u128> {
+		(class == 0).then_some(BASE_PRICE * u128::from(hours))
+	}
+}
+
+/// Miners (1, 2, 3) own devices 10, 20, 30 of class 0; clients are 4 and 5; 6 is poor.
+pub const MINER: AccountId = 1;
+pub const MINER2: AccountId = 2;
+pub const MINER3: AccountId = 3;
+pub const CLIENT: AccountId = 4;
+pub const CLIENT2: AccountId = 5;
+pub const POOR: AccountId = 6;
+pub const DEVICE: DeviceId = 10;
+pub const DEVICE2: DeviceId = 20;
+pub const DEVICE3: DeviceId = 30;
+pub const ENDOWMENT: u128 = 1_000_000_000;
+
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_balances::GenesisConfig::<Test> {
+		balances: vec![
+			(MINER, ENDOWMENT),
+			(MINER2, ENDOWMENT),
+			(MINER3, ENDOWMENT),
+			(CLIENT, ENDOWMENT),
+			(CLIENT2, ENDOWMENT),
+			(POOR, 200),
+		],
+		..Default::default()
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	pallet_compute_pools::GenesisConfig::<Test> {
+		pools: vec![0],
+		reward_pot: REWARD_POT,
+		..Default::default()
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		DEVICES.with(|d| d.borrow_mut().clear());
+		REDEEMED.with(|r| r.borrow_mut().clear());
+		MockDevices::add(DEVICE, MINER, 0);
+		MockDevices::add(DEVICE2, MINER2, 0);
+		MockDevices::add(DEVICE3, MINER3, 0);
+	});
+	ext
+}
+
+/// Runs `test`, then checks the pallet's invariants and that total issuance fell by exactly what
+/// the pallet burned.
+pub fn build_and_execute(test: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		let issuance = Balances::total_issuance();
+		test();
+		ComputePools::do_try_state().unwrap();
+		assert_eq!(Balances::total_issuance() + Burned::<Test>::get(), issuance);
+	});
+}
+
+/// Runs blocks up to and including `n`, with the pallet's hook.
+pub fn run_to_block(n: u64) {
+	System::run_to_block::<AllPalletsWithSystem>(n);
+}
+
+/// Runs to the first block of `epoch`.
+pub fn run_to_epoch(epoch: u32) {
+	run_to_block(u64::from(epoch) * EPOCH);
+}

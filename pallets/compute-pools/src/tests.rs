@@ -1,0 +1,589 @@
+//! Unit and property tests: every call's success and error paths, epochs, faults, and the
+//! issuance invariant under random operation sequences.
+
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects
+)]
+
+use crate::{mock::*, *};
+use ember_primitives::DeviceStatus;
+use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
+use sp_runtime::{DispatchError, Permill};
+
+fn signed(who: AccountId) -> RuntimeOrigin {
+	RuntimeOrigin::signed(who)
+}
+
+fn free(who: AccountId) -> u128 {
+	Balances::free_balance(who)
+}
+
+fn pool() -> Pool {
+	Pools::<Test>::get(0).unwrap()
+}
+
+/// MINER provides 8 hours of DEVICE over 4 epochs at 1,000 planck per CH unit.
+fn provide() {
+	assert_ok!(ComputePools::stake(
+		signed(MINER),
+		DEVICE,
+		8,
+		4,
+		StakeOffer::Provide { max_emb: 8_000_000 }
+	));
+}
+
+fn fault(device: DeviceId) {
+	MockDevices::set_status(device, DeviceStatus::Suspended);
+	<ComputePools as OnChallengeOutcome<AccountId>>::on_challenge_outcome(
+		device,
+		&MINER,
+		0,
+		ChallengeOutcome::Fault,
+	);
+}
+
+#[test]
+fn genesis_pool_pot_and_t_min() {
+	build_and_execute(|| {
+		assert_eq!(pool(), Pool::default());
+		assert_eq!(ComputePools::reward_pot(), REWARD_POT);
+		assert_eq!(ComputePools::min_stake_epochs(), 4);
+		assert_eq!(ComputePools::epoch_capacity(), 2_000);
+	});
+}
+
+#[test]
+fn first_provider_sets_the_price_and_burns_the_staking_fee() {
+	build_and_execute(|| {
+		provide();
+		let p = pool();
+		assert_eq!((p.ch, p.emb, p.rate), (8_000, 8_000_000, 2_000));
+		// sqrt(8,000 · 8,000,000) = 252,982 shares, 1,000 locked.
+		assert_eq!(p.shares, 252_982);
+		// α · r = 40 · 2 hours per epoch.
+		assert_eq!(free(MINER), ENDOWMENT - 8_000_000 - 80);
+		assert_eq!(Burned::<Test>::get(), 80);
+		let stake = Stakes::<Test>::get(0).unwrap();
+		assert_eq!((stake.start, stake.end, stake.staked, stake.rate), (0, 4, 8_000, 2_000));
+		assert_eq!(stake.kind, StakeKind::Provider { shares: 251_982, dividend_at: 0.into() });
+		assert_eq!(DeviceStake::<Test>::get(DEVICE), Some(0));
+		assert_eq!(Expiring::<Test>::get(0, 4).unwrap().stakes, 1);
+		System::assert_last_event(
+			Event::Staked {
+				stake: 0,
+				owner: MINER,
+				device: DEVICE,
+				class: 0,
+				hours: 8_000,
+				end: 4,
+				provider: true,
+				emb: 8_000_000,
+				fee_burned: 80,
+			}
+			.into(),
+		);
+	});
+}
+
+#[test]
+fn stake_errors_change_nothing() {
+	build_and_execute(|| {
+		let offer = StakeOffer::Provide { max_emb: 8_000_000 };
+		assert_noop!(ComputePools::stake(signed(MINER2), DEVICE, 8, 4, offer), Error::<Test>::NotOwner);
+		assert_noop!(ComputePools::stake(signed(MINER), 99, 8, 4, offer), Error::<Test>::UnknownDevice);
+		assert_noop!(ComputePools::stake(signed(MINER), DEVICE, 8, 3, offer), Error::<Test>::InvalidDuration);
+		assert_noop!(ComputePools::stake(signed(MINER), DEVICE, 8, 101, offer), Error::<Test>::InvalidDuration);
+		assert_noop!(ComputePools::stake(signed(MINER), DEVICE, 0, 4, offer), Error::<Test>::InvalidHours);
+		// 4 epochs of 2 hours: 9 hours is more than the device serves.
+		assert_noop!(ComputePools::stake(signed(MINER), DEVICE, 9, 4, offer), Error::<Test>::InvalidHours);
+		assert_noop!(
+			ComputePools::stake(signed(MINER), DEVICE, 8, 4, StakeOffer::Sell { min_emb: 0 }),
+			Error::<Test>::PoolEmpty
+		);
+		// Too little to cover the locked minimum liquidity.
+		assert_noop!(
+			ComputePools::stake(signed(MINER), DEVICE, 1, 4, StakeOffer::Provide { max_emb: 1 }),
+			Error::<Test>::InsufficientLiquidity
+		);
+		MockDevices::set_status(DEVICE, DeviceStatus::Sealed);
+		assert_noop!(ComputePools::stake(signed(MINER), DEVICE, 8, 4, offer), Error::<Test>::DeviceNotActive);
+		MockDevices::set_status(DEVICE, DeviceStatus::Active);
+		MockDevices::add(40, MINER, 1);
+		assert_noop!(ComputePools::stake(signed(MINER), 40, 8, 4, offer), Error::<Test>::NoPool);
+
+		provide();
+		assert_noop!(ComputePools::stake(signed(MINER), DEVICE, 8, 4, offer), Error::<Test>::AlreadyStaked);
+		// The price is 1,000 per unit now: 8 hours need 8,000,000.
+		assert_noop!(
+			ComputePools::stake(signed(MINER2), DEVICE2, 8, 4, StakeOffer::Provide { max_emb: 7_999_999 }),
+			Error::<Test>::SlippageExceeded
+		);
+		assert_noop!(
+			ComputePools::stake(signed(MINER2), DEVICE2, 8, 4, StakeOffer::Sell { min_emb: 4_000_000 }),
+			Error::<Test>::SlippageExceeded
+		);
+		MockDevices::add(60, POOR, 0);
+		assert!(ComputePools::stake(signed(POOR), 60, 8, 4, offer).is_err());
+	});
+}
+
+#[test]
+fn remover_sells_pays_burned_exchange_fee_and_holds_deposit() {
+	build_and_execute(|| {
+		provide();
+		let burned = Burned::<Test>::get();
+		assert_ok!(ComputePools::stake(
+			signed(MINER2),
+			DEVICE2,
+			8,
+			4,
+			StakeOffer::Sell { min_emb: 3_900_000 }
+		));
+		// 8,000 units into 8,000 / 8,000,000 at par: 4,000,000; 1 % exchange fee burned.
+		let p = pool();
+		assert_eq!((p.ch, p.emb, p.rate), (16_000, 4_000_000, 4_000));
+		assert_eq!(free(MINER2), ENDOWMENT - 80 - 240 + 3_960_000);
+		assert_eq!(Burned::<Test>::get() - burned, 80 + 40_000);
+		assert_eq!(
+			Balances::balance_on_hold(&HoldReason::MaintenanceDeposit.into(), &MINER2),
+			240
+		);
+	});
+}
+
+#[test]
+fn epochs_dissipate_pro_rata_and_expire_stakes() {
+	build_and_execute(|| {
+		provide();
+		run_to_epoch(1);
+		let p = pool();
+		// One epoch of 2 hours left with the EMB that keeps the price.
+		assert_eq!((p.ch, p.emb, p.unclaimed), (6_000, 6_000_000, 2_000_000));
+		System::assert_last_event(
+			Event::Dissipated { class: 0, epoch: 1, ch: 2_000, emb: 2_000_000, expired: 0 }.into(),
+		);
+		run_to_epoch(4);
+		let p = pool();
+		assert_eq!(p.rate, 0);
+		// The stake's shares left at expiry; only the locked minimum remains.
+		assert_eq!(p.shares, 1_000);
+		assert!(Expiring::<Test>::get(0, 4).is_none());
+		assert_eq!(Exits::<Test>::get(0, 4).unwrap().unclaimed_stakes, 1);
+		run_to_epoch(5);
+		// Nothing live: nothing dissipates.
+		assert_eq!(pool().ch, p.ch);
+	});
+}
+
+#[test]
+fn provider_claims_its_emb_and_the_reward_after_expiry() {
+	build_and_execute(|| {
+		provide();
+		run_to_block(39);
+		assert_noop!(ComputePools::claim_stake(signed(MINER), 0), Error::<Test>::StakeLive);
+		run_to_epoch(4);
+		assert_noop!(ComputePools::claim_stake(signed(MINER2), 0), Error::<Test>::NotOwner);
+		assert_noop!(ComputePools::claim_stake(signed(MINER), 7), Error::<Test>::UnknownStake);
+		let before = free(MINER);
+		assert_ok!(ComputePools::claim_stake(signed(MINER), 0));
+		// Every EMB but the locked share's came back; γ · 8 hours = 96 earned, β · 8 = 16 burned.
+		let back = free(MINER) - before - 80;
+		assert!(back <= 8_000_000 && 8_000_000 - back < 40_000, "{back}");
+		assert_eq!(ComputePools::reward_pot(), REWARD_POT - 96);
+		assert!(Stakes::<Test>::get(0).is_none() && DeviceStake::<Test>::get(DEVICE).is_none());
+		assert!(Exits::<Test>::get(0, 4).is_none());
+		// The device may stake again.
+		assert_ok!(ComputePools::stake(
+			signed(MINER),
+			DEVICE,
+			8,
+			4,
+			StakeOffer::Provide { max_emb: 9_000_000 }
+		));
+	});
+}
+
+#[test]
+fn remover_gets_deposit_back_unless_retired() {
+	build_and_execute(|| {
+		provide();
+		let sell = StakeOffer::Sell { min_emb: 0 };
+		assert_ok!(ComputePools::stake(signed(MINER2), DEVICE2, 8, 4, sell));
+		assert_ok!(ComputePools::stake(signed(MINER3), DEVICE3, 8, 4, sell));
+		run_to_epoch(4);
+		let before = free(MINER2);
+		assert_ok!(ComputePools::claim_stake(signed(MINER2), 1));
+		assert_eq!(free(MINER2) - before, 240 + 80);
+		MockDevices::set_status(DEVICE3, DeviceStatus::Retired);
+		let (before, burned) = (free(MINER3), Burned::<Test>::get());
+		assert_ok!(ComputePools::claim_stake(signed(MINER3), 2));
+		assert_eq!(free(MINER3), before);
+		assert_eq!(Burned::<Test>::get() - burned, 240);
+		assert_eq!(Balances::balance_on_hold(&HoldReason::MaintenanceDeposit.into(), &MINER3), 0);
+	});
+}
+
+#[test]
+fn fault_returns_provider_emb_and_burns_remover_deposit() {
+	build_and_execute(|| {
+		provide();
+		assert_ok!(ComputePools::stake(signed(MINER2), DEVICE2, 8, 4, StakeOffer::Sell { min_emb: 0 }));
+		run_to_epoch(1);
+		let before = free(MINER);
+		fault(DEVICE);
+		assert!(free(MINER) > before);
+		assert!(DeviceStake::<Test>::get(DEVICE).is_none());
+		assert_eq!(pool().rate, 2_000);
+		let burned = Burned::<Test>::get();
+		fault(DEVICE2);
+		assert_eq!(Burned::<Test>::get() - burned, 240);
+		assert_eq!(pool().rate, 0);
+		assert!(Expiring::<Test>::iter().next().is_none());
+		// Success and devices without stakes change nothing.
+		<ComputePools as OnChallengeOutcome<AccountId>>::on_challenge_outcome(
+			DEVICE3,
+			&MINER3,
+			1,
+			ChallengeOutcome::Success,
+		);
+		fault(DEVICE3);
+	});
+}
+
+#[test]
+fn renewal_extends_without_a_new_fee() {
+	build_and_execute(|| {
+		provide();
+		run_to_epoch(2);
+		let burned = Burned::<Test>::get();
+		assert_noop!(ComputePools::renew_stake(signed(MINER2), 0, u128::MAX), Error::<Test>::NotOwner);
+		assert_noop!(ComputePools::renew_stake(signed(MINER), 0, 1), Error::<Test>::SlippageExceeded);
+		assert_ok!(ComputePools::renew_stake(signed(MINER), 0, u128::MAX));
+		assert_eq!(Burned::<Test>::get(), burned);
+		let stake = Stakes::<Test>::get(0).unwrap();
+		assert_eq!((stake.end, stake.staked), (5, 10_000));
+		assert!(Expiring::<Test>::get(0, 4).is_none());
+		assert_eq!(Expiring::<Test>::get(0, 5).unwrap().stakes, 1);
+		run_to_epoch(5);
+		assert_noop!(ComputePools::renew_stake(signed(MINER), 0, u128::MAX), Error::<Test>::StakeExpired);
+		assert_ok!(ComputePools::claim_stake(signed(MINER), 0));
+	});
+}
+
+#[test]
+fn clients_buy_and_sell_hours() {
+	build_and_execute(|| {
+		assert_noop!(ComputePools::buy_hours(signed(CLIENT), 0, 1_000, u128::MAX), Error::<Test>::PoolEmpty);
+		assert_noop!(ComputePools::buy_hours(signed(CLIENT), 1, 1_000, u128::MAX), Error::<Test>::NoPool);
+		provide();
+		let quote = ComputePools::quote_buy(0, 1_000).unwrap();
+		// 1,000 of 8,000 units against 8,000,000 with 0.3 % fee: ⌊8e15 / (7,000 · 997,000)⌋ + 1.
+		assert_eq!(quote, 1_146_297);
+		assert_noop!(
+			ComputePools::buy_hours(signed(CLIENT), 0, 1_000, quote - 1),
+			Error::<Test>::SlippageExceeded
+		);
+		assert_noop!(
+			ComputePools::buy_hours(signed(CLIENT), 0, 8_000, u128::MAX),
+			Error::<Test>::InsufficientLiquidity
+		);
+		assert_ok!(ComputePools::buy_hours(signed(CLIENT), 0, 1_000, quote));
+		assert_eq!(free(CLIENT), ENDOWMENT - quote - HOLDING_DEPOSIT);
+		assert_eq!(Holdings::<Test>::get(0, CLIENT), Some(Holding { amount: 1_000, expires: 3 }));
+		assert_noop!(
+			ComputePools::sell_hours(signed(CLIENT), 0, 1_001, 0),
+			Error::<Test>::InsufficientHours
+		);
+		assert_noop!(
+			ComputePools::sell_hours(signed(CLIENT2), 0, 1, 0),
+			Error::<Test>::InsufficientHours
+		);
+		let back = ComputePools::quote_sell(0, 1_000).unwrap();
+		assert!(back < quote);
+		assert_noop!(
+			ComputePools::sell_hours(signed(CLIENT), 0, 1_000, back + 1),
+			Error::<Test>::SlippageExceeded
+		);
+		assert_ok!(ComputePools::sell_hours(signed(CLIENT), 0, 1_000, back));
+		// The round trip cost two fees; the emptied holding returned its deposit.
+		assert_eq!(free(CLIENT), ENDOWMENT - quote + back);
+		assert!(Holdings::<Test>::get(0, CLIENT).is_none());
+	});
+}
+
+#[test]
+fn hours_expire() {
+	build_and_execute(|| {
+		provide();
+		assert_ok!(ComputePools::buy_hours(signed(CLIENT), 0, 1_000, u128::MAX));
+		run_to_epoch(3);
+		assert_noop!(
+			ComputePools::sell_hours(signed(CLIENT), 0, 1_000, 0),
+			Error::<Test>::InsufficientHours
+		);
+		// Buying again drops the expired hours and keeps the deposit.
+		assert_ok!(ComputePools::buy_hours(signed(CLIENT), 0, 500, u128::MAX));
+		assert_eq!(Holdings::<Test>::get(0, CLIENT), Some(Holding { amount: 500, expires: 6 }));
+		assert_eq!(Balances::balance_on_hold(&HoldReason::HoldingDeposit.into(), &CLIENT), HOLDING_DEPOSIT);
+	});
+}
+
+#[test]
+fn redeem_burns_the_base_price_and_starts_a_lease() {
+	build_and_execute(|| {
+		provide();
+		assert_ok!(ComputePools::buy_hours(signed(CLIENT), 0, 3_000, u128::MAX));
+		let issuance = Balances::total_issuance();
+		assert_ok!(ComputePools::redeem(signed(CLIENT), DEVICE, 2, [7; 32]));
+		assert_eq!(issuance - Balances::total_issuance(), 2 * BASE_PRICE);
+		assert_eq!(REDEEMED.with(|r| r.borrow()[&0]), 2);
+		let lease = Leases::<Test>::get(0).unwrap();
+		assert_eq!((lease.client, lease.device, lease.start, lease.end), (CLIENT, DEVICE, 1, 11));
+		assert_eq!(Holdings::<Test>::get(0, CLIENT).unwrap().amount, 1_000);
+		assert_eq!(Balances::balance_on_hold(&HoldReason::LeaseDeposit.into(), &CLIENT), LEASE_DEPOSIT);
+		assert_eq!(ComputePools::client_leases(CLIENT).len(), 1);
+		System::assert_last_event(
+			Event::LeaseStarted {
+				lease: 0,
+				client: CLIENT,
+				device: DEVICE,
+				class: 0,
+				hours: 2,
+				end: 11,
+				base_price: 2 * BASE_PRICE,
+			}
+			.into(),
+		);
+		// Busy until block 11.
+		assert_noop!(ComputePools::redeem(signed(CLIENT), DEVICE, 1, [7; 32]), Error::<Test>::DeviceBusy);
+		run_to_block(11);
+		assert_ok!(ComputePools::redeem(signed(CLIENT), DEVICE, 1, [7; 32]));
+		// The old lease was cleared and its deposit returned.
+		assert!(Leases::<Test>::get(0).is_none());
+		assert_eq!(Balances::balance_on_hold(&HoldReason::LeaseDeposit.into(), &CLIENT), LEASE_DEPOSIT);
+	});
+}
+
+#[test]
+fn redeem_errors_change_nothing() {
+	build_and_execute(|| {
+		provide();
+		assert_noop!(ComputePools::redeem(signed(CLIENT), DEVICE, 1, [0; 32]), Error::<Test>::InsufficientHours);
+		assert_ok!(ComputePools::buy_hours(signed(CLIENT), 0, 2_000, u128::MAX));
+		assert_noop!(ComputePools::redeem(signed(CLIENT), DEVICE, 0, [0; 32]), Error::<Test>::InsufficientHours);
+		assert_noop!(ComputePools::redeem(signed(CLIENT), DEVICE, 3, [0; 32]), Error::<Test>::InsufficientHours);
+		assert_noop!(ComputePools::redeem(signed(CLIENT), 99, 1, [0; 32]), Error::<Test>::UnknownDevice);
+		// Unstaked device, and a lease past the stake's end (block 40).
+		assert_noop!(ComputePools::redeem(signed(CLIENT), DEVICE2, 1, [0; 32]), Error::<Test>::NoCapacity);
+		run_to_block(35);
+		assert_noop!(ComputePools::redeem(signed(CLIENT), DEVICE, 2, [0; 32]), Error::<Test>::NoCapacity);
+		MockDevices::set_status(DEVICE, DeviceStatus::Suspended);
+		assert_noop!(ComputePools::redeem(signed(CLIENT), DEVICE, 1, [0; 32]), Error::<Test>::DeviceNotActive);
+		MockDevices::set_status(DEVICE, DeviceStatus::Active);
+		// A class without a base price.
+		assert_ok!(ComputePools::create_pool(RuntimeOrigin::root(), 1));
+		MockDevices::add(40, MINER, 1);
+		assert_ok!(ComputePools::stake(signed(MINER), 40, 8, 4, StakeOffer::Provide { max_emb: 8_000_000 }));
+		assert_ok!(ComputePools::buy_hours(signed(CLIENT), 1, 1_000, u128::MAX));
+		assert_noop!(
+			ComputePools::redeem(signed(CLIENT), 40, 1, [0; 32]),
+			DispatchError::Other("class not priced")
+		);
+	});
+}
+
+#[test]
+fn connection_release_and_end() {
+	build_and_execute(|| {
+		provide();
+		assert_ok!(ComputePools::buy_hours(signed(CLIENT), 0, 2_000, u128::MAX));
+		assert_ok!(ComputePools::redeem(signed(CLIENT), DEVICE, 1, [7; 32]));
+		let sealed: BoundedVec<u8, ConstU32<64>> = vec![1, 2, 3].try_into().unwrap();
+		assert_noop!(
+			ComputePools::post_connection(signed(CLIENT), 0, sealed.clone()),
+			Error::<Test>::NotOwner
+		);
+		assert_noop!(
+			ComputePools::post_connection(signed(MINER), 9, sealed.clone()),
+			Error::<Test>::UnknownLease
+		);
+		assert_ok!(ComputePools::post_connection(signed(MINER), 0, sealed.clone()));
+		assert_eq!(Leases::<Test>::get(0).unwrap().connection, Some(sealed.clone()));
+		assert_noop!(ComputePools::release_lease(signed(MINER), 0), Error::<Test>::NotClient);
+		assert_noop!(ComputePools::end_lease(signed(MINER), 0), Error::<Test>::LeaseRunning);
+		run_to_block(6);
+		assert_noop!(
+			ComputePools::post_connection(signed(MINER), 0, sealed),
+			Error::<Test>::LeaseOver
+		);
+		assert_ok!(ComputePools::end_lease(signed(MINER), 0));
+		assert_noop!(ComputePools::end_lease(signed(MINER), 0), Error::<Test>::UnknownLease);
+		assert_ok!(ComputePools::redeem(signed(CLIENT), DEVICE, 1, [7; 32]));
+		assert_ok!(ComputePools::release_lease(signed(CLIENT), 1));
+		assert_eq!(Balances::balance_on_hold(&HoldReason::LeaseDeposit.into(), &CLIENT), 0);
+	});
+}
+
+#[test]
+fn fault_during_a_lease_refunds_unused_hours() {
+	build_and_execute(|| {
+		provide();
+		assert_ok!(ComputePools::buy_hours(signed(CLIENT), 0, 4_000, u128::MAX));
+		assert_ok!(ComputePools::redeem(signed(CLIENT), DEVICE, 4, [7; 32]));
+		// 6 blocks in: two hours begun, two unused.
+		run_to_block(7);
+		fault(DEVICE);
+		System::assert_has_event(Event::LeaseEnded { lease: 0, refunded: 2_000 }.into());
+		assert_eq!(Holdings::<Test>::get(0, CLIENT).unwrap().amount, 2_000);
+		assert!(DeviceLease::<Test>::get(DEVICE).is_none());
+		assert_eq!(Balances::balance_on_hold(&HoldReason::LeaseDeposit.into(), &CLIENT), 0);
+	});
+}
+
+#[test]
+fn governance_calls() {
+	build_and_execute(|| {
+		assert_noop!(ComputePools::create_pool(signed(MINER), 1), DispatchError::BadOrigin);
+		assert_noop!(ComputePools::create_pool(RuntimeOrigin::root(), 0), Error::<Test>::PoolExists);
+		assert_ok!(ComputePools::create_pool(RuntimeOrigin::root(), 1));
+		assert_noop!(ComputePools::create_pool(RuntimeOrigin::root(), 2), Error::<Test>::TooManyPools);
+
+		let set = |p: PoolParameters| ComputePools::set_parameters(RuntimeOrigin::root(), p);
+		assert_noop!(set(PoolParameters { maintenance_rate: 13, ..PARAMS }), Error::<Test>::NotViable);
+		assert_noop!(set(PoolParameters { maintenance_rate: 12, ..PARAMS }), Error::<Test>::NotViable);
+		// 40 / 0.3 → T_min 134 > MaxStakeEpochs.
+		assert_noop!(
+			set(PoolParameters { reward_rate: 3, maintenance_rate: 2, staking_fee: 134, ..PARAMS }),
+			Error::<Test>::NotViable
+		);
+		assert_noop!(
+			ComputePools::set_parameters(signed(MINER), PARAMS),
+			DispatchError::BadOrigin
+		);
+		let cheaper = PoolParameters { staking_fee: 10, swap_fee: Permill::from_percent(1), ..PARAMS };
+		assert_ok!(set(cheaper.clone()));
+		System::assert_last_event(
+			Event::ParametersSet { parameters: cheaper, min_stake_epochs: 1 }.into(),
+		);
+		assert_eq!(ComputePools::min_stake_epochs(), 1);
+		// β = γ with no staking fee: every stake breaks even.
+		assert_ok!(set(PoolParameters { staking_fee: 0, maintenance_rate: 12, ..PARAMS }));
+		assert_eq!(ComputePools::min_stake_epochs(), 0);
+	});
+}
+
+mod properties {
+	use super::*;
+	use proptest::prelude::*;
+
+	#[derive(Clone, Debug)]
+	enum Op {
+		Stake { miner: u8, hours: u64, epochs: u32, provide: bool },
+		Renew { miner: u8 },
+		Claim { miner: u8 },
+		Buy { client: u8, units: u128 },
+		Sell { client: u8, units: u128 },
+		Redeem { client: u8, miner: u8, hours: u32 },
+		Release { client: u8 },
+		Fault { miner: u8 },
+		Advance { blocks: u64 },
+	}
+
+	fn op() -> impl Strategy<Value = Op> {
+		prop_oneof![
+			(0u8..3, 1u64..20, 4u32..10, any::<bool>())
+				.prop_map(|(miner, hours, epochs, provide)| Op::Stake { miner, hours, epochs, provide }),
+			(0u8..3).prop_map(|miner| Op::Renew { miner }),
+			(0u8..3).prop_map(|miner| Op::Claim { miner }),
+			(0u8..2, 1u128..5_000).prop_map(|(client, units)| Op::Buy { client, units }),
+			(0u8..2, 1u128..5_000).prop_map(|(client, units)| Op::Sell { client, units }),
+			(0u8..2, 0u8..3, 1u32..4).prop_map(|(client, miner, hours)| Op::Redeem { client, miner, hours }),
+			(0u8..2).prop_map(|client| Op::Release { client }),
+			(0u8..3).prop_map(|miner| Op::Fault { miner }),
+			(1u64..15).prop_map(|blocks| Op::Advance { blocks }),
+		]
+	}
+
+	const MINERS: [(AccountId, DeviceId); 3] = [(MINER, DEVICE), (MINER2, DEVICE2), (MINER3, DEVICE3)];
+	const CLIENTS: [AccountId; 2] = [CLIENT, CLIENT2];
+
+	fn apply(op: Op) {
+		// Calls may fail (that is part of the test); a failed call must change nothing, which
+		// `with_storage_layer` in dispatch guarantees and the invariants below check.
+		let _ = match op {
+			Op::Stake { miner, hours, epochs, provide } => {
+				let (who, device) = MINERS[miner as usize];
+				MockDevices::set_status(device, DeviceStatus::Active);
+				let offer = if provide {
+					StakeOffer::Provide { max_emb: u128::from(hours) * 1_000_000 }
+				} else {
+					StakeOffer::Sell { min_emb: 0 }
+				};
+				ComputePools::stake(signed(who), device, hours, epochs, offer)
+			},
+			Op::Renew { miner } => {
+				let (who, device) = MINERS[miner as usize];
+				match DeviceStake::<Test>::get(device) {
+					Some(id) => ComputePools::renew_stake(signed(who), id, u128::MAX),
+					None => Ok(()),
+				}
+			},
+			Op::Claim { miner } => {
+				let (who, device) = MINERS[miner as usize];
+				match DeviceStake::<Test>::get(device) {
+					Some(id) => ComputePools::claim_stake(signed(who), id),
+					None => Ok(()),
+				}
+			},
+			Op::Buy { client, units } =>
+				ComputePools::buy_hours(signed(CLIENTS[client as usize]), 0, units, u128::MAX),
+			Op::Sell { client, units } =>
+				ComputePools::sell_hours(signed(CLIENTS[client as usize]), 0, units, 0),
+			Op::Redeem { client, miner, hours } =>
+				ComputePools::redeem(signed(CLIENTS[client as usize]), MINERS[miner as usize].1, hours, [1; 32]),
+			Op::Release { client } => {
+				let who = CLIENTS[client as usize];
+				match ClientLeases::<Test>::iter_key_prefix(who).next() {
+					Some(id) => ComputePools::release_lease(signed(who), id),
+					None => Ok(()),
+				}
+			},
+			Op::Fault { miner } => {
+				fault(MINERS[miner as usize].1);
+				Ok(())
+			},
+			Op::Advance { blocks } => {
+				run_to_block(System::block_number() + blocks);
+				Ok(())
+			},
+		};
+	}
+
+	proptest! {
+		#![proptest_config(ProptestConfig::with_cases(48))]
+
+		/// Under any sequence of calls, epochs and faults: the invariants hold after every
+		/// step, total issuance falls by exactly what the pallet burned (no EMB is created or
+		/// destroyed otherwise), and no fault handling is rolled back.
+		#[test]
+		fn issuance_and_invariants_hold(ops in proptest::collection::vec(op(), 1..60)) {
+			new_test_ext().execute_with(|| {
+				let issuance = Balances::total_issuance();
+				provide();
+				for op in ops {
+					apply(op);
+					ComputePools::do_try_state().unwrap();
+					assert_eq!(Balances::total_issuance() + Burned::<Test>::get(), issuance);
+				}
+				assert!(!System::events().iter().any(|e| matches!(
+					e.event,
+					RuntimeEvent::ComputePools(Event::FaultNotHandled { .. })
+				)));
+			});
+		}
+	}
+}

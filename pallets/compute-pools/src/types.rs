@@ -1,0 +1,239 @@
+//! Types stored by the compute pools.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use ember_primitives::{ClassId, DeviceId};
+use frame_support::{
+	traits::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+};
+use scale_info::TypeInfo;
+use sp_core::U256;
+use sp_runtime::Permill;
+
+/// EMB in planck.
+pub type Balance = u128;
+/// An amount of compute-hour (CH) tokens, in thousandths of an hour.
+pub type MilliHours = u128;
+/// An epoch: `EpochBlocks` blocks; epoch `e` starts at block `e · EpochBlocks`.
+pub type EpochIndex = u32;
+/// A stake, numbered in order of creation.
+pub type StakeId = u64;
+/// A lease, numbered in order of creation.
+pub type LeaseId = u64;
+
+/// CH units in one compute-hour.
+pub const MILLIHOURS_PER_HOUR: MilliHours = 1_000;
+
+/// Scale of the per-share accumulators (EMB per pool share, times 10^18).
+pub const ACC_SCALE: u128 = 1_000_000_000_000_000_000;
+
+/// The economic parameters of staking and swapping (LooPIN §5's α, β, γ, plus fees).
+///
+/// A stake of `S` hours over `T` epochs serves at the rate `r = S / T` hours per epoch. It burns
+/// `α · r` when made, earns `γ` per hour served and burns `β` per hour served, so it breaks even
+/// after `T_min = α / (γ − β)` epochs ([`Self::min_stake_epochs`]).
+#[derive(
+	Clone,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolParameters {
+	/// α: burned when a stake is made, per hour of its rate (hours per epoch).
+	pub staking_fee: Balance,
+	/// β: burned per hour served, out of the reward.
+	pub maintenance_rate: Balance,
+	/// γ: paid per hour served from the reward pot, when the stake ends.
+	pub reward_rate: Balance,
+	/// Held from a liquidity-removal miner per hour staked; returned at expiry, burned on a
+	/// fault.
+	pub deposit_per_hour: Balance,
+	/// Fee on the input of a client's swap; it stays in the pool (Uniswap v2's 0.3 %).
+	pub swap_fee: Permill,
+	/// Fee on what a liquidity-removal miner receives for its hours; burned.
+	pub exchange_fee: Permill,
+}
+
+impl PoolParameters {
+	/// `T_min = ⌈α / (γ − β)⌉` epochs: the shortest stake that does not lose money. `None` when
+	/// no stake can break even (`β > γ`, or `β = γ` with a positive staking fee).
+	pub fn min_stake_epochs(&self) -> Option<u32> {
+		let margin = self.reward_rate.checked_sub(self.maintenance_rate)?;
+		if margin == 0 {
+			return (self.staking_fee == 0).then_some(0);
+		}
+		u32::try_from(self.staking_fee.div_ceil(margin)).ok()
+	}
+}
+
+/// One class's pool: CH tokens against EMB, with the shares of the liquidity-provider stakes.
+#[derive(
+	Clone,
+	Debug,
+	Default,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct Pool {
+	/// CH in the pool.
+	pub ch: MilliHours,
+	/// EMB in the pool.
+	pub emb: Balance,
+	/// Pool shares outstanding, including the locked `MINIMUM_LIQUIDITY`.
+	pub shares: u128,
+	/// CH that dissipates at each epoch boundary: the sum of the live stakes' rates.
+	pub rate: MilliHours,
+	/// EMB paid out per share by dissipation so far, times [`ACC_SCALE`].
+	pub dividend_per_share: U256,
+	/// EMB the pool account holds for stakes that have not claimed it yet (dissipation and
+	/// exits).
+	pub unclaimed: Balance,
+}
+
+/// How a stake's compute-hours reach the pool.
+#[derive(
+	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub enum StakeKind {
+	/// A liquidity-provider miner: added its CH with the equivalent EMB; no deposit.
+	Provider {
+		/// Its pool shares.
+		shares: u128,
+		/// The pool's `dividend_per_share` when the shares were minted.
+		dividend_at: U256,
+	},
+	/// A liquidity-removal miner: sold its CH into the pool; a maintenance deposit is held.
+	Remover {
+		/// The held maintenance deposit.
+		deposit: Balance,
+	},
+}
+
+/// A stake record: the non-transferable "st-token" of LooPIN §3.2.
+#[derive(
+	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct Stake<AccountId> {
+	/// The device's owner.
+	pub owner: AccountId,
+	/// The device that backs it.
+	pub device: DeviceId,
+	/// The device's class (the pool).
+	pub class: ClassId,
+	/// CH staked so far (renewals add to it).
+	pub staked: MilliHours,
+	/// CH that dissipate per epoch.
+	pub rate: MilliHours,
+	/// The epoch it was made in; it dissipates from the next boundary.
+	pub start: EpochIndex,
+	/// The epoch at whose start it expires.
+	pub end: EpochIndex,
+	/// Provider or remover.
+	pub kind: StakeKind,
+}
+
+/// The stakes of one pool that expire at one epoch boundary, aggregated (Filecoin's
+/// `ExpirationQueue`): the boundary removes them in O(1).
+#[derive(
+	Clone,
+	Debug,
+	Default,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct ExpiryBucket {
+	/// The sum of their rates.
+	pub rate: MilliHours,
+	/// The sum of their providers' shares.
+	pub shares: u128,
+	/// How many stakes.
+	pub stakes: u32,
+}
+
+/// What the expired stakes of one boundary are owed, per share, until each claims.
+#[derive(
+	Clone,
+	Debug,
+	Default,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct ExitRecord {
+	/// EMB per share the exit redeemed, times [`ACC_SCALE`].
+	pub emb_per_share: U256,
+	/// The pool's `dividend_per_share` at the exit.
+	pub dividend_per_share: U256,
+	/// Stakes yet to claim.
+	pub unclaimed_stakes: u32,
+}
+
+/// A client's compute-hours of a class, bought and not yet redeemed.
+#[derive(
+	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct Holding {
+	/// CH held.
+	pub amount: MilliHours,
+	/// The epoch at whose start they are gone (an hour not used is gone).
+	pub expires: EpochIndex,
+}
+
+/// A lease: hours of one device for one client.
+#[derive(
+	CloneNoBound,
+	DebugNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+#[scale_info(skip_type_params(MaxConnection))]
+pub struct Lease<AccountId, BlockNumber, MaxConnection>
+where
+	AccountId: Clone + core::fmt::Debug + PartialEq + Eq,
+	BlockNumber: Clone + core::fmt::Debug + PartialEq + Eq,
+	MaxConnection: Get<u32>,
+{
+	/// Who redeemed it.
+	pub client: AccountId,
+	/// The leased device.
+	pub device: DeviceId,
+	/// The device's class.
+	pub class: ClassId,
+	/// Whole hours leased.
+	pub hours: u32,
+	/// The block it started in.
+	pub start: BlockNumber,
+	/// The block at whose start it ends.
+	pub end: BlockNumber,
+	/// The client's x25519 public key, to which the miner encrypts the connection details.
+	pub client_key: [u8; 32],
+	/// The connection details sealed to `client_key` (NaCl box: 24-byte nonce ‖ ciphertext),
+	/// once the miner posts them. The chain never sees them in clear.
+	pub connection: Option<BoundedVec<u8, MaxConnection>>,
+}
