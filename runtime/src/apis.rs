@@ -257,6 +257,50 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl pallet_compute_pools::runtime_api::ComputePoolsApi<Block, AccountId, pallet_compute_pools::LeaseOf<Runtime>> for Runtime {
+		fn pool(class: ember_primitives::ClassId) -> Option<pallet_compute_pools::Pool> {
+			pallet_compute_pools::Pools::<Runtime>::get(class)
+		}
+
+		fn quote_buy(class: ember_primitives::ClassId, hours: pallet_compute_pools::MilliHours) -> Option<Balance> {
+			crate::ComputePools::quote_buy(class, hours)
+		}
+
+		fn quote_sell(class: ember_primitives::ClassId, hours: pallet_compute_pools::MilliHours) -> Option<Balance> {
+			crate::ComputePools::quote_sell(class, hours)
+		}
+
+		fn parameters() -> (pallet_compute_pools::PoolParameters, u32) {
+			(pallet_compute_pools::Parameters::<Runtime>::get(), crate::ComputePools::min_stake_epochs())
+		}
+
+		fn device_stake(
+			device: ember_primitives::DeviceId,
+		) -> Option<(pallet_compute_pools::StakeId, pallet_compute_pools::Stake<AccountId>)> {
+			crate::ComputePools::device_stake(device)
+		}
+
+		fn holding(class: ember_primitives::ClassId, who: AccountId) -> Option<pallet_compute_pools::Holding> {
+			pallet_compute_pools::Holdings::<Runtime>::get(class, who)
+		}
+
+		fn client_leases(
+			who: AccountId,
+		) -> Vec<(pallet_compute_pools::LeaseId, pallet_compute_pools::LeaseOf<Runtime>)> {
+			crate::ComputePools::client_leases(who)
+		}
+
+		fn device_lease(
+			device: ember_primitives::DeviceId,
+		) -> Option<(pallet_compute_pools::LeaseId, pallet_compute_pools::LeaseOf<Runtime>)> {
+			crate::ComputePools::device_lease(device)
+		}
+
+		fn reward_pot() -> Balance {
+			crate::ComputePools::reward_pot()
+		}
+	}
+
 	impl pallet_compute_price::runtime_api::ComputePriceApi<Block> for Runtime {
 		fn base_price(class: ember_primitives::ClassId) -> Option<pallet_compute_price::Price> {
 			crate::ComputePrice::base_price(class)
@@ -290,7 +334,7 @@ impl_runtime_apis! {
 			use frame_benchmarking::BenchmarkList;
 			use frame_support::traits::StorageInfoTrait;
 			use frame_system_benchmarking::Pallet as SystemBench;
-			use crate::{Balances, ComputePrice, DeviceRegistry, Pocps, Sudo, Timestamp, Utility};
+			use crate::{Balances, ComputePools, ComputePrice, DeviceRegistry, Pocps, Sudo, Timestamp, Utility};
 
 			let mut list = Vec::<BenchmarkList>::new();
 			list_benchmarks!(list, extra);
@@ -306,7 +350,7 @@ impl_runtime_apis! {
 			use frame_benchmarking::{BenchmarkBatch, BenchmarkError};
 			use frame_support::traits::TrackedStorageKey;
 			use frame_system_benchmarking::Pallet as SystemBench;
-			use crate::{Balances, ComputePrice, DeviceRegistry, Pocps, Sudo, Timestamp, Utility};
+			use crate::{Balances, ComputePools, ComputePrice, DeviceRegistry, Pocps, Sudo, Timestamp, Utility};
 
 			impl frame_system_benchmarking::Config for Runtime {
 				fn setup_set_code_requirements(code: &Vec<u8>) -> Result<(), BenchmarkError> {

@@ -11,4 +11,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_device_registry, DeviceRegistry]
 	[pallet_pocps, Pocps]
 	[pallet_compute_price, ComputePrice]
+	[pallet_compute_pools, ComputePools]
 );

@@ -2,7 +2,11 @@
 //! and Dave). Both endow the well-known dev accounts (and their stashes) and make Alice the sudo
 //! key.
 
-use crate::{apis::BABE_GENESIS_EPOCH_CONFIG, currency::EMB, AccountId, Balance, SessionKeys};
+use crate::{
+	apis::BABE_GENESIS_EPOCH_CONFIG,
+	currency::{EMB, MILLI_EMB},
+	AccountId, Balance, SessionKeys,
+};
 use alloc::{vec, vec::Vec};
 use serde_json::Value;
 use sp_consensus_babe::AuthorityId as BabeId;
@@ -47,7 +51,24 @@ fn genesis(
 		},
 		"sudo": { "key": Some(root) },
 		"deviceRegistry": { "classes": device_classes(), "attestationRoots": [] },
+		"computePrice": { "prices": base_prices() },
+		"computePools": { "pools": [0, 1, 2], "rewardPot": REWARD_POT },
 	})
+}
+
+/// EMB in the compute pools' reward pot at genesis (part of the initial allocation; the
+/// issuance pallet will fund it from then on).
+pub const REWARD_POT: Balance = 100_000 * EMB;
+
+/// Base prices of the preset classes, `(class, price, floor, target hours per hour)`, in planck
+/// per compute-hour: a development hour costs 10 milli-EMB; an 80 GB GPU-hour 2 EMB, a 24 GB one
+/// 0.5 EMB, each with a floor a twentieth of that and a target of 1,000 hours per hour.
+pub fn base_prices() -> Vec<(u32, Balance, Balance, u64)> {
+	vec![
+		(0, 10 * MILLI_EMB, MILLI_EMB / 2, 100),
+		(1, 2 * EMB, EMB / 10, 1_000),
+		(2, EMB / 2, EMB / 40, 1_000),
+	]
 }
 
 /// The device classes every preset starts with; docs/pocps.md explains the numbers.

@@ -10,8 +10,9 @@
 //! - [`genesis_config_presets`]: the `development` and `local_testnet` presets.
 //!
 //! Ember's pallets: `DeviceRegistry` (device classes, bonded devices, attestation), `Pocps`
-//! (sealed datasets and time-bounded challenges) and `ComputePrice` (the EIP-1559 base price per
-//! class and compute-hour).
+//! (sealed datasets and time-bounded challenges), `ComputePrice` (the EIP-1559 base price per
+//! class and compute-hour) and `ComputePools` (dissipative compute-hour pools, stakes, swaps and
+//! leases).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 // `construct_runtime`/`impl_runtime_apis` need a higher recursion limit.
@@ -267,4 +268,7 @@ mod runtime {
 
 	#[runtime::pallet_index(22)]
 	pub type ComputePrice = pallet_compute_price;
+
+	#[runtime::pallet_index(23)]
+	pub type ComputePools = pallet_compute_pools;
 }

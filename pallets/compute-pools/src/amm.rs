@@ -34,7 +34,12 @@ pub fn mul_div_up(x: u128, y: u128, z: u128) -> Option<u128> {
 
 /// What `amount_in` buys from a pool of `reserve_in` and `reserve_out` after `fee` on the
 /// input (rounded down, so `k` never decreases).
-pub fn amount_out(amount_in: u128, reserve_in: u128, reserve_out: u128, fee: Permill) -> Option<u128> {
+pub fn amount_out(
+	amount_in: u128,
+	reserve_in: u128,
+	reserve_out: u128,
+	fee: Permill,
+) -> Option<u128> {
 	if amount_in == 0 || reserve_in == 0 || reserve_out == 0 {
 		return None;
 	}
@@ -48,7 +53,12 @@ pub fn amount_out(amount_in: u128, reserve_in: u128, reserve_out: u128, fee: Per
 
 /// What buying `amount_out` from a pool of `reserve_in` and `reserve_out` costs after `fee` on
 /// the input (rounded up, so `k` never decreases).
-pub fn amount_in(amount_out: u128, reserve_in: u128, reserve_out: u128, fee: Permill) -> Option<u128> {
+pub fn amount_in(
+	amount_out: u128,
+	reserve_in: u128,
+	reserve_out: u128,
+	fee: Permill,
+) -> Option<u128> {
 	if amount_out == 0 || reserve_in == 0 || amount_out >= reserve_out {
 		return None;
 	}

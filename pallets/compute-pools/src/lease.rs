@@ -48,9 +48,13 @@ impl<T: Config> Pallet<T> {
 			Some(holding) if holding.expires > now => holding.amount,
 			Some(_) => 0,
 			None => {
-				T::Currency::hold(&HoldReason::HoldingDeposit.into(), who, T::HoldingDeposit::get())?;
+				T::Currency::hold(
+					&HoldReason::HoldingDeposit.into(),
+					who,
+					T::HoldingDeposit::get(),
+				)?;
 				0
-			},
+			}
 		};
 		let amount = held.checked_add(amount).ok_or(Error::<T>::Overflow)?;
 		Holdings::<T>::insert(class, who, Holding { amount, expires });

@@ -31,8 +31,8 @@
 //!   stake at once: a provider's shares are redeemed and its EMB returned; a remover's deposit
 //!   is burned. A lease on the device ends and its unused hours are refunded as CH.
 //! - **Leases**: [`Pallet::redeem`] burns the base price (`BasePrice`, the compute price
-//!   pallet) on top of the CH spent; the miner posts connection details sealed to the client's
-//!   x25519 key.
+//!   pallet) on top of the CH spent; the miner posts connection details encrypted to a key the
+//!   client gives (sr25519 agreement and a NaCl secretbox, see [`Lease::connection`]).
 //!
 //! ## Design
 //!
@@ -68,8 +68,7 @@ pub use types::*;
 pub use weights::WeightInfo;
 
 use ember_primitives::{
-	BasePrice, ChallengeId, ChallengeOutcome, ClassId, DeviceId, DeviceInspect,
-	OnChallengeOutcome,
+	BasePrice, ChallengeId, ChallengeOutcome, ClassId, DeviceId, DeviceInspect, OnChallengeOutcome,
 };
 use frame_support::{
 	pallet_prelude::*,
@@ -91,7 +90,16 @@ pub type LeaseOf<T> = Lease<
 
 /// How to stake a device's hours.
 #[derive(
-	Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub enum StakeOffer {
 	/// Add the hours to the pool with the equivalent EMB, at most `max_emb` (in an empty pool,
@@ -180,6 +188,10 @@ pub mod pallet {
 
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;
+
+		/// Creates active devices and base prices for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 
 	/// Why this pallet holds funds.
@@ -322,13 +334,7 @@ pub mod pallet {
 		StakeFaulted { stake: StakeId, device: DeviceId, returned: Balance, burned: Balance },
 		/// An epoch boundary dissipated `ch` CH and `emb` EMB from a pool; `expired` stakes
 		/// ended.
-		Dissipated {
-			class: ClassId,
-			epoch: EpochIndex,
-			ch: MilliHours,
-			emb: Balance,
-			expired: u32,
-		},
+		Dissipated { class: ClassId, epoch: EpochIndex, ch: MilliHours, emb: Balance, expired: u32 },
 		/// A client bought `hours` CH for `emb`.
 		HoursBought { class: ClassId, who: T::AccountId, hours: MilliHours, emb: Balance },
 		/// A client sold `hours` CH for `emb`.
@@ -411,9 +417,10 @@ pub mod pallet {
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
-			let epoch_blocks = T::EpochBlocks::get();
-			if (now % epoch_blocks).is_zero() {
-				let epoch: EpochIndex = (now / epoch_blocks).saturated_into();
+			let (now, epoch_blocks): (u64, u64) =
+				(now.saturated_into(), T::EpochBlocks::get().saturated_into());
+			if now.checked_rem(epoch_blocks) == Some(0) {
+				let epoch = now.checked_div(epoch_blocks).unwrap_or(0).saturated_into();
 				let pools = Self::end_epoch(epoch);
 				T::WeightInfo::on_initialize_epoch(pools)
 			} else {
@@ -542,8 +549,8 @@ pub mod pallet {
 
 		/// Redeems `hours` whole hours of the device's class for a lease on `device`, which
 		/// must be `Active`, staked past the lease's end and free. The base price of the hours
-		/// is burned from the caller. `client_key` is the x25519 key the miner seals the
-		/// connection details to.
+		/// is burned from the caller. `client_key` is the sr25519 public key the miner encrypts
+		/// the connection details to.
 		#[pallet::call_index(7)]
 		#[pallet::weight(T::WeightInfo::redeem())]
 		pub fn redeem(
@@ -594,6 +601,14 @@ pub mod pallet {
 	}
 }
 
+/// Creates what the benchmarks need from other pallets.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// A new `Active` device owned by `owner`, in `class` or else a new class, with a base
+	/// price.
+	fn active_device(owner: AccountId, class: Option<ClassId>) -> (DeviceId, ClassId);
+}
+
 impl<T: Config> Pallet<T> {
 	/// The account that holds the pools' EMB and the reward pot.
 	pub fn account_id() -> T::AccountId {
@@ -602,8 +617,8 @@ impl<T: Config> Pallet<T> {
 
 	/// The epoch of the current block.
 	pub fn current_epoch() -> EpochIndex {
-		let now = frame_system::Pallet::<T>::block_number();
-		(now / T::EpochBlocks::get()).saturated_into()
+		let now: u64 = frame_system::Pallet::<T>::block_number().saturated_into();
+		now.checked_div(T::EpochBlocks::get().saturated_into()).unwrap_or(0).saturated_into()
 	}
 
 	/// CH units one device serves in an epoch.
@@ -620,8 +635,12 @@ impl<T: Config> Pallet<T> {
 
 	/// The reward pot: the pallet account's spendable EMB that no pool owns.
 	pub fn reward_pot() -> Balance {
-		T::Currency::reducible_balance(&Self::account_id(), Preservation::Preserve, Fortitude::Polite)
-			.saturating_sub(Accounted::<T>::get())
+		T::Currency::reducible_balance(
+			&Self::account_id(),
+			Preservation::Preserve,
+			Fortitude::Polite,
+		)
+		.saturating_sub(Accounted::<T>::get())
 	}
 
 	/// The shortest viable stake under the current parameters.
@@ -641,7 +660,13 @@ impl<T: Config> Pallet<T> {
 		if amount.is_zero() {
 			return Ok(());
 		}
-		T::Currency::burn_from(who, amount, Preservation::Preserve, Precision::Exact, Fortitude::Polite)?;
+		T::Currency::burn_from(
+			who,
+			amount,
+			Preservation::Preserve,
+			Precision::Exact,
+			Fortitude::Polite,
+		)?;
 		Burned::<T>::mutate(|total| *total = total.saturating_add(amount));
 		Ok(())
 	}
@@ -684,9 +709,8 @@ impl<T: Config> Pallet<T> {
 		let mut touched = 0u32;
 		for class in classes {
 			touched = touched.saturating_add(1);
-			let result = frame_support::storage::with_storage_layer(|| {
-				Self::end_pool_epoch(class, epoch)
-			});
+			let result =
+				frame_support::storage::with_storage_layer(|| Self::end_pool_epoch(class, epoch));
 			if let Err(error) = result {
 				log::error!(target: "runtime::compute-pools", "epoch {epoch} of pool {class}: {error:?}");
 			}
@@ -707,8 +731,7 @@ impl<T: Config> Pallet<T> {
 				unclaimed_stakes: bucket.stakes,
 			};
 			if bucket.shares > 0 {
-				let (_, out) =
-					pool.remove_liquidity(bucket.shares).ok_or(Error::<T>::Overflow)?;
+				let (_, out) = pool.remove_liquidity(bucket.shares).ok_or(Error::<T>::Overflow)?;
 				pool.unclaimed = pool.unclaimed.checked_add(out).ok_or(Error::<T>::Overflow)?;
 				exit.emb_per_share =
 					amm::per_share(out, bucket.shares).ok_or(Error::<T>::Overflow)?;
@@ -780,8 +803,8 @@ impl<T: Config> Pallet<T> {
 		ensure!(owned == Accounted::<T>::get(), "Accounted is not the pools' EMB");
 		let account = Self::account_id();
 		ensure!(
-			T::Currency::reducible_balance(&account, Preservation::Preserve, Fortitude::Polite) >=
-				owned,
+			T::Currency::reducible_balance(&account, Preservation::Preserve, Fortitude::Polite)
+				>= owned,
 			"the pools' account cannot pay what the pools own"
 		);
 		let stored: BTreeMap<_, _> =
@@ -797,7 +820,10 @@ impl<T: Config> Pallet<T> {
 		let mut lease_deposits: BTreeMap<T::AccountId, Balance> = BTreeMap::new();
 		for (id, lease) in Leases::<T>::iter() {
 			ensure!(DeviceLease::<T>::get(lease.device) == Some(id), "lease not indexed by device");
-			ensure!(ClientLeases::<T>::contains_key(&lease.client, id), "lease not indexed by client");
+			ensure!(
+				ClientLeases::<T>::contains_key(&lease.client, id),
+				"lease not indexed by client"
+			);
 			let held = lease_deposits.entry(lease.client).or_default();
 			*held = held.saturating_add(T::LeaseDeposit::get());
 		}

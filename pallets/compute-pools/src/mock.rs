@@ -105,6 +105,20 @@ impl Config for Test {
 	type MaxConnectionLen = ConstU32<64>;
 	type DefaultParameters = DefaultParameters;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MockDevices;
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<AccountId> for MockDevices {
+	fn active_device(owner: AccountId, class: Option<ClassId>) -> (DeviceId, ClassId) {
+		// Each in a class of its own, as the runtime's helper does; the first is class 0, the
+		// priced one.
+		let added = DEVICES.with(|d| d.borrow().len() as u64) - 3;
+		let (device, class) = (1_000 + added, class.unwrap_or(added as ClassId));
+		Self::add(device, owner, class);
+		(device, class)
+	}
 }
 
 /// A device as the mocked registry knows it.

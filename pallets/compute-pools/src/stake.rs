@@ -86,7 +86,7 @@ impl<T: Config> Pallet<T> {
 				ensure!(emb <= max_emb, Error::<T>::SlippageExceeded);
 				Self::pay_in(who, emb)?;
 				Ok((StakeKind::Provider { shares, dividend_at: pool.dividend_per_share }, emb))
-			},
+			}
 			StakeOffer::Sell { min_emb } => {
 				ensure!(pool.is_initialized(), Error::<T>::PoolEmpty);
 				let gross = pool.sell_at_par(ch).ok_or(Error::<T>::InsufficientLiquidity)?;
@@ -98,7 +98,7 @@ impl<T: Config> Pallet<T> {
 				let deposit = amm::mul_div(params.deposit_per_hour, ch, MILLIHOURS_PER_HOUR)
 					.ok_or(Error::<T>::Overflow)?;
 				Ok((StakeKind::Remover { deposit }, net))
-			},
+			}
 		}
 	}
 
@@ -171,7 +171,7 @@ impl<T: Config> Pallet<T> {
 				let total = shares.checked_add(more).ok_or(Error::<T>::Overflow)?;
 				let back = amm::per_share(owed_so_far, total).ok_or(Error::<T>::Overflow)?;
 				StakeKind::Provider { shares: total, dividend_at: now.saturating_sub(back) }
-			},
+			}
 			// The deposit is kept as it was.
 			(kind, _) => kind,
 		};
@@ -203,7 +203,7 @@ impl<T: Config> Pallet<T> {
 					.checked_add(exit.dividend_per_share.saturating_sub(dividend_at))
 					.ok_or(Error::<T>::Overflow)?;
 				amm::owed(shares, per_share).ok_or(Error::<T>::Overflow)?
-			},
+			}
 			StakeKind::Remover { .. } => 0,
 		};
 		Pools::<T>::try_mutate(stake.class, |pool| -> DispatchResult {
@@ -214,8 +214,8 @@ impl<T: Config> Pallet<T> {
 		Self::pay_out(&who, paid)?;
 
 		// A device that retired before claiming stopped being challenged: it forfeits.
-		let in_good_standing = T::Devices::status(stake.device)
-			.is_some_and(|status| status != DeviceStatus::Retired);
+		let in_good_standing =
+			T::Devices::status(stake.device).is_some_and(|status| status != DeviceStatus::Retired);
 		let params = Parameters::<T>::get();
 		let (mut reward, mut burned) = (0, 0);
 		if in_good_standing {
@@ -302,11 +302,11 @@ impl<T: Config> Pallet<T> {
 					pool.unclaimed.checked_sub(dividends).ok_or(Error::<T>::Overflow)?;
 				returned = out.checked_add(dividends).ok_or(Error::<T>::Overflow)?;
 				Self::pay_out(&stake.owner, returned)?;
-			},
+			}
 			StakeKind::Remover { deposit } => {
 				Self::burn_held(&stake.owner, deposit)?;
 				burned = deposit;
-			},
+			}
 		}
 		Pools::<T>::insert(stake.class, pool);
 		Stakes::<T>::remove(id);

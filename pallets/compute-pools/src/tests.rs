@@ -93,13 +93,31 @@ fn first_provider_sets_the_price_and_burns_the_staking_fee() {
 fn stake_errors_change_nothing() {
 	build_and_execute(|| {
 		let offer = StakeOffer::Provide { max_emb: 8_000_000 };
-		assert_noop!(ComputePools::stake(signed(MINER2), DEVICE, 8, 4, offer), Error::<Test>::NotOwner);
-		assert_noop!(ComputePools::stake(signed(MINER), 99, 8, 4, offer), Error::<Test>::UnknownDevice);
-		assert_noop!(ComputePools::stake(signed(MINER), DEVICE, 8, 3, offer), Error::<Test>::InvalidDuration);
-		assert_noop!(ComputePools::stake(signed(MINER), DEVICE, 8, 101, offer), Error::<Test>::InvalidDuration);
-		assert_noop!(ComputePools::stake(signed(MINER), DEVICE, 0, 4, offer), Error::<Test>::InvalidHours);
+		assert_noop!(
+			ComputePools::stake(signed(MINER2), DEVICE, 8, 4, offer),
+			Error::<Test>::NotOwner
+		);
+		assert_noop!(
+			ComputePools::stake(signed(MINER), 99, 8, 4, offer),
+			Error::<Test>::UnknownDevice
+		);
+		assert_noop!(
+			ComputePools::stake(signed(MINER), DEVICE, 8, 3, offer),
+			Error::<Test>::InvalidDuration
+		);
+		assert_noop!(
+			ComputePools::stake(signed(MINER), DEVICE, 8, 101, offer),
+			Error::<Test>::InvalidDuration
+		);
+		assert_noop!(
+			ComputePools::stake(signed(MINER), DEVICE, 0, 4, offer),
+			Error::<Test>::InvalidHours
+		);
 		// 4 epochs of 2 hours: 9 hours is more than the device serves.
-		assert_noop!(ComputePools::stake(signed(MINER), DEVICE, 9, 4, offer), Error::<Test>::InvalidHours);
+		assert_noop!(
+			ComputePools::stake(signed(MINER), DEVICE, 9, 4, offer),
+			Error::<Test>::InvalidHours
+		);
 		assert_noop!(
 			ComputePools::stake(signed(MINER), DEVICE, 8, 4, StakeOffer::Sell { min_emb: 0 }),
 			Error::<Test>::PoolEmpty
@@ -110,20 +128,38 @@ fn stake_errors_change_nothing() {
 			Error::<Test>::InsufficientLiquidity
 		);
 		MockDevices::set_status(DEVICE, DeviceStatus::Sealed);
-		assert_noop!(ComputePools::stake(signed(MINER), DEVICE, 8, 4, offer), Error::<Test>::DeviceNotActive);
+		assert_noop!(
+			ComputePools::stake(signed(MINER), DEVICE, 8, 4, offer),
+			Error::<Test>::DeviceNotActive
+		);
 		MockDevices::set_status(DEVICE, DeviceStatus::Active);
 		MockDevices::add(40, MINER, 1);
 		assert_noop!(ComputePools::stake(signed(MINER), 40, 8, 4, offer), Error::<Test>::NoPool);
 
 		provide();
-		assert_noop!(ComputePools::stake(signed(MINER), DEVICE, 8, 4, offer), Error::<Test>::AlreadyStaked);
+		assert_noop!(
+			ComputePools::stake(signed(MINER), DEVICE, 8, 4, offer),
+			Error::<Test>::AlreadyStaked
+		);
 		// The price is 1,000 per unit now: 8 hours need 8,000,000.
 		assert_noop!(
-			ComputePools::stake(signed(MINER2), DEVICE2, 8, 4, StakeOffer::Provide { max_emb: 7_999_999 }),
+			ComputePools::stake(
+				signed(MINER2),
+				DEVICE2,
+				8,
+				4,
+				StakeOffer::Provide { max_emb: 7_999_999 }
+			),
 			Error::<Test>::SlippageExceeded
 		);
 		assert_noop!(
-			ComputePools::stake(signed(MINER2), DEVICE2, 8, 4, StakeOffer::Sell { min_emb: 4_000_000 }),
+			ComputePools::stake(
+				signed(MINER2),
+				DEVICE2,
+				8,
+				4,
+				StakeOffer::Sell { min_emb: 4_000_000 }
+			),
 			Error::<Test>::SlippageExceeded
 		);
 		MockDevices::add(60, POOR, 0);
@@ -148,10 +184,7 @@ fn remover_sells_pays_burned_exchange_fee_and_holds_deposit() {
 		assert_eq!((p.ch, p.emb, p.rate), (16_000, 4_000_000, 4_000));
 		assert_eq!(free(MINER2), ENDOWMENT - 80 - 240 + 3_960_000);
 		assert_eq!(Burned::<Test>::get() - burned, 80 + 40_000);
-		assert_eq!(
-			Balances::balance_on_hold(&HoldReason::MaintenanceDeposit.into(), &MINER2),
-			240
-		);
+		assert_eq!(Balances::balance_on_hold(&HoldReason::MaintenanceDeposit.into(), &MINER2), 240);
 	});
 }
 
@@ -231,7 +264,13 @@ fn remover_gets_deposit_back_unless_retired() {
 fn fault_returns_provider_emb_and_burns_remover_deposit() {
 	build_and_execute(|| {
 		provide();
-		assert_ok!(ComputePools::stake(signed(MINER2), DEVICE2, 8, 4, StakeOffer::Sell { min_emb: 0 }));
+		assert_ok!(ComputePools::stake(
+			signed(MINER2),
+			DEVICE2,
+			8,
+			4,
+			StakeOffer::Sell { min_emb: 0 }
+		));
 		run_to_epoch(1);
 		let before = free(MINER);
 		fault(DEVICE);
@@ -260,8 +299,14 @@ fn renewal_extends_without_a_new_fee() {
 		provide();
 		run_to_epoch(2);
 		let burned = Burned::<Test>::get();
-		assert_noop!(ComputePools::renew_stake(signed(MINER2), 0, u128::MAX), Error::<Test>::NotOwner);
-		assert_noop!(ComputePools::renew_stake(signed(MINER), 0, 1), Error::<Test>::SlippageExceeded);
+		assert_noop!(
+			ComputePools::renew_stake(signed(MINER2), 0, u128::MAX),
+			Error::<Test>::NotOwner
+		);
+		assert_noop!(
+			ComputePools::renew_stake(signed(MINER), 0, 1),
+			Error::<Test>::SlippageExceeded
+		);
 		assert_ok!(ComputePools::renew_stake(signed(MINER), 0, u128::MAX));
 		assert_eq!(Burned::<Test>::get(), burned);
 		let stake = Stakes::<Test>::get(0).unwrap();
@@ -269,7 +314,10 @@ fn renewal_extends_without_a_new_fee() {
 		assert!(Expiring::<Test>::get(0, 4).is_none());
 		assert_eq!(Expiring::<Test>::get(0, 5).unwrap().stakes, 1);
 		run_to_epoch(5);
-		assert_noop!(ComputePools::renew_stake(signed(MINER), 0, u128::MAX), Error::<Test>::StakeExpired);
+		assert_noop!(
+			ComputePools::renew_stake(signed(MINER), 0, u128::MAX),
+			Error::<Test>::StakeExpired
+		);
 		assert_ok!(ComputePools::claim_stake(signed(MINER), 0));
 	});
 }
@@ -277,8 +325,14 @@ fn renewal_extends_without_a_new_fee() {
 #[test]
 fn clients_buy_and_sell_hours() {
 	build_and_execute(|| {
-		assert_noop!(ComputePools::buy_hours(signed(CLIENT), 0, 1_000, u128::MAX), Error::<Test>::PoolEmpty);
-		assert_noop!(ComputePools::buy_hours(signed(CLIENT), 1, 1_000, u128::MAX), Error::<Test>::NoPool);
+		assert_noop!(
+			ComputePools::buy_hours(signed(CLIENT), 0, 1_000, u128::MAX),
+			Error::<Test>::PoolEmpty
+		);
+		assert_noop!(
+			ComputePools::buy_hours(signed(CLIENT), 1, 1_000, u128::MAX),
+			Error::<Test>::NoPool
+		);
 		provide();
 		let quote = ComputePools::quote_buy(0, 1_000).unwrap();
 		// 1,000 of 8,000 units against 8,000,000 with 0.3 % fee: ⌊8e15 / (7,000 · 997,000)⌋ + 1.
@@ -328,7 +382,10 @@ fn hours_expire() {
 		// Buying again drops the expired hours and keeps the deposit.
 		assert_ok!(ComputePools::buy_hours(signed(CLIENT), 0, 500, u128::MAX));
 		assert_eq!(Holdings::<Test>::get(0, CLIENT), Some(Holding { amount: 500, expires: 6 }));
-		assert_eq!(Balances::balance_on_hold(&HoldReason::HoldingDeposit.into(), &CLIENT), HOLDING_DEPOSIT);
+		assert_eq!(
+			Balances::balance_on_hold(&HoldReason::HoldingDeposit.into(), &CLIENT),
+			HOLDING_DEPOSIT
+		);
 	});
 }
 
@@ -344,7 +401,10 @@ fn redeem_burns_the_base_price_and_starts_a_lease() {
 		let lease = Leases::<Test>::get(0).unwrap();
 		assert_eq!((lease.client, lease.device, lease.start, lease.end), (CLIENT, DEVICE, 1, 11));
 		assert_eq!(Holdings::<Test>::get(0, CLIENT).unwrap().amount, 1_000);
-		assert_eq!(Balances::balance_on_hold(&HoldReason::LeaseDeposit.into(), &CLIENT), LEASE_DEPOSIT);
+		assert_eq!(
+			Balances::balance_on_hold(&HoldReason::LeaseDeposit.into(), &CLIENT),
+			LEASE_DEPOSIT
+		);
 		assert_eq!(ComputePools::client_leases(CLIENT).len(), 1);
 		System::assert_last_event(
 			Event::LeaseStarted {
@@ -359,12 +419,18 @@ fn redeem_burns_the_base_price_and_starts_a_lease() {
 			.into(),
 		);
 		// Busy until block 11.
-		assert_noop!(ComputePools::redeem(signed(CLIENT), DEVICE, 1, [7; 32]), Error::<Test>::DeviceBusy);
+		assert_noop!(
+			ComputePools::redeem(signed(CLIENT), DEVICE, 1, [7; 32]),
+			Error::<Test>::DeviceBusy
+		);
 		run_to_block(11);
 		assert_ok!(ComputePools::redeem(signed(CLIENT), DEVICE, 1, [7; 32]));
 		// The old lease was cleared and its deposit returned.
 		assert!(Leases::<Test>::get(0).is_none());
-		assert_eq!(Balances::balance_on_hold(&HoldReason::LeaseDeposit.into(), &CLIENT), LEASE_DEPOSIT);
+		assert_eq!(
+			Balances::balance_on_hold(&HoldReason::LeaseDeposit.into(), &CLIENT),
+			LEASE_DEPOSIT
+		);
 	});
 }
 
@@ -372,22 +438,49 @@ fn redeem_burns_the_base_price_and_starts_a_lease() {
 fn redeem_errors_change_nothing() {
 	build_and_execute(|| {
 		provide();
-		assert_noop!(ComputePools::redeem(signed(CLIENT), DEVICE, 1, [0; 32]), Error::<Test>::InsufficientHours);
+		assert_noop!(
+			ComputePools::redeem(signed(CLIENT), DEVICE, 1, [0; 32]),
+			Error::<Test>::InsufficientHours
+		);
 		assert_ok!(ComputePools::buy_hours(signed(CLIENT), 0, 2_000, u128::MAX));
-		assert_noop!(ComputePools::redeem(signed(CLIENT), DEVICE, 0, [0; 32]), Error::<Test>::InsufficientHours);
-		assert_noop!(ComputePools::redeem(signed(CLIENT), DEVICE, 3, [0; 32]), Error::<Test>::InsufficientHours);
-		assert_noop!(ComputePools::redeem(signed(CLIENT), 99, 1, [0; 32]), Error::<Test>::UnknownDevice);
+		assert_noop!(
+			ComputePools::redeem(signed(CLIENT), DEVICE, 0, [0; 32]),
+			Error::<Test>::InsufficientHours
+		);
+		assert_noop!(
+			ComputePools::redeem(signed(CLIENT), DEVICE, 3, [0; 32]),
+			Error::<Test>::InsufficientHours
+		);
+		assert_noop!(
+			ComputePools::redeem(signed(CLIENT), 99, 1, [0; 32]),
+			Error::<Test>::UnknownDevice
+		);
 		// Unstaked device, and a lease past the stake's end (block 40).
-		assert_noop!(ComputePools::redeem(signed(CLIENT), DEVICE2, 1, [0; 32]), Error::<Test>::NoCapacity);
+		assert_noop!(
+			ComputePools::redeem(signed(CLIENT), DEVICE2, 1, [0; 32]),
+			Error::<Test>::NoCapacity
+		);
 		run_to_block(35);
-		assert_noop!(ComputePools::redeem(signed(CLIENT), DEVICE, 2, [0; 32]), Error::<Test>::NoCapacity);
+		assert_noop!(
+			ComputePools::redeem(signed(CLIENT), DEVICE, 2, [0; 32]),
+			Error::<Test>::NoCapacity
+		);
 		MockDevices::set_status(DEVICE, DeviceStatus::Suspended);
-		assert_noop!(ComputePools::redeem(signed(CLIENT), DEVICE, 1, [0; 32]), Error::<Test>::DeviceNotActive);
+		assert_noop!(
+			ComputePools::redeem(signed(CLIENT), DEVICE, 1, [0; 32]),
+			Error::<Test>::DeviceNotActive
+		);
 		MockDevices::set_status(DEVICE, DeviceStatus::Active);
 		// A class without a base price.
 		assert_ok!(ComputePools::create_pool(RuntimeOrigin::root(), 1));
 		MockDevices::add(40, MINER, 1);
-		assert_ok!(ComputePools::stake(signed(MINER), 40, 8, 4, StakeOffer::Provide { max_emb: 8_000_000 }));
+		assert_ok!(ComputePools::stake(
+			signed(MINER),
+			40,
+			8,
+			4,
+			StakeOffer::Provide { max_emb: 8_000_000 }
+		));
 		assert_ok!(ComputePools::buy_hours(signed(CLIENT), 1, 1_000, u128::MAX));
 		assert_noop!(
 			ComputePools::redeem(signed(CLIENT), 40, 1, [0; 32]),
@@ -448,23 +541,33 @@ fn fault_during_a_lease_refunds_unused_hours() {
 fn governance_calls() {
 	build_and_execute(|| {
 		assert_noop!(ComputePools::create_pool(signed(MINER), 1), DispatchError::BadOrigin);
-		assert_noop!(ComputePools::create_pool(RuntimeOrigin::root(), 0), Error::<Test>::PoolExists);
+		assert_noop!(
+			ComputePools::create_pool(RuntimeOrigin::root(), 0),
+			Error::<Test>::PoolExists
+		);
 		assert_ok!(ComputePools::create_pool(RuntimeOrigin::root(), 1));
-		assert_noop!(ComputePools::create_pool(RuntimeOrigin::root(), 2), Error::<Test>::TooManyPools);
+		assert_noop!(
+			ComputePools::create_pool(RuntimeOrigin::root(), 2),
+			Error::<Test>::TooManyPools
+		);
 
 		let set = |p: PoolParameters| ComputePools::set_parameters(RuntimeOrigin::root(), p);
-		assert_noop!(set(PoolParameters { maintenance_rate: 13, ..PARAMS }), Error::<Test>::NotViable);
-		assert_noop!(set(PoolParameters { maintenance_rate: 12, ..PARAMS }), Error::<Test>::NotViable);
+		assert_noop!(
+			set(PoolParameters { maintenance_rate: 13, ..PARAMS }),
+			Error::<Test>::NotViable
+		);
+		assert_noop!(
+			set(PoolParameters { maintenance_rate: 12, ..PARAMS }),
+			Error::<Test>::NotViable
+		);
 		// 40 / 0.3 → T_min 134 > MaxStakeEpochs.
 		assert_noop!(
 			set(PoolParameters { reward_rate: 3, maintenance_rate: 2, staking_fee: 134, ..PARAMS }),
 			Error::<Test>::NotViable
 		);
-		assert_noop!(
-			ComputePools::set_parameters(signed(MINER), PARAMS),
-			DispatchError::BadOrigin
-		);
-		let cheaper = PoolParameters { staking_fee: 10, swap_fee: Permill::from_percent(1), ..PARAMS };
+		assert_noop!(ComputePools::set_parameters(signed(MINER), PARAMS), DispatchError::BadOrigin);
+		let cheaper =
+			PoolParameters { staking_fee: 10, swap_fee: Permill::from_percent(1), ..PARAMS };
 		assert_ok!(set(cheaper.clone()));
 		System::assert_last_event(
 			Event::ParametersSet { parameters: cheaper, min_stake_epochs: 1 }.into(),
@@ -495,20 +598,26 @@ mod properties {
 
 	fn op() -> impl Strategy<Value = Op> {
 		prop_oneof![
-			(0u8..3, 1u64..20, 4u32..10, any::<bool>())
-				.prop_map(|(miner, hours, epochs, provide)| Op::Stake { miner, hours, epochs, provide }),
+			(0u8..3, 1u64..20, 4u32..10, any::<bool>()).prop_map(
+				|(miner, hours, epochs, provide)| Op::Stake { miner, hours, epochs, provide }
+			),
 			(0u8..3).prop_map(|miner| Op::Renew { miner }),
 			(0u8..3).prop_map(|miner| Op::Claim { miner }),
 			(0u8..2, 1u128..5_000).prop_map(|(client, units)| Op::Buy { client, units }),
 			(0u8..2, 1u128..5_000).prop_map(|(client, units)| Op::Sell { client, units }),
-			(0u8..2, 0u8..3, 1u32..4).prop_map(|(client, miner, hours)| Op::Redeem { client, miner, hours }),
+			(0u8..2, 0u8..3, 1u32..4).prop_map(|(client, miner, hours)| Op::Redeem {
+				client,
+				miner,
+				hours
+			}),
 			(0u8..2).prop_map(|client| Op::Release { client }),
 			(0u8..3).prop_map(|miner| Op::Fault { miner }),
 			(1u64..15).prop_map(|blocks| Op::Advance { blocks }),
 		]
 	}
 
-	const MINERS: [(AccountId, DeviceId); 3] = [(MINER, DEVICE), (MINER2, DEVICE2), (MINER3, DEVICE3)];
+	const MINERS: [(AccountId, DeviceId); 3] =
+		[(MINER, DEVICE), (MINER2, DEVICE2), (MINER3, DEVICE3)];
 	const CLIENTS: [AccountId; 2] = [CLIENT, CLIENT2];
 
 	fn apply(op: Op) {
@@ -524,42 +633,48 @@ mod properties {
 					StakeOffer::Sell { min_emb: 0 }
 				};
 				ComputePools::stake(signed(who), device, hours, epochs, offer)
-			},
+			}
 			Op::Renew { miner } => {
 				let (who, device) = MINERS[miner as usize];
 				match DeviceStake::<Test>::get(device) {
 					Some(id) => ComputePools::renew_stake(signed(who), id, u128::MAX),
 					None => Ok(()),
 				}
-			},
+			}
 			Op::Claim { miner } => {
 				let (who, device) = MINERS[miner as usize];
 				match DeviceStake::<Test>::get(device) {
 					Some(id) => ComputePools::claim_stake(signed(who), id),
 					None => Ok(()),
 				}
-			},
-			Op::Buy { client, units } =>
-				ComputePools::buy_hours(signed(CLIENTS[client as usize]), 0, units, u128::MAX),
-			Op::Sell { client, units } =>
-				ComputePools::sell_hours(signed(CLIENTS[client as usize]), 0, units, 0),
-			Op::Redeem { client, miner, hours } =>
-				ComputePools::redeem(signed(CLIENTS[client as usize]), MINERS[miner as usize].1, hours, [1; 32]),
+			}
+			Op::Buy { client, units } => {
+				ComputePools::buy_hours(signed(CLIENTS[client as usize]), 0, units, u128::MAX)
+			}
+			Op::Sell { client, units } => {
+				ComputePools::sell_hours(signed(CLIENTS[client as usize]), 0, units, 0)
+			}
+			Op::Redeem { client, miner, hours } => ComputePools::redeem(
+				signed(CLIENTS[client as usize]),
+				MINERS[miner as usize].1,
+				hours,
+				[1; 32],
+			),
 			Op::Release { client } => {
 				let who = CLIENTS[client as usize];
 				match ClientLeases::<Test>::iter_key_prefix(who).next() {
 					Some(id) => ComputePools::release_lease(signed(who), id),
 					None => Ok(()),
 				}
-			},
+			}
 			Op::Fault { miner } => {
 				fault(MINERS[miner as usize].1);
 				Ok(())
-			},
+			}
 			Op::Advance { blocks } => {
 				run_to_block(System::block_number() + blocks);
 				Ok(())
-			},
+			}
 		};
 	}
 

@@ -231,9 +231,11 @@ where
 	pub start: BlockNumber,
 	/// The block at whose start it ends.
 	pub end: BlockNumber,
-	/// The client's x25519 public key, to which the miner encrypts the connection details.
+	/// The client's sr25519 public key (a fresh one, not its account's), to which the miner
+	/// encrypts the connection details.
 	pub client_key: [u8; 32],
-	/// The connection details sealed to `client_key` (NaCl box: 24-byte nonce ‖ ciphertext),
-	/// once the miner posts them. The chain never sees them in clear.
+	/// The connection details encrypted to `client_key`, once the miner posts them: the
+	/// miner's ephemeral sr25519 public key (32 bytes) ‖ nonce (24) ‖ NaCl secretbox
+	/// (xsalsa20-poly1305) under their sr25519 agreement. The chain never sees them in clear.
 	pub connection: Option<BoundedVec<u8, MaxConnection>>,
 }

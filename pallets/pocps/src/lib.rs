@@ -343,8 +343,9 @@ pub mod pallet {
 			let device_key =
 				T::Devices::device_key(info.device).ok_or(Error::<T>::UnknownDevice)?;
 			let ek = encoding_key::<T>(&device_key, seal.nonce);
-			let actual_weight = T::WeightInfo::respond(seal.params.verify_hashes().saturated_into())
-				.saturating_add(T::OnOutcome::outcome_weight());
+			let actual_weight =
+				T::WeightInfo::respond(seal.params.verify_hashes().saturated_into())
+					.saturating_add(T::OnOutcome::outcome_weight());
 
 			let rejection = match ember_pocps::verify::<HostSha256>(
 				&seal.params,

@@ -1,11 +1,18 @@
 //! Ember's compute pallets: the device registry, PoCPS and the compute price.
 
 use crate::{
+	currency::{deposit, MILLI_EMB},
 	time::{DAYS, HOURS},
-	AccountId, Balances, BlockNumber, DeviceRegistry, Pocps, Runtime, RuntimeHoldReason,
+	AccountId, Balance, Balances, BlockNumber, ComputePools, ComputePrice, DeviceRegistry, Pocps,
+	Runtime, RuntimeHoldReason,
 };
-use frame_support::{parameter_types, traits::ConstU32};
+use frame_support::{
+	parameter_types,
+	traits::{ConstU128, ConstU32},
+	PalletId,
+};
 use frame_system::EnsureRoot;
+use pallet_compute_pools::PoolParameters;
 use sp_runtime::{Perbill, Permill};
 
 parameter_types! {
@@ -19,7 +26,26 @@ parameter_types! {
 	pub const PriceInertia: Perbill = Perbill::from_percent(30);
 	/// ...and within 10 % of every price of the last 24 hours.
 	pub const PriceBand: Permill = Permill::from_percent(10);
+	pub const PoolsPalletId: PalletId = PalletId(*b"emb/pool");
+	/// Pools dissipate hourly: a compute-hour not used in its hour is gone.
+	pub const PoolEpoch: BlockNumber = HOURS;
+	pub const BlocksPerHour: BlockNumber = HOURS;
+	/// LooPIN §5 with α = 96, β = 2, γ = 10 milli-EMB: a stake pays for itself after
+	/// T_min = 96 / (10 − 2) = 12 hourly epochs (docs/economics.md).
+	pub const DefaultPoolParameters: PoolParameters = PoolParameters {
+		staking_fee: 96 * MILLI_EMB,
+		maintenance_rate: 2 * MILLI_EMB,
+		reward_rate: 10 * MILLI_EMB,
+		deposit_per_hour: 50 * MILLI_EMB,
+		swap_fee: Permill::from_parts(3_000),
+		exchange_fee: Permill::from_parts(3_000),
+	};
 }
+
+/// A client's holding: one map entry of about 80 bytes.
+pub const HOLDING_DEPOSIT: Balance = deposit(1, 80);
+/// A lease: one map entry and two index entries, with up to 512 bytes of connection details.
+pub const LEASE_DEPOSIT: Balance = deposit(3, 700);
 
 impl pallet_device_registry::Config for Runtime {
 	type Currency = Balances;
@@ -39,8 +65,8 @@ impl pallet_pocps::Config for Runtime {
 	type Devices = DeviceRegistry;
 	// The parent block's VRF output: unknown to anyone before that block was authored.
 	type Randomness = pallet_babe::ParentBlockRandomness<Runtime>;
-	// Slashing and reputation listen here once they exist.
-	type OnOutcome = ();
+	// Faults end stakes and leases; slashing and reputation will listen here too.
+	type OnOutcome = ComputePools;
 	// At most 256 challenges opened and 256 deadlines swept per block: with one challenge per
 	// GPU device every 25 blocks on average (the classes' intervals), queue room for ~6,400 devices, more than block length
 	// leaves room for answers (docs/pocps.md).
@@ -62,6 +88,68 @@ impl pallet_compute_price::Config for Runtime {
 	type Band = PriceBand;
 	type MaxClasses = ConstU32<64>;
 	type WeightInfo = pallet_compute_price::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_compute_pools::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Devices = DeviceRegistry;
+	type BasePrice = ComputePrice;
+	// Governance during the launch phase is sudo (root).
+	type AdminOrigin = EnsureRoot<AccountId>;
+	type PalletId = PoolsPalletId;
+	type EpochBlocks = PoolEpoch;
+	type BlocksPerHour = BlocksPerHour;
+	// One pool per class; as many classes as have a price.
+	type MaxPools = ConstU32<64>;
+	// 30 days of hourly epochs.
+	type MaxStakeEpochs = ConstU32<{ 30 * 24 }>;
+	// Bought hours last a day.
+	type HoldingEpochs = ConstU32<24>;
+	type MinimumLiquidity = ConstU128<1_000>;
+	type HoldingDeposit = ConstU128<HOLDING_DEPOSIT>;
+	type LeaseDeposit = ConstU128<LEASE_DEPOSIT>;
+	// A NaCl box of a host, port, user and key fingerprint fits in 512 bytes.
+	type MaxConnectionLen = ConstU32<512>;
+	type DefaultParameters = DefaultPoolParameters;
+	type WeightInfo = pallet_compute_pools::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = PoolsBenchmarkHelper;
+}
+
+/// Gives the compute pools' benchmarks active registry devices in priced classes.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct PoolsBenchmarkHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_compute_pools::BenchmarkHelper<AccountId> for PoolsBenchmarkHelper {
+	fn active_device(
+		owner: AccountId,
+		class: Option<ember_primitives::ClassId>,
+	) -> (ember_primitives::DeviceId, ember_primitives::ClassId) {
+		use ember_primitives::DeviceLifecycle;
+		let params = crate::genesis_config_presets::CPU_DEV_PARAMS;
+		let (device, _) = DeviceRegistry::benchmark_device(owner, params, 4);
+		if let Some(class) = class {
+			pallet_device_registry::Devices::<Runtime>::mutate(device, |info| {
+				if let Some(info) = info {
+					info.class = class;
+				}
+			});
+		}
+		let _ = DeviceRegistry::note_sealed(device);
+		let _ = DeviceRegistry::note_proven(device);
+		let class = <DeviceRegistry as ember_primitives::DeviceInspect<AccountId>>::class(device)
+			.unwrap_or_default();
+		let _ = ComputePrice::add_price(
+			frame_system::RawOrigin::Root.into(),
+			class,
+			10 * MILLI_EMB,
+			MILLI_EMB,
+			100,
+		);
+		(device, class)
+	}
 }
 
 /// Gives PoCPS's benchmarks real registry devices.

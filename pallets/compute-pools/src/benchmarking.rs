@@ -1,0 +1,273 @@
+//! Benchmarks (frame-benchmarking v2) for every call, both hook paths and the fault handler,
+//! each in its heaviest branch.
+
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects
+)]
+
+use super::*;
+use crate::Pallet as ComputePools;
+use frame_benchmarking::v2::*;
+use frame_support::traits::{EnsureOrigin, Hooks};
+use frame_system::RawOrigin;
+
+const UNIT: Balance = 1_000_000_000_000;
+
+fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
+	let who: T::AccountId = account(name, index, 0);
+	T::Currency::set_balance(&who, 1_000_000_000 * UNIT);
+	who
+}
+
+/// Funds the pools' account (existential deposit plus a reward pot).
+fn fund_pallet<T: Config>() {
+	T::Currency::set_balance(&ComputePools::<T>::account_id(), 1_000_000 * UNIT);
+}
+
+/// An `Active` device of a priced class with a pool.
+fn device<T: Config>(owner: &T::AccountId) -> (DeviceId, ClassId) {
+	let (device, class) = T::BenchmarkHelper::active_device(owner.clone(), None);
+	if !Pools::<T>::contains_key(class) {
+		ComputePools::<T>::do_create_pool(class).unwrap();
+	}
+	(device, class)
+}
+
+fn epochs<T: Config>() -> u32 {
+	ComputePools::<T>::min_stake_epochs().max(1)
+}
+
+/// The largest stake `epochs` epochs allow, in whole hours.
+fn hours<T: Config>() -> u64 {
+	let units = ComputePools::<T>::epoch_capacity().saturating_mul(epochs::<T>().into());
+	(units / MILLIHOURS_PER_HOUR).max(1) as u64
+}
+
+/// A pool with liquidity: a provider stake from a fresh miner. Returns the miner, device and
+/// stake.
+fn provided<T: Config>(index: u32) -> (T::AccountId, DeviceId, ClassId, StakeId) {
+	let miner = funded::<T>("provider", index);
+	let (device, class) = device::<T>(&miner);
+	let offer = StakeOffer::Provide { max_emb: 1_000_000 * UNIT };
+	ComputePools::<T>::do_stake(miner.clone(), device, hours::<T>(), epochs::<T>(), offer).unwrap();
+	(miner, device, class, DeviceStake::<T>::get(device).unwrap())
+}
+
+/// Moves to the first block of `epoch` and ends the previous one, as the hook does.
+fn reach_epoch<T: Config>(epoch: EpochIndex) {
+	frame_system::Pallet::<T>::set_block_number(ComputePools::<T>::epoch_start(epoch));
+	ComputePools::<T>::end_epoch(epoch);
+}
+
+/// `client` holds `units` CH of `class`.
+fn bought<T: Config>(client: &T::AccountId, class: ClassId, units: MilliHours) {
+	ComputePools::<T>::do_buy(client.clone(), class, units, Balance::MAX).unwrap();
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn create_pool() {
+		let origin = T::AdminOrigin::try_successful_origin().unwrap();
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, 9_999);
+		assert!(Pools::<T>::contains_key(9_999));
+	}
+
+	#[benchmark]
+	fn set_parameters() {
+		let origin = T::AdminOrigin::try_successful_origin().unwrap();
+		let parameters = T::DefaultParameters::get();
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, parameters.clone());
+		assert_eq!(Parameters::<T>::get(), parameters);
+	}
+
+	#[benchmark]
+	fn stake_provide() {
+		fund_pallet::<T>();
+		let (_, _, class, _) = provided::<T>(0);
+		let miner = funded::<T>("miner", 1);
+		let (device, _) = T::BenchmarkHelper::active_device(miner.clone(), Some(class));
+		let offer = StakeOffer::Provide { max_emb: 1_000_000 * UNIT };
+		#[extrinsic_call]
+		stake(RawOrigin::Signed(miner), device, hours::<T>(), epochs::<T>(), offer);
+		assert!(DeviceStake::<T>::contains_key(device));
+	}
+
+	#[benchmark]
+	fn stake_sell() {
+		fund_pallet::<T>();
+		let (_, _, class, _) = provided::<T>(0);
+		let miner = funded::<T>("miner", 1);
+		let (device, _) = T::BenchmarkHelper::active_device(miner.clone(), Some(class));
+		#[extrinsic_call]
+		stake(
+			RawOrigin::Signed(miner),
+			device,
+			hours::<T>(),
+			epochs::<T>(),
+			StakeOffer::Sell { min_emb: 0 },
+		);
+		assert!(DeviceStake::<T>::contains_key(device));
+	}
+
+	#[benchmark]
+	fn renew_stake() {
+		fund_pallet::<T>();
+		let (miner, _, _, stake) = provided::<T>(0);
+		reach_epoch::<T>(1);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(miner), stake, 1_000_000 * UNIT);
+		assert_eq!(Stakes::<T>::get(stake).unwrap().end, epochs::<T>() + 1);
+	}
+
+	#[benchmark]
+	fn claim_stake() {
+		fund_pallet::<T>();
+		let (miner, _, _, stake) = provided::<T>(0);
+		reach_epoch::<T>(epochs::<T>());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(miner), stake);
+		assert!(!Stakes::<T>::contains_key(stake));
+	}
+
+	#[benchmark]
+	fn buy_hours() {
+		fund_pallet::<T>();
+		let (_, _, class, _) = provided::<T>(0);
+		let client = funded::<T>("client", 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(client.clone()), class, MILLIHOURS_PER_HOUR, Balance::MAX);
+		assert!(Holdings::<T>::contains_key(class, client));
+	}
+
+	#[benchmark]
+	fn sell_hours() {
+		fund_pallet::<T>();
+		let (_, _, class, _) = provided::<T>(0);
+		let client = funded::<T>("client", 0);
+		bought::<T>(&client, class, MILLIHOURS_PER_HOUR);
+		// Selling all of it removes the holding and releases its deposit.
+		#[extrinsic_call]
+		_(RawOrigin::Signed(client.clone()), class, MILLIHOURS_PER_HOUR, 0);
+		assert!(!Holdings::<T>::contains_key(class, client));
+	}
+
+	#[benchmark]
+	fn redeem() {
+		fund_pallet::<T>();
+		let (_, device, class, _) = provided::<T>(0);
+		let client = funded::<T>("client", 0);
+		bought::<T>(&client, class, 2 * MILLIHOURS_PER_HOUR);
+		// A previous lease that has ended is cleared on the way.
+		ComputePools::<T>::do_redeem(client.clone(), device, 1, [1; 32]).unwrap();
+		let after = frame_system::Pallet::<T>::block_number() + T::BlocksPerHour::get();
+		frame_system::Pallet::<T>::set_block_number(after);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(client.clone()), device, 1, [2; 32]);
+		assert_eq!(ComputePools::<T>::client_leases(client).len(), 1);
+	}
+
+	#[benchmark]
+	fn post_connection() {
+		fund_pallet::<T>();
+		let (miner, device, class, _) = provided::<T>(0);
+		let client = funded::<T>("client", 0);
+		bought::<T>(&client, class, MILLIHOURS_PER_HOUR);
+		ComputePools::<T>::do_redeem(client, device, 1, [1; 32]).unwrap();
+		let lease = DeviceLease::<T>::get(device).unwrap();
+		let connection =
+			BoundedVec::truncate_from(alloc::vec![7u8; T::MaxConnectionLen::get() as usize]);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(miner), lease, connection);
+		assert!(Leases::<T>::get(lease).unwrap().connection.is_some());
+	}
+
+	#[benchmark]
+	fn release_lease() {
+		fund_pallet::<T>();
+		let (_, device, class, _) = provided::<T>(0);
+		let client = funded::<T>("client", 0);
+		bought::<T>(&client, class, MILLIHOURS_PER_HOUR);
+		ComputePools::<T>::do_redeem(client.clone(), device, 1, [1; 32]).unwrap();
+		let lease = DeviceLease::<T>::get(device).unwrap();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(client), lease);
+		assert!(!Leases::<T>::contains_key(lease));
+	}
+
+	#[benchmark]
+	fn end_lease() {
+		fund_pallet::<T>();
+		let (miner, device, class, _) = provided::<T>(0);
+		let client = funded::<T>("client", 0);
+		bought::<T>(&client, class, MILLIHOURS_PER_HOUR);
+		ComputePools::<T>::do_redeem(client, device, 1, [1; 32]).unwrap();
+		let lease = DeviceLease::<T>::get(device).unwrap();
+		let after = frame_system::Pallet::<T>::block_number() + T::BlocksPerHour::get();
+		frame_system::Pallet::<T>::set_block_number(after);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(miner), lease);
+		assert!(!Leases::<T>::contains_key(lease));
+	}
+
+	#[benchmark]
+	fn on_initialize_idle() {
+		let now = T::EpochBlocks::get() + 1u32.into();
+		#[block]
+		{
+			ComputePools::<T>::on_initialize(now);
+		}
+	}
+
+	/// `p` pools, each dissipating and with a provider stake expiring at the boundary.
+	#[benchmark]
+	fn on_initialize_epoch(p: Linear<0, { T::MaxPools::get() }>) {
+		fund_pallet::<T>();
+		for class in Pools::<T>::iter_keys().collect::<alloc::vec::Vec<_>>() {
+			Pools::<T>::remove(class);
+		}
+		for index in 0..p {
+			provided::<T>(index);
+		}
+		let boundary = epochs::<T>();
+		let now = ComputePools::<T>::epoch_start(boundary);
+		frame_system::Pallet::<T>::set_block_number(now);
+		#[block]
+		{
+			ComputePools::<T>::on_initialize(now);
+		}
+		assert_eq!(Pools::<T>::count(), p);
+	}
+
+	/// A fault on a provider's device during a lease: the stake ends, the lease's unused hours
+	/// go to a new holding.
+	#[benchmark]
+	fn on_fault() {
+		fund_pallet::<T>();
+		let (miner, device, class, stake) = provided::<T>(0);
+		provided::<T>(1);
+		let client = funded::<T>("client", 0);
+		bought::<T>(&client, class, 2 * MILLIHOURS_PER_HOUR);
+		ComputePools::<T>::do_redeem(client.clone(), device, 2, [1; 32]).unwrap();
+		#[block]
+		{
+			<ComputePools<T> as OnChallengeOutcome<T::AccountId>>::on_challenge_outcome(
+				device,
+				&miner,
+				0,
+				ChallengeOutcome::Fault,
+			);
+		}
+		assert!(!Stakes::<T>::contains_key(stake));
+		assert!(Holdings::<T>::contains_key(class, client));
+	}
+
+	impl_benchmark_test_suite!(ComputePools, crate::mock::new_test_ext(), crate::mock::Test);
+}
