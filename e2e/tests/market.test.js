@@ -4,7 +4,7 @@
 // lease on that device, and the base price it pays shows as burned in total issuance. The
 // owner posts connection details encrypted to the client, who decrypts them.
 import { Keyring } from '@polkadot/keyring';
-import { u8aConcat, u8aToString, stringToU8a, hexToU8a } from '@polkadot/util';
+import { hexToU8a, stringToU8a, u8aConcat, u8aToHex, u8aToString } from '@polkadot/util';
 import {
   cryptoWaitReady, naclDecrypt, naclEncrypt, randomAsU8a, sr25519Agreement, sr25519PairFromSeed,
 } from '@polkadot/util-crypto';
@@ -26,7 +26,10 @@ before(async () => {
 });
 
 after(async () => {
-  miner?.kill('SIGINT');
+  if (miner) {
+    miner.child.kill('SIGINT');
+    await miner.exit;
+  }
   await node?.stop();
 });
 
@@ -68,8 +71,9 @@ test('a client buys compute-hours and redeems a lease on a miner-sealed device; 
     const id = owned[0]?.toNumber();
     if (id === undefined) return null;
     const status = await api.call.pocpsApi.deviceStatus(id);
-    return status.isSome && status.unwrap().toString() === 'Active' ? id : null;
-  }, 240_000, 1000);
+    // Wrapped: device 0 is a valid id but falsy.
+    return status.isSome && status.unwrap().toString() === 'Active' ? { id } : null;
+  }, 240_000, 1000).then(({ id }) => id);
 
   // Genesis priced class 0 and made its pool; T_min comes from the runtime API.
   const [, minEpochs] = await api.call.computePoolsApi.parameters();
@@ -127,7 +131,7 @@ test('a client buys compute-hours and redeems a lease on a miner-sealed device; 
   const details = 'ssh ember@198.51.100.7 -p 2222';
   const { encrypted, nonce } = naclEncrypt(stringToU8a(details), secret);
   await submit(api,
-    api.tx.computePools.postConnection(lease, u8aConcat(ephemeral.publicKey, nonce, encrypted)), dave);
+    api.tx.computePools.postConnection(lease, u8aToHex(u8aConcat(ephemeral.publicKey, nonce, encrypted))), dave);
 
   // The client reads its lease through the runtime API and decrypts them.
   const leases = await api.call.computePoolsApi.clientLeases(ferdie.address);

@@ -67,6 +67,23 @@ fn bought<T: Config>(client: &T::AccountId, class: ClassId, units: MilliHours) {
 	ComputePools::<T>::do_buy(client.clone(), class, units, Balance::MAX).unwrap();
 }
 
+/// A one-hour lease of a provider's device to a client, who bought `units` CH first. Returns the
+/// miner, the client, the device and the lease.
+fn leased<T: Config>(units: MilliHours) -> (T::AccountId, T::AccountId, DeviceId, LeaseId) {
+	fund_pallet::<T>();
+	let (miner, device, class, _) = provided::<T>(0);
+	let client = funded::<T>("client", 0);
+	bought::<T>(&client, class, units);
+	ComputePools::<T>::do_redeem(client.clone(), device, 1, [1; 32]).unwrap();
+	(miner, client, device, DeviceLease::<T>::get(device).unwrap())
+}
+
+/// Moves past the end of a one-hour lease.
+fn after_an_hour<T: Config>() {
+	let after = frame_system::Pallet::<T>::block_number() + T::BlocksPerHour::get();
+	frame_system::Pallet::<T>::set_block_number(after);
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -161,14 +178,9 @@ mod benchmarks {
 
 	#[benchmark]
 	fn redeem() {
-		fund_pallet::<T>();
-		let (_, device, class, _) = provided::<T>(0);
-		let client = funded::<T>("client", 0);
-		bought::<T>(&client, class, 2 * MILLIHOURS_PER_HOUR);
 		// A previous lease that has ended is cleared on the way.
-		ComputePools::<T>::do_redeem(client.clone(), device, 1, [1; 32]).unwrap();
-		let after = frame_system::Pallet::<T>::block_number() + T::BlocksPerHour::get();
-		frame_system::Pallet::<T>::set_block_number(after);
+		let (_, client, device, _) = leased::<T>(2 * MILLIHOURS_PER_HOUR);
+		after_an_hour::<T>();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(client.clone()), device, 1, [2; 32]);
 		assert_eq!(ComputePools::<T>::client_leases(client).len(), 1);
@@ -176,12 +188,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn post_connection() {
-		fund_pallet::<T>();
-		let (miner, device, class, _) = provided::<T>(0);
-		let client = funded::<T>("client", 0);
-		bought::<T>(&client, class, MILLIHOURS_PER_HOUR);
-		ComputePools::<T>::do_redeem(client, device, 1, [1; 32]).unwrap();
-		let lease = DeviceLease::<T>::get(device).unwrap();
+		let (miner, _, _, lease) = leased::<T>(MILLIHOURS_PER_HOUR);
 		let connection =
 			BoundedVec::truncate_from(alloc::vec![7u8; T::MaxConnectionLen::get() as usize]);
 		#[extrinsic_call]
@@ -191,12 +198,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn release_lease() {
-		fund_pallet::<T>();
-		let (_, device, class, _) = provided::<T>(0);
-		let client = funded::<T>("client", 0);
-		bought::<T>(&client, class, MILLIHOURS_PER_HOUR);
-		ComputePools::<T>::do_redeem(client.clone(), device, 1, [1; 32]).unwrap();
-		let lease = DeviceLease::<T>::get(device).unwrap();
+		let (_, client, _, lease) = leased::<T>(MILLIHOURS_PER_HOUR);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(client), lease);
 		assert!(!Leases::<T>::contains_key(lease));
@@ -204,14 +206,8 @@ mod benchmarks {
 
 	#[benchmark]
 	fn end_lease() {
-		fund_pallet::<T>();
-		let (miner, device, class, _) = provided::<T>(0);
-		let client = funded::<T>("client", 0);
-		bought::<T>(&client, class, MILLIHOURS_PER_HOUR);
-		ComputePools::<T>::do_redeem(client, device, 1, [1; 32]).unwrap();
-		let lease = DeviceLease::<T>::get(device).unwrap();
-		let after = frame_system::Pallet::<T>::block_number() + T::BlocksPerHour::get();
-		frame_system::Pallet::<T>::set_block_number(after);
+		let (miner, _, _, lease) = leased::<T>(MILLIHOURS_PER_HOUR);
+		after_an_hour::<T>();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(miner), lease);
 		assert!(!Leases::<T>::contains_key(lease));
