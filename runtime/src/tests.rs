@@ -10,8 +10,8 @@
 )]
 
 use crate::{
-	genesis_config_presets, AccountId, DeviceRegistry, Pocps, Runtime, RuntimeGenesisConfig,
-	RuntimeOrigin, System,
+	genesis_config_presets, AccountId, Balances, ComputePools, DeviceRegistry, Pocps, Runtime,
+	RuntimeGenesisConfig, RuntimeOrigin, System,
 };
 use ember_pocps::prover::Dataset;
 use ember_primitives::DeviceStatus;
@@ -56,6 +56,12 @@ fn presets_build_with_their_validators() {
 			assert!(pallet_session::Validators::<Runtime>::get()
 				.contains(&Sr25519Keyring::AliceStash.to_account_id()));
 			assert_eq!(pallet_device_registry::NextClassId::<Runtime>::get(), 3);
+			// Every preset class is priced and has a pool; the reward pot is funded.
+			for class in 0..3 {
+				assert!(pallet_compute_price::Prices::<Runtime>::contains_key(class));
+				assert!(pallet_compute_pools::Pools::<Runtime>::contains_key(class));
+			}
+			assert_eq!(ComputePools::reward_pot(), genesis_config_presets::REWARD_POT);
 		});
 	}
 }
@@ -116,6 +122,18 @@ fn register_seal_answer_then_miss_a_deadline() {
 		assert_eq!(status(), DeviceStatus::Active);
 		assert_eq!(pallet_pocps::Stats::<Runtime>::get(device).answered, 3);
 
+		// Proven, it stakes its hours as the class pool's first liquidity.
+		let min_epochs = ComputePools::min_stake_epochs();
+		assert_ok!(ComputePools::stake(
+			RuntimeOrigin::signed(owner.clone()),
+			device,
+			min_epochs.into(),
+			min_epochs,
+			pallet_compute_pools::StakeOffer::Provide { max_emb: 100 * crate::currency::EMB }
+		));
+		let in_pool = Balances::free_balance(&owner);
+		assert!(pallet_compute_pools::DeviceStake::<Runtime>::contains_key(device));
+
 		// Then stay silent: the next challenge's deadline passes and the chain records a fault.
 		let next = pallet_pocps::NextChallengeAt::<Runtime>::get(device).unwrap();
 		run_to(next);
@@ -123,8 +141,13 @@ fn register_seal_answer_then_miss_a_deadline() {
 		run_to(info.deadline);
 		assert_eq!(pallet_pocps::Stats::<Runtime>::get(device).missed, 1);
 		assert_eq!(status(), DeviceStatus::Suspended);
+		// The fault reached the pools: the stake ended and its EMB came back.
+		assert!(!pallet_compute_pools::DeviceStake::<Runtime>::contains_key(device));
+		assert_eq!(pallet_compute_pools::Pools::<Runtime>::get(0).unwrap().rate, 0);
+		assert!(Balances::free_balance(&owner) > in_pool);
 
 		DeviceRegistry::do_try_state().unwrap();
 		Pocps::do_try_state().unwrap();
+		ComputePools::do_try_state().unwrap();
 	});
 }

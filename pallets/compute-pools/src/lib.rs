@@ -400,8 +400,6 @@ pub mod pallet {
 		DeviceBusy,
 		/// The device has no live stake that covers the whole lease.
 		NoCapacity,
-		/// The device is not of the class the hours are for.
-		WrongClass,
 		/// No lease with this id (it may have ended).
 		UnknownLease,
 		/// Only the lease's client may release it.

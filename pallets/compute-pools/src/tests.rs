@@ -323,6 +323,86 @@ fn renewal_extends_without_a_new_fee() {
 }
 
 #[test]
+fn renewal_errors_change_nothing() {
+	build_and_execute(|| {
+		// 100 epochs is the longest stake: a stake of 100 cannot grow.
+		assert_ok!(ComputePools::stake(
+			signed(MINER),
+			DEVICE,
+			8,
+			100,
+			StakeOffer::Provide { max_emb: 8_000_000 }
+		));
+		assert_noop!(
+			ComputePools::renew_stake(signed(MINER), 0, u128::MAX),
+			Error::<Test>::InvalidDuration
+		);
+		assert_noop!(ComputePools::renew_stake(signed(MINER), 9, 0), Error::<Test>::UnknownStake);
+		assert_ok!(ComputePools::stake(
+			signed(MINER2),
+			DEVICE2,
+			8,
+			4,
+			StakeOffer::Sell { min_emb: 0 }
+		));
+		MockDevices::set_status(DEVICE2, DeviceStatus::Suspended);
+		assert_noop!(
+			ComputePools::renew_stake(signed(MINER2), 1, 0),
+			Error::<Test>::DeviceNotActive
+		);
+	});
+}
+
+#[test]
+fn extreme_amounts_fail_cleanly() {
+	build_and_execute(|| {
+		assert_noop!(
+			ComputePools::stake(
+				signed(MINER),
+				DEVICE,
+				u64::MAX,
+				4,
+				StakeOffer::Provide { max_emb: u128::MAX }
+			),
+			Error::<Test>::InvalidHours
+		);
+		provide();
+		assert_noop!(
+			ComputePools::buy_hours(signed(CLIENT), 0, u128::MAX, u128::MAX),
+			Error::<Test>::InsufficientLiquidity
+		);
+		assert_noop!(
+			ComputePools::buy_hours(signed(CLIENT), 0, 0, u128::MAX),
+			Error::<Test>::InsufficientLiquidity
+		);
+		// One unit is worth about 1,000 planck: dust still trades, and a client without the EMB
+		// fails in the currency, changing nothing.
+		assert_ok!(ComputePools::buy_hours(signed(CLIENT), 0, 1, u128::MAX));
+		assert!(ComputePools::buy_hours(signed(POOR), 0, 1_000, u128::MAX).is_err());
+		assert_noop!(
+			ComputePools::sell_hours(signed(CLIENT), 0, u128::MAX, 0),
+			Error::<Test>::InsufficientHours
+		);
+	});
+}
+
+#[test]
+fn donations_to_the_pools_account_fund_the_pot_not_the_pools() {
+	build_and_execute(|| {
+		provide();
+		let before = pool();
+		assert_ok!(Balances::transfer_allow_death(
+			signed(CLIENT),
+			ComputePools::account_id(),
+			5_000
+		));
+		assert_eq!(pool(), before);
+		assert_eq!(ComputePools::reward_pot(), REWARD_POT + 5_000);
+		assert_eq!(ComputePools::quote_buy(0, 1_000), Some(1_146_297));
+	});
+}
+
+#[test]
 fn clients_buy_and_sell_hours() {
 	build_and_execute(|| {
 		assert_noop!(
