@@ -672,8 +672,16 @@ impl<T: Config> Pallet<T> {
 	/// Moves `amount` into the pools' account and counts it as theirs.
 	fn pay_in(from: &T::AccountId, amount: Balance) -> DispatchResult {
 		T::Currency::transfer(from, &Self::account_id(), amount, Preservation::Preserve)?;
-		Accounted::<T>::try_mutate(|total| -> DispatchResult {
-			*total = total.checked_add(amount).ok_or(Error::<T>::Overflow)?;
+		Self::account_owned(amount, Balance::checked_add)
+	}
+
+	/// Changes what the pools own of the pallet account to `op(owned, amount)`.
+	fn account_owned(
+		amount: Balance,
+		op: fn(Balance, Balance) -> Option<Balance>,
+	) -> DispatchResult {
+		Accounted::<T>::try_mutate(|owned| -> DispatchResult {
+			*owned = op(*owned, amount).ok_or(Error::<T>::Overflow)?;
 			Ok(())
 		})
 	}
@@ -684,19 +692,13 @@ impl<T: Config> Pallet<T> {
 			return Ok(());
 		}
 		T::Currency::transfer(&Self::account_id(), to, amount, Preservation::Preserve)?;
-		Accounted::<T>::try_mutate(|total| -> DispatchResult {
-			*total = total.checked_sub(amount).ok_or(Error::<T>::Overflow)?;
-			Ok(())
-		})
+		Self::account_owned(amount, Balance::checked_sub)
 	}
 
 	/// Burns `amount` the pools owned (an exchange fee).
 	fn burn_owned(amount: Balance) -> DispatchResult {
 		Self::burn(&Self::account_id(), amount)?;
-		Accounted::<T>::try_mutate(|total| -> DispatchResult {
-			*total = total.checked_sub(amount).ok_or(Error::<T>::Overflow)?;
-			Ok(())
-		})
+		Self::account_owned(amount, Balance::checked_sub)
 	}
 
 	/// Ends epoch `epoch - 1` in every pool: dissipation, then the stakes expiring now leave.

@@ -3,7 +3,6 @@
 //! (overflow, an empty side, or too little liquidity). The pallet moves the EMB.
 
 use crate::{amm, Balance, MilliHours, Pool};
-use sp_core::U256;
 use sp_runtime::Permill;
 
 impl Pool {
@@ -106,11 +105,6 @@ impl Pool {
 		self.emb = self.emb.checked_add(emb)?;
 		Some(emb)
 	}
-
-	/// EMB per CH unit as a fraction `(emb, ch)`, for comparisons without rounding.
-	pub fn price(&self) -> (U256, U256) {
-		(U256::from(self.emb), U256::from(self.ch))
-	}
 }
 
 #[cfg(test)]
@@ -118,8 +112,14 @@ mod tests {
 	#![allow(clippy::unwrap_used, clippy::arithmetic_side_effects)]
 	use super::*;
 	use proptest::prelude::*;
+	use sp_core::U256;
 
 	const FEE: Permill = Permill::from_parts(3_000);
+
+	/// EMB per CH unit as a fraction `(emb, ch)`, for comparisons without rounding.
+	fn price(pool: &Pool) -> (U256, U256) {
+		(U256::from(pool.emb), U256::from(pool.ch))
+	}
 
 	fn pool(ch: u128, emb: u128, rate: u128) -> Pool {
 		let mut pool = Pool::default();
@@ -168,9 +168,9 @@ mod tests {
 		) {
 			let mut p = pool(ch, emb, 0);
 			p.rate = ch * u128::from(rate_share) / 1_000;
-			let (e0, c0) = p.price();
+			let (e0, c0) = price(&p);
 			p.dissipate().unwrap();
-			let (e1, c1) = p.price();
+			let (e1, c1) = price(&p);
 			// |e1/c1 − e0/c0| ≤ fee · e0/c0  ⇔  |e1·c0 − e0·c1| · 10^6 ≤ 3000 · e0·c1
 			let (a, b) = (e1 * c0, e0 * c1);
 			let diff = if a > b { a - b } else { b - a };

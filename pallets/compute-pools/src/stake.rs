@@ -155,6 +155,7 @@ impl<T: Config> Pallet<T> {
 			StakeKind::Provider { .. } => StakeOffer::Provide { max_emb: limit },
 			StakeKind::Remover { .. } => StakeOffer::Sell { min_emb: limit },
 		};
+		// A live stake's pool is initialized; were it not, `limit` would set a provider's price.
 		ensure!(pool.is_initialized(), Error::<T>::PoolEmpty);
 		let (added, emb) = Self::enter_pool(&who, &mut pool, stake.rate, offer, &params)?;
 
