@@ -69,6 +69,7 @@ pub use weights::WeightInfo;
 
 use ember_primitives::{
 	BasePrice, ChallengeId, ChallengeOutcome, ClassId, DeviceId, DeviceInspect, OnChallengeOutcome,
+	PoolRewards, ReputationInspect, StakeInspect,
 };
 use frame_support::{
 	pallet_prelude::*,
@@ -138,6 +139,9 @@ pub mod pallet {
 
 		/// The base price burned on each redemption (the compute price pallet).
 		type BasePrice: BasePrice;
+
+		/// Device reputation: scales the reward per hour (0.8× to 1.2×) and ranks offers.
+		type Reputation: ReputationInspect;
 
 		/// Who creates pools and sets the parameters.
 		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
@@ -355,6 +359,8 @@ pub mod pallet {
 		LeaseEnded { lease: LeaseId, refunded: MilliHours },
 		/// Handling a fault failed and was rolled back (a bug: please report it).
 		FaultNotHandled { device: DeviceId, error: DispatchError },
+		/// Issuance credited `amount` to the liquidity providers of every pool.
+		ProvidersCredited { amount: Balance },
 	}
 
 	#[pallet::error]
@@ -641,6 +647,21 @@ impl<T: Config> Pallet<T> {
 		.saturating_sub(Accounted::<T>::get())
 	}
 
+	/// Up to `limit` devices of `class` with a live stake and no lease, best reputation first:
+	/// where a client looks for a device to redeem on.
+	pub fn offers(class: ClassId, limit: u32) -> alloc::vec::Vec<(DeviceId, sp_runtime::Perbill)> {
+		let now = Self::current_epoch();
+		let mut offers: alloc::vec::Vec<_> = DeviceStake::<T>::iter()
+			.filter(|(device, _)| !DeviceLease::<T>::contains_key(device))
+			.filter_map(|(device, id)| Stakes::<T>::get(id).map(|stake| (device, stake)))
+			.filter(|(_, stake)| stake.class == class && stake.end > now)
+			.map(|(device, _)| (device, T::Reputation::score(device)))
+			.collect();
+		offers.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+		offers.truncate(limit as usize);
+		offers
+	}
+
 	/// The shortest viable stake under the current parameters.
 	pub fn min_stake_epochs() -> u32 {
 		Parameters::<T>::get().min_stake_epochs().unwrap_or(u32::MAX)
@@ -846,6 +867,39 @@ impl<T: Config> Pallet<T> {
 			ensure!(held == deposit, "holding deposits held disagree");
 		}
 		Ok(())
+	}
+}
+
+impl<T: Config> StakeInspect for Pallet<T> {
+	fn is_staked(device: DeviceId) -> bool {
+		DeviceStake::<T>::get(device)
+			.and_then(Stakes::<T>::get)
+			.is_some_and(|stake| stake.end > Self::current_epoch())
+	}
+}
+
+impl<T: Config> PoolRewards<T::AccountId> for Pallet<T> {
+	fn pot_account() -> T::AccountId {
+		Self::account_id()
+	}
+
+	fn credit_providers(amount: Balance) -> Balance {
+		// At most `MaxPools` pools; each gets its share of `amount` by the EMB it holds.
+		let pools: alloc::vec::Vec<(ClassId, Pool)> =
+			Pools::<T>::iter().filter(|(_, pool)| pool.is_initialized()).collect();
+		let total: Balance = pools.iter().fold(0, |sum, (_, pool)| sum.saturating_add(pool.emb));
+		let mut credited: Balance = 0;
+		for (class, mut pool) in pools {
+			let Some(share) = amm::mul_div(amount, pool.emb, total) else { continue };
+			if share.is_zero() || pool.credit(share).is_none() {
+				continue;
+			}
+			Pools::<T>::insert(class, pool);
+			credited = credited.saturating_add(share);
+		}
+		Accounted::<T>::mutate(|owned| *owned = owned.saturating_add(credited));
+		Self::deposit_event(Event::ProvidersCredited { amount: credited });
+		credited
 	}
 }
 

@@ -92,6 +92,7 @@ impl Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Devices = MockDevices;
 	type BasePrice = MockPrice;
+	type Reputation = ();
 	type AdminOrigin = EnsureRoot<AccountId>;
 	type PalletId = PoolsPalletId;
 	type EpochBlocks = EpochBlocks;

@@ -75,6 +75,17 @@ impl Pool {
 		Some((ch, emb))
 	}
 
+	/// Credits `emb` (already in the pools' account) to the shares as a dividend.
+	pub fn credit(&mut self, emb: Balance) -> Option<()> {
+		if !self.is_initialized() {
+			return None;
+		}
+		self.dividend_per_share =
+			self.dividend_per_share.checked_add(amm::per_share(emb, self.shares)?)?;
+		self.unclaimed = self.unclaimed.checked_add(emb)?;
+		Some(())
+	}
+
 	/// Sells `ch` into the pool with no fee (a liquidity-removal miner pays its exchange fee
 	/// out of the result instead). Returns the EMB out.
 	pub fn sell_at_par(&mut self, ch: MilliHours) -> Option<Balance> {

@@ -1,7 +1,8 @@
 //! Stakes: making, renewing and claiming them, and ending them on a fault.
 
 use crate::*;
-use ember_primitives::DeviceStatus;
+use ember_primitives::{DeviceStatus, ReputationInspect};
+use sp_runtime::FixedPointNumber;
 
 impl<T: Config> Pallet<T> {
 	pub(crate) fn do_stake(
@@ -220,8 +221,9 @@ impl<T: Config> Pallet<T> {
 		let params = Parameters::<T>::get();
 		let (mut reward, mut burned) = (0, 0);
 		if in_good_standing {
-			let earned = amm::mul_div(params.reward_rate, stake.staked, MILLIHOURS_PER_HOUR)
+			let base = amm::mul_div(params.reward_rate, stake.staked, MILLIHOURS_PER_HOUR)
 				.ok_or(Error::<T>::Overflow)?;
+			let earned = T::Reputation::reward_multiplier(stake.device).saturating_mul_int(base);
 			let gross = earned.min(Self::reward_pot());
 			// β of every γ is the maintenance burn.
 			burned = amm::mul_div(gross, params.maintenance_rate, params.reward_rate.max(1))

@@ -106,6 +106,9 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxClasses: Get<u32>;
 
+		/// Told of every base price paid (issuance mints from their sum).
+		type OnPayment: ember_primitives::OnComputePayment;
+
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;
 	}
@@ -286,7 +289,9 @@ impl<T: Config> Pallet<T> {
 		Prices::<T>::try_mutate(class, |entry| {
 			let state = entry.as_mut().ok_or(Error::<T>::NotPriced)?;
 			state.used = state.used.saturating_add(hours);
-			Ok(state.price.saturating_mul(Price::from(hours)))
+			let paid = state.price.saturating_mul(Price::from(hours));
+			<T::OnPayment as ember_primitives::OnComputePayment>::on_compute_payment(paid);
+			Ok(paid)
 		})
 	}
 

@@ -64,6 +64,7 @@ impl Config for Test {
 	type Inertia = Inertia;
 	type Band = Band;
 	type MaxClasses = ConstU32<4>;
+	type OnPayment = ();
 	type WeightInfo = ();
 }
 

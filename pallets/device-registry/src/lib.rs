@@ -50,14 +50,14 @@ pub use types::*;
 pub use weights::WeightInfo;
 
 use ember_primitives::{
-	ChallengeInspect, ChallengePolicy, ClassId, DeviceId, DeviceInspect, DeviceLifecycle,
-	DeviceStatus,
+	ChallengeInspect, ChallengePolicy, ClassId, DeviceBond, DeviceId, DeviceInspect,
+	DeviceLifecycle, DeviceStatus,
 };
 use frame_support::{
 	pallet_prelude::*,
 	traits::{
 		fungible::{Inspect, InspectHold, Mutate, MutateHold},
-		tokens::Precision,
+		tokens::{Fortitude, Precision, Restriction},
 	},
 };
 use frame_system::pallet_prelude::*;
@@ -226,6 +226,8 @@ pub mod pallet {
 		DeviceRetired { device: DeviceId, unbonds_at: BlockNumberFor<T> },
 		/// A retired device's bond was released and its records removed.
 		BondWithdrawn { device: DeviceId, owner: T::AccountId, amount: BalanceOf<T> },
+		/// Slashing took `amount` of a device's bond.
+		BondSlashed { device: DeviceId, amount: BalanceOf<T> },
 	}
 
 	#[pallet::error]
@@ -375,16 +377,8 @@ pub mod pallet {
 			ensure!(info.owner == who, Error::<T>::NotOwner);
 			ensure!(info.status != DeviceStatus::Retired, Error::<T>::AlreadyRetired);
 			ensure!(!T::Challenges::has_open_challenge(device), Error::<T>::ChallengeOpen);
-			let unbonds_at =
-				frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get());
-			info.status = DeviceStatus::Retired;
-			info.unbonds_at = Some(unbonds_at);
+			Self::retire(device, &mut info);
 			Devices::<T>::insert(device, info);
-			Self::deposit_event(Event::DeviceStatusChanged {
-				device,
-				status: DeviceStatus::Retired,
-			});
-			Self::deposit_event(Event::DeviceRetired { device, unbonds_at });
 			Ok(())
 		}
 
@@ -516,6 +510,16 @@ impl<T: Config> Pallet<T> {
 		Ok(device)
 	}
 
+	/// Marks `info` retired now; its bond unlocks after `UnbondingPeriod`.
+	fn retire(device: DeviceId, info: &mut DeviceInfoOf<T>) {
+		let unbonds_at =
+			frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get());
+		info.status = DeviceStatus::Retired;
+		info.unbonds_at = Some(unbonds_at);
+		Self::deposit_event(Event::DeviceStatusChanged { device, status: DeviceStatus::Retired });
+		Self::deposit_event(Event::DeviceRetired { device, unbonds_at });
+	}
+
 	fn transition(
 		device: DeviceId,
 		allowed: impl Fn(DeviceStatus) -> bool,
@@ -615,6 +619,44 @@ impl<T: Config> DeviceLifecycle for Pallet<T> {
 	}
 	fn note_faulted(device: DeviceId) -> DispatchResult {
 		Self::transition(device, |s| s.is_challengeable(), DeviceStatus::Suspended)
+	}
+}
+
+impl<T: Config> DeviceBond<T::AccountId> for Pallet<T> {
+	fn bond(device: DeviceId) -> u128 {
+		Devices::<T>::get(device).map_or(0, |info| info.bond.saturated_into())
+	}
+
+	fn slash_bond(
+		device: DeviceId,
+		amount: u128,
+		to: &T::AccountId,
+	) -> Result<u128, DispatchError> {
+		Devices::<T>::try_mutate(device, |maybe| {
+			let info = maybe.as_mut().ok_or(Error::<T>::UnknownDevice)?;
+			let amount: BalanceOf<T> = amount.saturated_into();
+			let moved = T::Currency::transfer_on_hold(
+				&HoldReason::DeviceBond.into(),
+				&info.owner,
+				to,
+				amount.min(info.bond),
+				Precision::BestEffort,
+				Restriction::Free,
+				Fortitude::Force,
+			)?;
+			info.bond = info.bond.saturating_sub(moved);
+			Self::deposit_event(Event::BondSlashed { device, amount: moved });
+			Ok(moved.saturated_into())
+		})
+	}
+
+	fn force_out(device: DeviceId) -> DispatchResult {
+		Devices::<T>::try_mutate(device, |maybe| {
+			let info = maybe.as_mut().ok_or(Error::<T>::UnknownDevice)?;
+			ensure!(info.status != DeviceStatus::Retired, Error::<T>::AlreadyRetired);
+			Self::retire(device, info);
+			Ok(())
+		})
 	}
 }
 

@@ -50,7 +50,7 @@ pub use weights::WeightInfo;
 use codec::Encode;
 use ember_pocps::{Hash, Hasher, VerifyError};
 use ember_primitives::{
-	ChallengeId, ChallengeInspect, ChallengeOutcome, DeviceId, DeviceInspect, DeviceLifecycle,
+	ChallengeHistory, ChallengeId, ChallengeInspect, ChallengeRecord, ChallengeOutcome, DeviceId, DeviceInspect, DeviceLifecycle,
 	DeviceStatus, OnChallengeOutcome,
 };
 use frame_support::{
@@ -594,5 +594,19 @@ impl<T: Config> Pallet<T> {
 impl<T: Config> ChallengeInspect for Pallet<T> {
 	fn has_open_challenge(device: DeviceId) -> bool {
 		OpenChallenge::<T>::contains_key(device)
+	}
+}
+
+impl<T: Config> ChallengeHistory for Pallet<T> {
+	fn record(device: DeviceId) -> ChallengeRecord {
+		let stats = Stats::<T>::get(device);
+		let deadline =
+			T::Devices::challenge_policy(device).map_or(0, |policy| policy.response_deadline);
+		ChallengeRecord {
+			answered: stats.answered,
+			missed: stats.missed,
+			invalid: stats.invalid,
+			last_latency: sp_runtime::Perbill::from_rational(stats.last_latency, deadline.max(1)),
+		}
 	}
 }

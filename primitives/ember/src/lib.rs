@@ -8,7 +8,7 @@
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
-use sp_runtime::{DispatchError, DispatchResult};
+use sp_runtime::{DispatchError, DispatchResult, FixedU128, Perbill, Saturating};
 use sp_weights::Weight;
 
 /// A registered device, numbered in order of registration.
@@ -171,4 +171,154 @@ pub trait BasePrice {
 
 	/// The base price of `hours` of `class`, if the class has one.
 	fn quote(class: ClassId, hours: u64) -> Option<u128>;
+}
+
+/// What a device's challenges have shown so far (PoCPS's running counts).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ChallengeRecord {
+	/// Challenges answered with a valid proof.
+	pub answered: u32,
+	/// Challenges missed.
+	pub missed: u32,
+	/// Challenges answered with an invalid proof.
+	pub invalid: u32,
+	/// How much of its deadline the last answer took.
+	pub last_latency: Perbill,
+}
+
+/// A device's challenge history, for reputation and slashing.
+pub trait ChallengeHistory {
+	/// The device's record; all zeros for a device never challenged.
+	fn record(device: DeviceId) -> ChallengeRecord;
+}
+
+impl ChallengeHistory for () {
+	fn record(_: DeviceId) -> ChallengeRecord {
+		ChallengeRecord::default()
+	}
+}
+
+/// A misbehaviour a device can be slashed for, from the most to the least severe as
+/// [`Offence::severity`] orders them.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum Offence {
+	/// A result that disagrees with the verified one (a PoCPS proof that does not verify).
+	ResultMismatch,
+	/// A result signed with a wrong or invalid device signature.
+	InvalidSignature,
+	/// Missed challenges: `uptime` is the device's share of challenges answered.
+	Downtime { uptime: Perbill },
+	/// Hardware below its class's benchmark.
+	Performance,
+	/// Deliberate attack (e.g. equivocation, a forged dataset): the whole bond.
+	Byzantine,
+}
+
+/// Where an offence was seen.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum Incident {
+	/// A PoCPS challenge.
+	Challenge(ChallengeId),
+	/// A compute lease.
+	Lease(u64),
+}
+
+/// Told when a slash for `offence` is applied to `device` (reputation halves on byzantine).
+pub trait OnSlash {
+	/// `device` was slashed for `offence`.
+	fn on_slash(device: DeviceId, offence: Offence);
+}
+
+impl OnSlash for () {
+	fn on_slash(_: DeviceId, _: Offence) {}
+}
+
+/// A device's reputation, a score in [0, 1] (0.5 for a newcomer).
+pub trait ReputationInspect {
+	/// The device's score now.
+	fn score(device: DeviceId) -> Perbill;
+
+	/// The reward multiplier the score earns: 0.8× at score 0 to 1.2× at score 1, linear.
+	fn reward_multiplier(device: DeviceId) -> FixedU128 {
+		let score = FixedU128::from_perbill(Self::score(device));
+		FixedU128::from_rational(4, 5)
+			.saturating_add(FixedU128::from_rational(2, 5).saturating_mul(score))
+	}
+}
+
+impl ReputationInspect for () {
+	fn score(_: DeviceId) -> Perbill {
+		Perbill::from_percent(50)
+	}
+}
+
+/// The device bond the registry holds, which slashing takes from.
+pub trait DeviceBond<AccountId> {
+	/// The bond `device` still has held.
+	fn bond(device: DeviceId) -> u128;
+
+	/// Moves up to `amount` of `device`'s bond from its owner's hold to `to`'s free balance.
+	/// Returns how much moved.
+	fn slash_bond(device: DeviceId, amount: u128, to: &AccountId) -> Result<u128, DispatchError>;
+
+	/// Retires `device` against its owner's will (repeated faults): it stops being challenged
+	/// and its bond unlocks after the unbonding period.
+	fn force_out(device: DeviceId) -> DispatchResult;
+}
+
+/// Told of each base-price payment for compute (the issuance pallet mints from their sum).
+pub trait OnComputePayment {
+	/// `amount` planck was paid (and burned) for compute now.
+	fn on_compute_payment(amount: u128);
+}
+
+impl OnComputePayment for () {
+	fn on_compute_payment(_: u128) {}
+}
+
+/// The compute pools, as issuance pays miners and liquidity providers through them.
+pub trait PoolRewards<AccountId> {
+	/// The account whose unowned balance is the miners' reward pot (paid per proven hour).
+	fn pot_account() -> AccountId;
+
+	/// Credits `amount`, already in [`Self::pot_account`], to the pools' liquidity providers
+	/// (pro rata to each pool's EMB, then to shares). Returns what was credited; the rest stays
+	/// in the pot.
+	fn credit_providers(amount: u128) -> u128;
+}
+
+/// Whether a device has compute-hours staked (reputation's stake component).
+pub trait StakeInspect {
+	/// True while `device` has a live stake.
+	fn is_staked(device: DeviceId) -> bool;
+}
+
+impl StakeInspect for () {
+	fn is_staked(_: DeviceId) -> bool {
+		false
+	}
 }
