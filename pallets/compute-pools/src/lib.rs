@@ -901,6 +901,11 @@ impl<T: Config> PoolRewards<T::AccountId> for Pallet<T> {
 		Self::deposit_event(Event::ProvidersCredited { amount: credited });
 		credited
 	}
+
+	fn credit_providers_weight() -> Weight {
+		// The epoch boundary reads and writes every pool too, and does more with each.
+		T::WeightInfo::on_initialize_epoch(T::MaxPools::get())
+	}
 }
 
 impl<T: Config> OnChallengeOutcome<T::AccountId> for Pallet<T> {

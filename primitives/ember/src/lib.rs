@@ -309,6 +309,9 @@ pub trait PoolRewards<AccountId> {
 	/// (pro rata to each pool's EMB, then to shares). Returns what was credited; the rest stays
 	/// in the pot.
 	fn credit_providers(amount: u128) -> u128;
+
+	/// The most [`Self::credit_providers`] may weigh.
+	fn credit_providers_weight() -> Weight;
 }
 
 /// Whether a device has compute-hours staked (reputation's stake component).

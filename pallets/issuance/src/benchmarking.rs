@@ -1,0 +1,104 @@
+//! Benchmarks (frame-benchmarking v2) for every call and each hook path.
+
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects
+)]
+
+use super::*;
+use crate::Pallet as Issuance;
+use frame_benchmarking::v2::*;
+use frame_support::traits::{EnsureOrigin, Hooks};
+
+fn parameters() -> IssuanceParameters {
+	IssuanceParameters {
+		period_budget: u128::MAX,
+		burn_benchmark: 1,
+		burn_margin: Perbill::from_percent(20),
+		reserve_release: Perbill::from_rational(1u32, 1000u32),
+	}
+}
+
+/// `r` recipients: validators first, then treasury-like accounts.
+fn recipients<T: Config>(r: u32) -> alloc::vec::Vec<(Recipient<T::AccountId>, Perbill)> {
+	let share = Perbill::from_rational(1, r.max(1));
+	(0..r)
+		.map(|i| match i {
+			0 => (Recipient::Validators, share),
+			1 => (Recipient::LiquidityProviders, share.min(MAX_MARKET_SHARE)),
+			2 => (Recipient::Miners, Perbill::zero()),
+			3 => (Recipient::Reserve, share),
+			_ => (Recipient::Account(account("recipient", i, 0)), share),
+		})
+		.collect()
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn set_parameters() {
+		let origin = T::AdminOrigin::try_successful_origin().unwrap();
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, parameters());
+		assert_eq!(Parameters::<T>::get(), Some(parameters()));
+	}
+
+	#[benchmark]
+	fn set_recipients(r: Linear<0, { T::MaxRecipients::get() }>) {
+		let origin = T::AdminOrigin::try_successful_origin().unwrap();
+		let list = recipients::<T>(r);
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, list);
+		assert_eq!(Recipients::<T>::get().len() as u32, r);
+	}
+
+	#[benchmark]
+	fn on_initialize_idle() {
+		let now: BlockNumberFor<T> = 1u32.into();
+		#[block]
+		{
+			Issuance::<T>::on_initialize(now);
+		}
+	}
+
+	// A period end paying `r` recipients, one of them `v` validators (the pools' credit to
+	// providers is weighed by the pools and added on top).
+	#[benchmark]
+	fn on_initialize_period(
+		r: Linear<1, { T::MaxRecipients::get() }>,
+		v: Linear<1, { T::MaxValidators::get() }>,
+	) {
+		Parameters::<T>::put(parameters());
+		Recipients::<T>::put(BoundedVec::truncate_from(recipients::<T>(r)));
+		T::BenchmarkHelper::set_validators(v);
+		Paid::<T>::put(1_000_000_000_000_000u128);
+		let before = TotalMinted::<T>::get();
+		#[block]
+		{
+			Issuance::<T>::end_period(T::PeriodBlocks::get());
+		}
+		assert!(TotalMinted::<T>::get() > before);
+	}
+
+	// A day end where the reserve catches an excess and releases its subsidy.
+	#[benchmark]
+	fn on_initialize_day() {
+		Parameters::<T>::put(parameters());
+		DailyBurns::<T>::put(BoundedVec::truncate_from(alloc::vec![u128::MAX; BURN_DAYS as usize]));
+		T::Currency::mint_into(&Issuance::<T>::reserve_account(), 1_000_000_000_000_000).unwrap();
+		// As if a day burned 10^15 planck.
+		let issuance = T::Currency::total_issuance();
+		Day::<T>::put(DayMark { issuance: issuance.saturating_add(1_000_000_000_000_000), minted: 0 });
+		#[block]
+		{
+			Issuance::<T>::end_day();
+		}
+		assert!(TotalMinted::<T>::get() > 0);
+	}
+
+	impl_benchmark_test_suite!(Issuance, crate::mock::new_test_ext(), crate::mock::Test);
+}
