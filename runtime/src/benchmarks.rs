@@ -12,4 +12,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_pocps, Pocps]
 	[pallet_compute_price, ComputePrice]
 	[pallet_compute_pools, ComputePools]
+	[pallet_reputation, Reputation]
+	[pallet_slashing, Slashing]
+	[pallet_issuance, Issuance]
 );

@@ -4,9 +4,12 @@
 
 use crate::{
 	apis::BABE_GENESIS_EPOCH_CONFIG,
-	currency::{EMB, MILLI_EMB},
+	currency::{EMB, EXISTENTIAL_DEPOSIT, MILLI_EMB},
+	time::DAYS,
 	AccountId, Balance, SessionKeys,
 };
+use frame_support::traits::Get;
+use sp_runtime::Perbill;
 use alloc::{vec, vec::Vec};
 use serde_json::Value;
 use sp_consensus_babe::AuthorityId as BabeId;
@@ -38,7 +41,16 @@ fn genesis(
 	let invulnerables: Vec<AccountId> = validators.iter().map(|(a, _)| a.clone()).collect();
 	let session_keys: Vec<(AccountId, AccountId, SessionKeys)> =
 		validators.into_iter().map(|(a, keys)| (a.clone(), a, keys)).collect();
-	let balances: Vec<(AccountId, Balance)> = endowed.into_iter().map(|a| (a, ENDOWMENT)).collect();
+	let mut balances: Vec<(AccountId, Balance)> =
+		endowed.into_iter().map(|a| (a, ENDOWMENT)).collect();
+	let vesting: Vec<(AccountId, u32, u32, Balance)> = allocation()
+		.into_iter()
+		.map(|grant| {
+			balances.push((grant.account.clone(), grant.amount));
+			(grant.account, grant.cliff, grant.vesting, 0)
+		})
+		.collect();
+	balances.push((crate::configs::TreasuryAccount::get(), EXISTENTIAL_DEPOSIT));
 	serde_json::json!({
 		"balances": { "balances": balances },
 		"babe": { "epochConfig": BABE_GENESIS_EPOCH_CONFIG },
@@ -53,7 +65,65 @@ fn genesis(
 		"deviceRegistry": { "classes": device_classes(), "attestationRoots": [] },
 		"computePrice": { "prices": base_prices() },
 		"computePools": { "pools": [0, 1, 2], "rewardPot": REWARD_POT },
+		"vesting": { "vesting": vesting },
+		"issuance": {
+			"parameters": issuance_parameters(),
+			"recipients": issuance_recipients(),
+		},
 	})
+}
+
+/// A genesis grant: `amount` to `account`, locked and released linearly over `vesting` blocks
+/// from block `cliff`.
+pub struct Grant {
+	pub account: AccountId,
+	pub amount: Balance,
+	pub cliff: u32,
+	pub vesting: u32,
+}
+
+/// The initial allocation beyond the dev endowments, after DPN §3.3's shape: an ecosystem fund
+/// released linearly over 4 years, and early contributors locked a year then released over the
+/// next (dev keys `//One` and `//Two` stand in for them).
+pub fn allocation() -> Vec<Grant> {
+	vec![
+		Grant {
+			account: Sr25519Keyring::One.to_account_id(),
+			amount: 30_000_000 * EMB,
+			cliff: 0,
+			vesting: 4 * 365 * DAYS,
+		},
+		Grant {
+			account: Sr25519Keyring::Two.to_account_id(),
+			amount: 15_000_000 * EMB,
+			cliff: 365 * DAYS,
+			vesting: 365 * DAYS,
+		},
+	]
+}
+
+/// Issuance: at most 1,000,000 EMB minted a month; the reserve catches burn above 1.2 × 1,000
+/// EMB a day and releases 0.1 % of itself a day.
+pub fn issuance_parameters() -> Value {
+	serde_json::json!({
+		"periodBudget": 1_000_000 * EMB,
+		"burnBenchmark": 1_000 * EMB,
+		"burnMargin": Perbill::from_percent(20),
+		"reserveRelease": Perbill::from_rational(1u32, 1_000u32),
+	})
+}
+
+/// Who gets each month's mint: miners 40 % (per proven staked hour, through the pools' reward
+/// pot), liquidity providers 10 % (together at the 50 % the wash-trading rule allows),
+/// validators 20 %, the treasury 20 %, the reserve 10 %.
+pub fn issuance_recipients() -> Value {
+	serde_json::json!([
+		["miners", Perbill::from_percent(40)],
+		["liquidityProviders", Perbill::from_percent(10)],
+		["validators", Perbill::from_percent(20)],
+		[{ "account": crate::configs::TreasuryAccount::get() }, Perbill::from_percent(20)],
+		["reserve", Perbill::from_percent(10)],
+	])
 }
 
 /// EMB in the compute pools' reward pot at genesis (part of the initial allocation; the

@@ -259,6 +259,9 @@ mod runtime {
 	#[runtime::pallet_index(10)]
 	pub type Sudo = pallet_sudo;
 
+	#[runtime::pallet_index(11)]
+	pub type Vesting = pallet_vesting;
+
 	// Ember's own pallets start at 20.
 	#[runtime::pallet_index(20)]
 	pub type DeviceRegistry = pallet_device_registry;
@@ -271,4 +274,14 @@ mod runtime {
 
 	#[runtime::pallet_index(23)]
 	pub type ComputePools = pallet_compute_pools;
+
+	#[runtime::pallet_index(24)]
+	pub type Reputation = pallet_reputation;
+
+	#[runtime::pallet_index(25)]
+	pub type Slashing = pallet_slashing;
+
+	// Last: its genesis records total issuance after every other pallet minted.
+	#[runtime::pallet_index(26)]
+	pub type Issuance = pallet_issuance;
 }

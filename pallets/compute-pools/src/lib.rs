@@ -361,6 +361,8 @@ pub mod pallet {
 		FaultNotHandled { device: DeviceId, error: DispatchError },
 		/// Issuance credited `amount` to the liquidity providers of every pool.
 		ProvidersCredited { amount: Balance },
+		/// Issuance credited `amount` to the live stakes of every pool, by rate.
+		MinersCredited { amount: Balance },
 	}
 
 	#[pallet::error]
@@ -647,6 +649,30 @@ impl<T: Config> Pallet<T> {
 		.saturating_sub(Accounted::<T>::get())
 	}
 
+	/// Splits `amount` (already in the pools' account) over the pools by `weight`, crediting
+	/// each with `credit`; counts what was credited as the pools'. Returns it.
+	fn credit_pools(
+		amount: Balance,
+		weight: fn(&Pool) -> u128,
+		credit: fn(&mut Pool, Balance) -> Option<()>,
+	) -> Balance {
+		// At most `MaxPools` pools.
+		let pools: alloc::vec::Vec<(ClassId, Pool)> =
+			Pools::<T>::iter().filter(|(_, pool)| pool.is_initialized()).collect();
+		let total = pools.iter().fold(0u128, |sum, (_, pool)| sum.saturating_add(weight(pool)));
+		let mut credited: Balance = 0;
+		for (class, mut pool) in pools {
+			let Some(share) = amm::mul_div(amount, weight(&pool), total) else { continue };
+			if share.is_zero() || credit(&mut pool, share).is_none() {
+				continue;
+			}
+			Pools::<T>::insert(class, pool);
+			credited = credited.saturating_add(share);
+		}
+		Accounted::<T>::mutate(|owned| *owned = owned.saturating_add(credited));
+		credited
+	}
+
 	/// Up to `limit` devices of `class` with a live stake and no lease, best reputation first:
 	/// where a client looks for a device to redeem on.
 	pub fn offers(class: ClassId, limit: u32) -> alloc::vec::Vec<(DeviceId, sp_runtime::Perbill)> {
@@ -749,6 +775,7 @@ impl<T: Config> Pallet<T> {
 			let mut exit = ExitRecord {
 				emb_per_share: Default::default(),
 				dividend_per_share: pool.dividend_per_share,
+				reward_per_rate: pool.reward_per_rate,
 				unclaimed_stakes: bucket.stakes,
 			};
 			if bucket.shares > 0 {
@@ -884,25 +911,21 @@ impl<T: Config> PoolRewards<T::AccountId> for Pallet<T> {
 	}
 
 	fn credit_providers(amount: Balance) -> Balance {
-		// At most `MaxPools` pools; each gets its share of `amount` by the EMB it holds.
-		let pools: alloc::vec::Vec<(ClassId, Pool)> =
-			Pools::<T>::iter().filter(|(_, pool)| pool.is_initialized()).collect();
-		let total: Balance = pools.iter().fold(0, |sum, (_, pool)| sum.saturating_add(pool.emb));
-		let mut credited: Balance = 0;
-		for (class, mut pool) in pools {
-			let Some(share) = amm::mul_div(amount, pool.emb, total) else { continue };
-			if share.is_zero() || pool.credit(share).is_none() {
-				continue;
-			}
-			Pools::<T>::insert(class, pool);
-			credited = credited.saturating_add(share);
-		}
-		Accounted::<T>::mutate(|owned| *owned = owned.saturating_add(credited));
+		// Each pool by the EMB it holds, then its shares.
+		let credited = Self::credit_pools(amount, |pool| pool.emb, Pool::credit);
 		Self::deposit_event(Event::ProvidersCredited { amount: credited });
 		credited
 	}
 
-	fn credit_providers_weight() -> Weight {
+	fn credit_miners(amount: Balance) -> Balance {
+		// Each pool by its live stake rate (proven staked hours per epoch), then each stake by
+		// its rate.
+		let credited = Self::credit_pools(amount, |pool| pool.rate, Pool::credit_rate);
+		Self::deposit_event(Event::MinersCredited { amount: credited });
+		credited
+	}
+
+	fn credit_weight() -> Weight {
 		// The epoch boundary reads and writes every pool too, and does more with each.
 		T::WeightInfo::on_initialize_epoch(T::MaxPools::get())
 	}

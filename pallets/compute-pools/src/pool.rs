@@ -75,6 +75,16 @@ impl Pool {
 		Some((ch, emb))
 	}
 
+	/// Credits `emb` (already in the pools' account) to the live stakes by their rate.
+	pub fn credit_rate(&mut self, emb: Balance) -> Option<()> {
+		if self.rate == 0 {
+			return None;
+		}
+		self.reward_per_rate = self.reward_per_rate.checked_add(amm::per_share(emb, self.rate)?)?;
+		self.unclaimed = self.unclaimed.checked_add(emb)?;
+		Some(())
+	}
+
 	/// Credits `emb` (already in the pools' account) to the shares as a dividend.
 	pub fn credit(&mut self, emb: Balance) -> Option<()> {
 		if !self.is_initialized() {

@@ -46,6 +46,7 @@ impl<T: Config> Pallet<T> {
 		let end = start.checked_add(epochs).ok_or(Error::<T>::Overflow)?;
 		pool.rate = pool.rate.checked_add(rate).ok_or(Error::<T>::Overflow)?;
 		Self::bucket_add(class, end, rate, &kind)?;
+		let reward_at = pool.reward_per_rate;
 		Pools::<T>::insert(class, pool);
 
 		let id = NextStakeId::<T>::get();
@@ -53,7 +54,17 @@ impl<T: Config> Pallet<T> {
 		let provider = matches!(kind, StakeKind::Provider { .. });
 		Stakes::<T>::insert(
 			id,
-			Stake { owner: who.clone(), device, class, staked, rate, start, end, kind },
+			Stake {
+				owner: who.clone(),
+				device,
+				class,
+				staked,
+				rate,
+				start,
+				end,
+				kind,
+				reward_at,
+			},
 		);
 		DeviceStake::<T>::insert(device, id);
 		Self::deposit_event(Event::Staked {
@@ -208,6 +219,9 @@ impl<T: Config> Pallet<T> {
 			}
 			StakeKind::Remover { .. } => 0,
 		};
+		let rewarded = amm::owed(stake.rate, exit.reward_per_rate.saturating_sub(stake.reward_at))
+			.ok_or(Error::<T>::Overflow)?;
+		let paid = paid.checked_add(rewarded).ok_or(Error::<T>::Overflow)?;
 		Pools::<T>::try_mutate(stake.class, |pool| -> DispatchResult {
 			let pool = pool.as_mut().ok_or(Error::<T>::NoPool)?;
 			pool.unclaimed = pool.unclaimed.checked_sub(paid).ok_or(Error::<T>::Overflow)?;
@@ -311,6 +325,13 @@ impl<T: Config> Pallet<T> {
 				burned = deposit;
 			}
 		}
+		// Miner rewards earned by the hours proven before the fault are still owed.
+		let rewarded =
+			amm::owed(stake.rate, pool.reward_per_rate.saturating_sub(stake.reward_at))
+				.ok_or(Error::<T>::Overflow)?;
+		pool.unclaimed = pool.unclaimed.checked_sub(rewarded).ok_or(Error::<T>::Overflow)?;
+		Self::pay_out(&stake.owner, rewarded)?;
+		returned = returned.saturating_add(rewarded);
 		Pools::<T>::insert(stake.class, pool);
 		Stakes::<T>::remove(id);
 		DeviceStake::<T>::remove(device);

@@ -10,7 +10,11 @@
 
 use crate::{mock::*, *};
 use ember_primitives::DeviceStatus;
-use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
+use ember_primitives::PoolRewards;
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::{fungible, fungible::InspectHold, tokens::Preservation},
+};
 use sp_runtime::{DispatchError, Permill};
 
 fn signed(who: AccountId) -> RuntimeOrigin {
@@ -781,4 +785,58 @@ mod properties {
 			});
 		}
 	}
+}
+
+/// MINER provides and MINER2 sells 8 hours each; with `credits`, issuance credits 1,000,000
+/// to the miners before MINER2 faults, and 1,000,000 to the providers after. Returns what MINER2
+/// got at its fault and MINER at its claim.
+fn credited_scenario(credits: bool) -> (u128, u128) {
+	let mut result = (0, 0);
+	build_and_execute(|| {
+		provide();
+		let sell = StakeOffer::Sell { min_emb: 0 };
+		assert_ok!(ComputePools::stake(signed(MINER2), DEVICE2, 8, 4, sell));
+		let pot = ComputePools::reward_pot();
+		// What issuance mints into the pools' account, then credits.
+		let credit = |amount, f: fn(u128) -> u128| {
+			assert_ok!(<Balances as fungible::Mutate<_>>::transfer(
+				&CLIENT,
+				&ComputePools::account_id(),
+				amount,
+				Preservation::Preserve
+			));
+			f(amount)
+		};
+		if credits {
+			assert_eq!(credit(1_000_000, ComputePools::credit_miners), 1_000_000);
+			System::assert_last_event(Event::MinersCredited { amount: 1_000_000 }.into());
+			assert_eq!(ComputePools::reward_pot(), pot);
+		}
+		run_to_epoch(1);
+		let before = free(MINER2);
+		fault(DEVICE2);
+		result.0 = free(MINER2) - before;
+		if credits {
+			assert_eq!(credit(1_000_000, ComputePools::credit_providers), 1_000_000);
+		}
+		run_to_epoch(4);
+		let before = free(MINER);
+		assert_ok!(ComputePools::claim_stake(signed(MINER), 0));
+		result.1 = free(MINER) - before;
+		// With no live stake, a miner credit stays in the pot.
+		let pot = ComputePools::reward_pot();
+		assert_eq!(credit(1_000, ComputePools::credit_miners), 0);
+		assert_eq!(ComputePools::reward_pot(), pot + 1_000);
+	});
+	result
+}
+
+#[test]
+fn issuance_credits_miners_by_staked_hours_and_providers_by_shares() {
+	let (plain, credited) = (credited_scenario(false), credited_scenario(true));
+	// Both stakes had 2,000 units per epoch: the remover's half is paid even at its fault.
+	assert_eq!(credited.0 - plain.0, 500_000);
+	// The provider: the other half, and the providers' credit but the locked minimum's part.
+	let extra = credited.1 - plain.1;
+	assert!(extra > 1_490_000 && extra <= 1_500_000, "{extra}");
 }

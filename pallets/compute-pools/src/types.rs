@@ -97,9 +97,12 @@ pub struct Pool {
 	pub rate: MilliHours,
 	/// EMB paid out per share by dissipation so far, times [`ACC_SCALE`].
 	pub dividend_per_share: U256,
-	/// EMB the pool account holds for stakes that have not claimed it yet (dissipation and
-	/// exits).
+	/// EMB the pool account holds for stakes that have not claimed it yet (dissipation,
+	/// exits and miner rewards).
 	pub unclaimed: Balance,
+	/// Issuance's miner rewards so far per CH unit of stake rate, times [`ACC_SCALE`]: paid
+	/// per proven staked hour, providers and removers alike.
+	pub reward_per_rate: U256,
 }
 
 /// How a stake's compute-hours reach the pool.
@@ -142,6 +145,8 @@ pub struct Stake<AccountId> {
 	pub end: EpochIndex,
 	/// Provider or remover.
 	pub kind: StakeKind,
+	/// The pool's `reward_per_rate` when the stake was made.
+	pub reward_at: U256,
 }
 
 /// The stakes of one pool that expire at one epoch boundary, aggregated (Filecoin's
@@ -185,6 +190,8 @@ pub struct ExitRecord {
 	pub emb_per_share: U256,
 	/// The pool's `dividend_per_share` at the exit.
 	pub dividend_per_share: U256,
+	/// The pool's `reward_per_rate` at the exit.
+	pub reward_per_rate: U256,
 	/// Stakes yet to claim.
 	pub unclaimed_stakes: u32,
 }

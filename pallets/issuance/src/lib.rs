@@ -9,9 +9,10 @@
 //!   from 100 % in the first period to 0 after `SubsidyPeriods` (24), capped by the period
 //!   budget and by `MaxSupply` (never exceeded).
 //! - **Recipients**: an ordered list `(recipient, share)` set by governance, in the shape of
-//!   Polkadot's RFC-0089: miners (the compute pools' reward pot, paid per proven hour), the
-//!   pools' liquidity providers (as dividends), the validators (equally), the reserve, or any
-//!   account (the treasury). What the shares leave over is not minted.
+//!   Polkadot's RFC-0089: miners (credited to the live stakes of the compute pools by their
+//!   staked hours, which PoCPS keeps proving: a fault ends a stake), the pools' liquidity
+//!   providers (as dividends), the validators (equally), the reserve, or any account (the
+//!   treasury). What the shares leave over is not minted.
 //! - **Self-dealing**: a client that pays its own miner gets back at most what the market
 //!   recipients (miners and liquidity providers) receive of its payment. Two rules keep that
 //!   below what it paid: only the base price counts as a payment (it is burned, while the pool
@@ -84,7 +85,7 @@ pub const MAX_MARKET_SHARE: Perbill = Perbill::from_percent(50);
 )]
 #[serde(rename_all = "camelCase")]
 pub enum Recipient<AccountId> {
-	/// Miners, per proven staked hour: the compute pools' reward pot.
+	/// Miners, per proven staked hour (through the compute pools).
 	Miners,
 	/// The compute pools' liquidity providers, as dividends.
 	LiquidityProviders,
@@ -293,7 +294,7 @@ pub mod pallet {
 				weight = weight
 					.saturating_add(T::WeightInfo::on_initialize_period(recipients, validators));
 				if credited {
-					weight = weight.saturating_add(T::Pools::credit_providers_weight());
+					weight = weight.saturating_add(T::Pools::credit_weight().saturating_mul(2));
 				}
 			}
 			if at(T::DayBlocks::get()) {
@@ -421,10 +422,16 @@ impl<T: Config> Pallet<T> {
 		for (recipient, share) in recipients.iter() {
 			let amount = share.mul_floor(total);
 			let sent = match recipient {
-				Recipient::Miners => Self::mint(&T::Pools::pot_account(), amount),
+				Recipient::Miners => {
+					let sent = Self::mint(&T::Pools::pot_account(), amount);
+					// With no live stake it stays in the pot, which pays γ per staked hour.
+					T::Pools::credit_miners(sent);
+					credited = true;
+					sent
+				},
 				Recipient::LiquidityProviders => {
 					let sent = Self::mint(&T::Pools::pot_account(), amount);
-					// What no provider can take stays with the miners.
+					// What no provider can take stays in the pot.
 					T::Pools::credit_providers(sent);
 					credited = true;
 					sent

@@ -66,6 +66,7 @@ pub const MAX_SUPPLY: u128 = 10_000_000;
 
 thread_local! {
 	pub static CREDITED: RefCell<u128> = const { RefCell::new(0) };
+	pub static MINERS: RefCell<u128> = const { RefCell::new(0) };
 	pub static VALIDATORS: RefCell<Vec<AccountId>> = RefCell::new(vec![11, 12]);
 }
 
@@ -78,7 +79,11 @@ impl PoolRewards<AccountId> for MockPools {
 		CREDITED.with(|c| *c.borrow_mut() += amount);
 		amount
 	}
-	fn credit_providers_weight() -> Weight {
+	fn credit_miners(amount: u128) -> u128 {
+		MINERS.with(|c| *c.borrow_mut() += amount);
+		amount
+	}
+	fn credit_weight() -> Weight {
 		Weight::zero()
 	}
 }
@@ -171,6 +176,7 @@ pub fn burn(amount: u128) {
 
 pub fn build_and_execute(test: impl FnOnce()) {
 	CREDITED.with(|c| *c.borrow_mut() = 0);
+	MINERS.with(|c| *c.borrow_mut() = 0);
 	new_test_ext().execute_with(|| {
 		System::set_block_number(1);
 		test();

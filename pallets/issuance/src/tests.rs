@@ -29,6 +29,7 @@ fn a_period_mints_payments_times_one_plus_subsidy_to_the_recipients_in_order() {
 		);
 		assert_eq!(Balances::free_balance(POT) - pot, 30_000 + 20_000);
 		assert_eq!(CREDITED.with(|c| *c.borrow()), 20_000);
+		assert_eq!(MINERS.with(|c| *c.borrow()), 30_000);
 		assert_eq!(Balances::free_balance(11), 10_000);
 		assert_eq!(Balances::free_balance(12), 10_000);
 		assert_eq!(Balances::free_balance(TREASURY) - treasury, 30_000);

@@ -163,6 +163,31 @@ impl<AccountId> OnChallengeOutcome<AccountId> for () {
 	}
 }
 
+/// Tells each listener in order; the weight is the sum.
+macro_rules! impl_outcome_for_tuple {
+	($($listener:ident),+) => {
+		impl<AccountId, $($listener: OnChallengeOutcome<AccountId>),+> OnChallengeOutcome<AccountId>
+			for ($($listener,)+)
+		{
+			fn on_challenge_outcome(
+				device: DeviceId,
+				owner: &AccountId,
+				challenge: ChallengeId,
+				outcome: ChallengeOutcome,
+			) {
+				$($listener::on_challenge_outcome(device, owner, challenge, outcome);)+
+			}
+
+			fn outcome_weight() -> Weight {
+				Weight::zero()$(.saturating_add($listener::outcome_weight()))+
+			}
+		}
+	};
+}
+
+impl_outcome_for_tuple!(A, B);
+impl_outcome_for_tuple!(A, B, C);
+
 /// The base price of compute-hours (the compute price pallet), for whoever redeems them.
 pub trait BasePrice {
 	/// Records `hours` of `class` redeemed now; returns their base price in planck, which the
@@ -310,8 +335,13 @@ pub trait PoolRewards<AccountId> {
 	/// in the pot.
 	fn credit_providers(amount: u128) -> u128;
 
-	/// The most [`Self::credit_providers`] may weigh.
-	fn credit_providers_weight() -> Weight;
+	/// Credits `amount`, already in [`Self::pot_account`], to the miners of the live stakes
+	/// (pro rata to each pool's staked hours per epoch, then to each stake's). Returns what was
+	/// credited; the rest stays in the pot.
+	fn credit_miners(amount: u128) -> u128;
+
+	/// The most [`Self::credit_providers`] or [`Self::credit_miners`] may weigh.
+	fn credit_weight() -> Weight;
 }
 
 /// Whether a device has compute-hours staked (reputation's stake component).

@@ -1,10 +1,10 @@
-//! Ember's compute pallets: the device registry, PoCPS and the compute price.
+//! Ember's compute pallets: the device registry, PoCPS, the compute price and the pools.
 
 use crate::{
 	currency::{deposit, MILLI_EMB},
 	time::{DAYS, HOURS},
-	AccountId, Balance, Balances, BlockNumber, ComputePools, ComputePrice, DeviceRegistry, Pocps,
-	Runtime, RuntimeHoldReason,
+	AccountId, Balance, Balances, BlockNumber, ComputePools, ComputePrice, DeviceRegistry,
+	Issuance, Pocps, Reputation, Runtime, RuntimeHoldReason, Slashing,
 };
 use frame_support::{
 	parameter_types,
@@ -65,8 +65,9 @@ impl pallet_pocps::Config for Runtime {
 	type Devices = DeviceRegistry;
 	// The parent block's VRF output: unknown to anyone before that block was authored.
 	type Randomness = pallet_babe::ParentBlockRandomness<Runtime>;
-	// Faults end stakes and leases; slashing and reputation will listen here too.
-	type OnOutcome = ComputePools;
+	// Faults end stakes and leases first; then slashing schedules its slash and reputation
+	// scores the outcome (seeing the stake already ended).
+	type OnOutcome = (ComputePools, Slashing, Reputation);
 	// At most 256 challenges opened and 256 deadlines swept per block: with one challenge per
 	// GPU device every 25 blocks on average (the classes' intervals), queue room for ~6,400 devices, more than block length
 	// leaves room for answers (docs/pocps.md).
@@ -87,6 +88,8 @@ impl pallet_compute_price::Config for Runtime {
 	type Inertia = PriceInertia;
 	type Band = PriceBand;
 	type MaxClasses = ConstU32<64>;
+	// Base prices paid are what issuance mints from.
+	type OnPayment = Issuance;
 	type WeightInfo = pallet_compute_price::weights::SubstrateWeight<Runtime>;
 }
 
@@ -95,6 +98,7 @@ impl pallet_compute_pools::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Devices = DeviceRegistry;
 	type BasePrice = ComputePrice;
+	type Reputation = Reputation;
 	// Governance during the launch phase is sudo (root).
 	type AdminOrigin = EnsureRoot<AccountId>;
 	type PalletId = PoolsPalletId;

@@ -3,10 +3,12 @@
 mod compute;
 mod consensus;
 mod currency;
+mod economy;
 mod governance;
 mod system;
 
 pub use compute::*;
 pub use consensus::*;
 pub use currency::*;
+pub use economy::*;
 pub use system::*;
