@@ -113,15 +113,15 @@ pub fn issuance_parameters() -> Value {
 	})
 }
 
-/// Who gets each month's mint: miners 40 % (per proven staked hour, through the pools' reward
-/// pot), liquidity providers 10 % (together at the 50 % the wash-trading rule allows),
-/// validators 20 %, the treasury 20 %, the reserve 10 %.
+/// Who gets each month's mint: miners 30 % (per proven staked hour), liquidity providers 10 %
+/// (together at the 40 % the wash-trading rule allows), validators 20 %, the treasury 30 %, the
+/// reserve 10 %.
 pub fn issuance_recipients() -> Value {
 	serde_json::json!([
-		["miners", Perbill::from_percent(40)],
+		["miners", Perbill::from_percent(30)],
 		["liquidityProviders", Perbill::from_percent(10)],
 		["validators", Perbill::from_percent(20)],
-		[{ "account": crate::configs::TreasuryAccount::get() }, Perbill::from_percent(20)],
+		[{ "account": crate::configs::TreasuryAccount::get() }, Perbill::from_percent(30)],
 		["reserve", Perbill::from_percent(10)],
 	])
 }

@@ -134,13 +134,13 @@ pub fn parameters() -> IssuanceParameters {
 	}
 }
 
-/// Miners 30 %, providers 20 %, validators 20 %, treasury 30 %.
+/// Miners 30 %, providers 10 %, validators 20 %, treasury 40 %.
 pub fn recipients() -> Vec<(Recipient<AccountId>, Perbill)> {
 	vec![
 		(Recipient::Miners, Perbill::from_percent(30)),
-		(Recipient::LiquidityProviders, Perbill::from_percent(20)),
+		(Recipient::LiquidityProviders, Perbill::from_percent(10)),
 		(Recipient::Validators, Perbill::from_percent(20)),
-		(Recipient::Account(TREASURY), Perbill::from_percent(30)),
+		(Recipient::Account(TREASURY), Perbill::from_percent(40)),
 	]
 }
 

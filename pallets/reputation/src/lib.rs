@@ -159,6 +159,7 @@ impl<T: Config> Pallet<T> {
 	/// # Invariants
 	///
 	/// - No score was written in the future.
+	#[cfg(any(feature = "try-runtime", feature = "std", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let now = frame_system::Pallet::<T>::block_number();
 		for (_, record) in Scores::<T>::iter() {

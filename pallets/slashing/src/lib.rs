@@ -627,6 +627,7 @@ impl<T: Config> Pallet<T> {
 	///   the block it applies in; `Due` lists only pending slashes, and none in the past.
 	/// - Each account's held report deposits equal the deposits of its pending reports.
 	/// - The split is valid.
+	#[cfg(any(feature = "try-runtime", feature = "std", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let now = frame_system::Pallet::<T>::block_number();
 		let mut deposits = alloc::collections::BTreeMap::<T::AccountId, Balance>::new();

@@ -1,0 +1,144 @@
+//! The chain as the simulator drives it: the development preset in `TestExternalities`, with
+//! each simulated hour one block at the hour boundary running Ember's hooks.
+//!
+//! Two shortcuts, both outside the economics under test: PoCPS proofs are replaced by their
+//! outcome (a registered device is marked sealed and proven through the registry's own
+//! lifecycle calls, and faults are injected through the runtime's `OnChallengeOutcome`
+//! listeners), and only the blocks at hour boundaries run (every Ember hook fires at hour
+//! multiples; BABE and sessions need block digests the simulator does not author).
+
+use anyhow::{anyhow, Result};
+use ember_primitives::{ChallengeId, ChallengeOutcome, ClassId, DeviceId, DeviceLifecycle, OnChallengeOutcome};
+use ember_runtime::{
+	genesis_config_presets, time::HOURS, AccountId, Balance, Balances, ComputePools,
+	ComputePrice, DeviceRegistry, Issuance, Pocps, Runtime, RuntimeGenesisConfig, RuntimeOrigin,
+	Slashing, System,
+};
+use frame_support::traits::{
+	fungible::{Inspect, InspectHold, Mutate},
+	Hooks,
+};
+use pallet_device_registry::{attestation, Attestation};
+use serde_json::Value;
+use sp_core::{sr25519, Pair, H256};
+use sp_runtime::DispatchError;
+
+/// Overlays `patch` on `base`, as the node does with a preset.
+fn merge(base: &mut Value, patch: Value) {
+	match (base, patch) {
+		(Value::Object(base), Value::Object(patch)) => {
+			for (key, value) in patch {
+				merge(base.entry(key).or_insert(Value::Null), value);
+			}
+		},
+		(base, patch) => *base = patch,
+	}
+}
+
+/// A fresh chain state from the named genesis preset, at block 0.
+pub fn preset(name: &str) -> Result<sp_io::TestExternalities> {
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default())?;
+	let patch = genesis_config_presets::get_preset(&name.into())
+		.ok_or_else(|| anyhow!("no genesis preset {name}"))?;
+	merge(&mut config, serde_json::from_slice(&patch)?);
+	let json = serde_json::to_vec(&config)?;
+	let mut ext = sp_io::TestExternalities::default();
+	ext.execute_with(|| {
+		frame_support::genesis_builder_helper::build_state::<RuntimeGenesisConfig>(json)
+			.map_err(|e| anyhow!("genesis: {e}"))
+	})?;
+	Ok(ext)
+}
+
+/// A dispatch error as an `anyhow` error naming the call.
+pub fn check(call: &str, result: Result<(), DispatchError>) -> Result<()> {
+	result.map_err(|e| anyhow!("{call}: {e:?}"))
+}
+
+/// The account of a simulated agent.
+pub fn account(name: &str) -> AccountId {
+	AccountId::from(sp_io::hashing::blake2_256(name.as_bytes()))
+}
+
+/// A signed origin.
+pub fn signed(who: &AccountId) -> RuntimeOrigin {
+	RuntimeOrigin::signed(who.clone())
+}
+
+/// Brings `amount` from outside the chain (an agent buying EMB with cash).
+pub fn fund(who: &AccountId, amount: Balance) -> Result<()> {
+	Balances::mint_into(who, amount).map(|_| ()).map_err(|e| anyhow!("fund: {e:?}"))
+}
+
+/// What `who` has: free and held.
+pub fn wealth(who: &AccountId) -> Balance {
+	Balances::balance(who) + Balances::total_balance_on_hold(who)
+}
+
+/// Registers device number `index` of `class` for `owner` (holding the class's bond) and
+/// makes it `Active`, as if it had sealed and answered its probation challenge.
+pub fn active_device(owner: &AccountId, class: ClassId, index: u64) -> Result<DeviceId> {
+	let seed = sp_io::hashing::blake2_256(&[b"ember-sim-device".as_slice(), &index.to_le_bytes()].concat());
+	let key = sr25519::Pair::from_seed(&seed);
+	let fingerprint = H256(sp_io::hashing::blake2_256(&seed));
+	let genesis = H256::from_slice(System::block_hash(0).as_ref());
+	let signature = key.sign(&attestation::registration_payload(owner, &fingerprint, &genesis));
+	check(
+		"register_device",
+		DeviceRegistry::register_device(
+			signed(owner),
+			class,
+			fingerprint,
+			key.public().0,
+			signature.0,
+			Attestation::SelfSigned,
+		)
+		.map(|_| ())
+		.map_err(|e| e.error),
+	)?;
+	let device = pallet_device_registry::NextDeviceId::<Runtime>::get() - 1;
+	check("note_sealed", DeviceRegistry::note_sealed(device))?;
+	check("note_proven", DeviceRegistry::note_proven(device))?;
+	Ok(device)
+}
+
+/// Tells the runtime's challenge listeners (pools, slashing, reputation) of an outcome, as
+/// PoCPS would.
+pub fn challenge_outcome(device: DeviceId, challenge: ChallengeId, outcome: ChallengeOutcome) {
+	if let Some(owner) = pallet_device_registry::Devices::<Runtime>::get(device).map(|d| d.owner) {
+		<<Runtime as pallet_pocps::Config>::OnOutcome as OnChallengeOutcome<AccountId>>::on_challenge_outcome(
+			device, &owner, challenge, outcome,
+		);
+	}
+}
+
+/// The current hour (epoch) of the chain.
+pub fn hour() -> u32 {
+	System::block_number() / HOURS
+}
+
+/// Advances to the next hour boundary and runs Ember's hooks there, in the runtime's order.
+pub fn next_hour() {
+	let block = (hour() + 1) * HOURS;
+	System::set_block_number(block);
+	Pocps::on_initialize(block);
+	ComputePrice::on_initialize(block);
+	ComputePools::on_initialize(block);
+	Slashing::on_initialize(block);
+	Issuance::on_initialize(block);
+}
+
+/// Runs every Ember pallet's invariant checks.
+pub fn try_state() -> Result<()> {
+	let checks: [(&str, fn() -> Result<(), sp_runtime::TryRuntimeError>); 5] = [
+		("registry", DeviceRegistry::do_try_state),
+		("compute-price", ComputePrice::do_try_state),
+		("compute-pools", ComputePools::do_try_state),
+		("slashing", Slashing::do_try_state),
+		("issuance", Issuance::do_try_state),
+	];
+	for (name, check) in checks {
+		check().map_err(|e| anyhow!("{name} invariants: {e:?}"))?;
+	}
+	Ok(())
+}
