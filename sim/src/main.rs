@@ -76,7 +76,7 @@ where
 }
 
 fn main() -> Result<()> {
-	tracing_subscriber::fmt().with_env_filter("info").with_target(false).init();
+	tracing_subscriber::fmt().with_env_filter("ember_sim=info,warn").with_target(false).init();
 	let cli = Cli::parse();
 	std::fs::create_dir_all(&cli.out)?;
 	report::load_font()?;

@@ -14,7 +14,7 @@
 //! - **Clients** (one aggregate account) want `demand · (1 + growth)^month` device-hours per
 //!   hour, less during a shock, and buy only while an hour costs them (pool price + base price,
 //!   in USD) no more than `value_usd`, proportionally less above it (unit elasticity). They buy
-//!   24-hour leases on the free staked devices the pools rank first by reputation.
+//!   leases of 12 to 36 hours on the free staked devices the pools rank first by reputation.
 //! - **The EMB price** moves monthly with net cash flow: clients buy EMB for what they spend,
 //!   miners sell EMB for their running costs; `p ← p · exp((buy − sell) / depth) · (1 ± 5 %)`.
 //! - **Shocks**: each month with probability `shock_probability`, demand halves for three months
@@ -132,6 +132,8 @@ struct Economy {
 	model: Model,
 	rng: ChaCha8Rng,
 	token_usd: f64,
+	/// The pool's last price with live stakes (a drained pool is re-priced at it).
+	price: Balance,
 	miners: Vec<Miner>,
 	joined: u64,
 	client: AccountId,
@@ -164,6 +166,7 @@ impl Economy {
 		)?;
 		let mut economy = Self {
 			token_usd: model.token_usd,
+			price: model.start_price,
 			rng: ChaCha8Rng::seed_from_u64(seed),
 			model,
 			miners: Vec::new(),
@@ -187,23 +190,28 @@ impl Economy {
 		let device = world::active_device(&owner, self.model.class, self.joined)?;
 		self.joined += 1;
 		let mut miner = Miner { owner, device, stake: None };
-		Self::stake(&mut miner, self.model.class, self.model.start_price)?;
+		// First stakes of 20 to 30 days, so that renewals spread out.
+		let epochs = self.rng.gen_range(MONTH * 2 / 3..=MONTH);
+		Self::stake(&mut miner, self.model.class, epochs, self.price)?;
 		self.miners.push(miner);
 		Ok(())
 	}
 
-	/// Stakes a month of the miner's hours as liquidity (the pool's first sets `start_price`).
-	fn stake(miner: &mut Miner, class: ClassId, start_price: Balance) -> Result<()> {
+	/// Stakes `epochs` of the miner's hours as liquidity; into a drained pool at `price`
+	/// (planck per hour).
+	fn stake(miner: &mut Miner, class: ClassId, epochs: u32, price: Balance) -> Result<()> {
 		let before = wealth(&miner.owner);
-		let empty = pallet_compute_pools::Pools::<Runtime>::get(class).is_none_or(|pool| pool.shares == 0);
-		let max_emb = if empty { start_price * Balance::from(MONTH) } else { before / 2 };
+		let drained = pallet_compute_pools::Pools::<Runtime>::get(class)
+			.is_none_or(|pool| pool.rate == 0);
+		let max_emb = if drained { price * Balance::from(epochs) } else { before / 2 };
+		let pool = pallet_compute_pools::Pools::<Runtime>::get(class);
 		check(
-			"stake",
+			&format!("stake of {epochs} epochs, {max_emb} max, into {pool:?}"),
 			ComputePools::stake(
 				signed(&miner.owner),
 				miner.device,
-				MONTH.into(),
-				MONTH,
+				epochs.into(),
+				epochs,
 				StakeOffer::Provide { max_emb },
 			),
 		)?;
@@ -232,7 +240,7 @@ impl Economy {
 			if profit_usd < 0.0 && self.rng.gen_bool(self.model.exit_probability) {
 				leaving.push(index);
 			} else {
-				Self::stake(miner, self.model.class, self.model.start_price)?;
+				Self::stake(miner, self.model.class, MONTH, self.price)?;
 			}
 		}
 		for index in leaving.into_iter().rev() {
@@ -265,6 +273,9 @@ impl Economy {
 		self.leases = open;
 
 		let class = self.model.class;
+		if let Some(pool) = pallet_compute_pools::Pools::<Runtime>::get(class).filter(|p| p.rate > 0) {
+			self.price = pool.emb.saturating_mul(MILLIHOURS_PER_HOUR) / pool.ch.max(1);
+		}
 		let unit = ComputePools::quote_buy(class, MILLIHOURS_PER_HOUR)
 			.zip(ComputePrice::base_price(class))
 			.map(|(pool, base)| planck_to_emb(pool + base) * self.token_usd);
@@ -281,7 +292,8 @@ impl Economy {
 			}
 			let Some((_, stake)) = ComputePools::device_stake(device) else { continue };
 			let left = ComputePools::epoch_start(stake.end).saturating_sub(block) / HOURS;
-			let hours = left.min(24);
+			// Leases of 12 to 36 hours (a day on average), so they do not all renew together.
+			let hours = left.min(self.rng.gen_range(12..=36));
 			if hours == 0 {
 				continue;
 			}
@@ -457,7 +469,7 @@ pub fn stake_result(epochs: u32) -> Result<i128> {
 		};
 		fund(&foundation.owner, 20_000 * EMB)?;
 		foundation.device = world::active_device(&foundation.owner, class, 0)?;
-		Economy::stake(&mut foundation, class, EMB / 2)?;
+		Economy::stake(&mut foundation, class, MONTH, EMB / 2)?;
 
 		let owner = account("miner");
 		fund(&owner, 20_000 * EMB)?;

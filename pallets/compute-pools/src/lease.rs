@@ -33,6 +33,8 @@ impl<T: Config> Pallet<T> {
 		let fee = Parameters::<T>::get().swap_fee;
 		let emb = pool.sell(hours, fee).ok_or(Error::<T>::InsufficientLiquidity)?;
 		ensure!(emb >= min_emb, Error::<T>::SlippageExceeded);
+		// Hours sold back are idle again.
+		pool.sold = pool.sold.saturating_sub(hours);
 		Self::pay_out(&who, emb)?;
 		Pools::<T>::insert(class, pool);
 		Self::deposit_event(Event::HoursSold { class, who, hours, emb });

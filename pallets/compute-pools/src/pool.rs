@@ -62,7 +62,9 @@ impl Pool {
 	/// price (rounded down), at most all but one CH unit, so the price stays defined. The EMB is
 	/// credited to the shares as a dividend. Returns `(ch, emb)` removed.
 	pub fn dissipate(&mut self) -> Option<(MilliHours, Balance)> {
-		let ch = self.rate.min(self.ch.saturating_sub(1));
+		// Hours clients bought this epoch were used, not left idle: only the rest expire.
+		let idle = self.rate.saturating_sub(core::mem::take(&mut self.sold));
+		let ch = idle.min(self.ch.saturating_sub(1));
 		if ch == 0 || !self.is_initialized() {
 			return Some((0, 0));
 		}
@@ -124,6 +126,7 @@ impl Pool {
 		let emb = amm::amount_in(ch, self.emb, self.ch, fee)?;
 		self.ch = self.ch.checked_sub(ch)?;
 		self.emb = self.emb.checked_add(emb)?;
+		self.sold = self.sold.saturating_add(ch);
 		Some(emb)
 	}
 }
@@ -147,6 +150,19 @@ mod tests {
 		pool.add_liquidity(ch, emb, 1_000).unwrap();
 		pool.rate = rate;
 		pool
+	}
+
+	#[test]
+	fn hours_bought_in_an_epoch_do_not_also_dissipate() {
+		let mut p = pool(100_000, 1_000_000, 2_000);
+		p.buy(500, FEE).unwrap();
+		let (ch, _) = p.dissipate().unwrap();
+		assert_eq!(ch, 1_500);
+		assert_eq!(p.sold, 0);
+		// Buying more than the rate leaves nothing idle.
+		p.buy(3_000, FEE).unwrap();
+		assert_eq!(p.dissipate().unwrap(), (0, 0));
+		assert_eq!(p.dissipate().unwrap().0, 2_000);
 	}
 
 	#[test]

@@ -37,6 +37,13 @@ impl<T: Config> Pallet<T> {
 			.ok_or(Error::<T>::Overflow)?;
 		Self::burn(&who, fee)?;
 
+		if pool.rate == 0 && pool.shares <= T::MinimumLiquidity::get() {
+			// Every stake has left: what remains is the locked minimum's dust, whose price
+			// rounding has distorted. It goes to the reward pot and the next provider prices the
+			// pool afresh.
+			Self::account_owned(pool.emb, Balance::checked_sub)?;
+			pool = Pool { unclaimed: pool.unclaimed, dividend_per_share: pool.dividend_per_share, reward_per_rate: pool.reward_per_rate, ..Pool::default() };
+		}
 		let (kind, emb) = Self::enter_pool(&who, &mut pool, staked, offer, &params)?;
 		if let StakeKind::Remover { deposit } = kind {
 			T::Currency::hold(&HoldReason::MaintenanceDeposit.into(), &who, deposit)?;

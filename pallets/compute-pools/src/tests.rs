@@ -840,3 +840,27 @@ fn issuance_credits_miners_by_staked_hours_and_providers_by_shares() {
 	let extra = credited.1 - plain.1;
 	assert!(extra > 1_490_000 && extra <= 1_500_000, "{extra}");
 }
+
+#[test]
+fn a_drained_pool_is_priced_afresh_and_its_dust_funds_the_pot() {
+	build_and_execute(|| {
+		provide();
+		run_to_epoch(4);
+		assert_ok!(ComputePools::claim_stake(signed(MINER), 0));
+		// Only the locked minimum's dust is left, at whatever price rounding left it.
+		let dust = pool().emb;
+		assert!(pool().shares == 1_000 && dust > 0);
+		let pot = ComputePools::reward_pot();
+		// The next provider sets a new price: 8 hours for 16,000,000 (2,000 per CH unit).
+		assert_ok!(ComputePools::stake(
+			signed(MINER2),
+			DEVICE2,
+			8,
+			4,
+			StakeOffer::Provide { max_emb: 16_000_000 }
+		));
+		let p = pool();
+		assert_eq!((p.ch, p.emb), (8_000, 16_000_000));
+		assert_eq!(ComputePools::reward_pot(), pot + dust);
+	});
+}
