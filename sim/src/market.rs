@@ -3,8 +3,9 @@
 //! What the chain decides, the chain computes: pool prices, base prices, fees, dissipation,
 //! issuance, rewards. What it cannot know is modelled here, with these stated assumptions:
 //!
-//! - **Miners** own one device each (class `gpu-24g`, 5,000 EMB bond) and stake its hours as
-//!   liquidity providers for 30 days (720 hourly epochs) at a time. A miner's result for a stake
+//! - **Miners** own one device each (class `gpu-24g`, 5,000 EMB bond) and stake its hours for
+//!   30 days (720 hourly epochs) at a time: they sell them to the pool upfront when an hour
+//!   fetches more than twice their running cost, and provide them as liquidity otherwise. A miner's result for a stake
 //!   is its change in EMB (free and held) from staking to claiming, valued at the EMB price of
 //!   the claim, less its running cost (`cost_usd` per hour). At each claim a miner that lost
 //!   money leaves with probability `exit_probability`; otherwise it stakes again. Each month,
@@ -183,37 +184,57 @@ impl Economy {
 		Ok(economy)
 	}
 
+	/// The pool price (planck per hour) above which a miner sells its hours rather than
+	/// provides them: twice its running cost.
+	fn sell_above(&self) -> Balance {
+		(2.0 * self.model.cost_usd / self.token_usd * EMB as f64) as Balance
+	}
+
 	/// A new miner: funds, a registered and proven device, and a first stake.
 	fn enter(&mut self) -> Result<()> {
 		let owner = account(&format!("miner-{}", self.joined));
-		fund(&owner, 20_000 * EMB)?;
+		fund(&owner, 50_000 * EMB)?;
 		let device = world::active_device(&owner, self.model.class, self.joined)?;
 		self.joined += 1;
 		let mut miner = Miner { owner, device, stake: None };
 		// First stakes of 20 to 30 days, so that renewals spread out.
 		let epochs = self.rng.gen_range(MONTH * 2 / 3..=MONTH);
-		Self::stake(&mut miner, self.model.class, epochs, self.price)?;
-		self.miners.push(miner);
+		if Self::stake(&mut miner, self.model.class, epochs, self.price, self.sell_above()).is_ok() {
+			self.miners.push(miner);
+		} else {
+			// The pool could not take its hours (drained of EMB, or priced beyond its means).
+			check(
+				"retire_device",
+				pallet_device_registry::Pallet::<Runtime>::retire_device(signed(&miner.owner), device),
+			)?;
+		}
 		Ok(())
 	}
 
-	/// Stakes `epochs` of the miner's hours as liquidity; into a drained pool at `price`
-	/// (planck per hour).
-	fn stake(miner: &mut Miner, class: ClassId, epochs: u32, price: Balance) -> Result<()> {
+	/// Stakes `epochs` of the miner's hours: sells them to the pool when an hour fetches more
+	/// than `sell_above` planck, else provides them as liquidity (into a drained pool at
+	/// `price` planck per hour).
+	fn stake(
+		miner: &mut Miner,
+		class: ClassId,
+		epochs: u32,
+		price: Balance,
+		sell_above: Balance,
+	) -> Result<()> {
 		let before = wealth(&miner.owner);
 		let drained = pallet_compute_pools::Pools::<Runtime>::get(class)
 			.is_none_or(|pool| pool.rate == 0);
-		let max_emb = if drained { price * Balance::from(epochs) } else { before / 2 };
-		let pool = pallet_compute_pools::Pools::<Runtime>::get(class);
+		let spendable = pallet_balances::Pallet::<Runtime>::free_balance(&miner.owner) / 2;
+		let offer = if drained {
+			StakeOffer::Provide { max_emb: (price * Balance::from(epochs)).min(spendable) }
+		} else if price > sell_above {
+			StakeOffer::Sell { min_emb: 0 }
+		} else {
+			StakeOffer::Provide { max_emb: spendable }
+		};
 		check(
-			&format!("stake of {epochs} epochs, {max_emb} max, into {pool:?}"),
-			ComputePools::stake(
-				signed(&miner.owner),
-				miner.device,
-				epochs.into(),
-				epochs,
-				StakeOffer::Provide { max_emb },
-			),
+			"stake",
+			ComputePools::stake(signed(&miner.owner), miner.device, epochs.into(), epochs, offer),
 		)?;
 		let id = pallet_compute_pools::DeviceStake::<Runtime>::get(miner.device)
 			.ok_or_else(|| anyhow!("stake not recorded"))?;
@@ -224,6 +245,7 @@ impl Economy {
 	/// Claims the stakes that ended; each miner then stays (stakes again) or leaves.
 	fn settle(&mut self) -> Result<()> {
 		let now = world::hour();
+		let sell_above = self.sell_above();
 		let mut leaving = Vec::new();
 		for (index, miner) in self.miners.iter_mut().enumerate() {
 			let Some((id, before)) = miner.stake else { continue };
@@ -237,10 +259,10 @@ impl Economy {
 			let profit_usd = profit_emb / EMB as f64 * self.token_usd -
 				self.model.cost_usd * f64::from(MONTH);
 			self.profits.push(profit_usd);
-			if profit_usd < 0.0 && self.rng.gen_bool(self.model.exit_probability) {
+			let stays = profit_usd >= 0.0 || !self.rng.gen_bool(self.model.exit_probability);
+			// A miner that cannot afford to provide at the pool's price leaves too.
+			if !stays || Self::stake(miner, self.model.class, MONTH, self.price, sell_above).is_err() {
 				leaving.push(index);
-			} else {
-				Self::stake(miner, self.model.class, MONTH, self.price)?;
 			}
 		}
 		for index in leaving.into_iter().rev() {
@@ -271,6 +293,8 @@ impl Economy {
 			}
 		}
 		self.leases = open;
+		// Hours leased this hour (leases started below count from the next).
+		self.leased_hours += self.leases.len() as u64;
 
 		let class = self.model.class;
 		if let Some(pool) = pallet_compute_pools::Pools::<Runtime>::get(class).filter(|p| p.rate > 0) {
@@ -317,7 +341,6 @@ impl Economy {
 			self.leases.push((lease, end));
 			self.client_spent += before - wealth(&client);
 		}
-		self.leased_hours += self.leases.len() as u64;
 		Ok(())
 	}
 
@@ -469,7 +492,7 @@ pub fn stake_result(epochs: u32) -> Result<i128> {
 		};
 		fund(&foundation.owner, 20_000 * EMB)?;
 		foundation.device = world::active_device(&foundation.owner, class, 0)?;
-		Economy::stake(&mut foundation, class, MONTH, EMB / 2)?;
+		Economy::stake(&mut foundation, class, MONTH, EMB / 2, Balance::MAX)?;
 
 		let owner = account("miner");
 		fund(&owner, 20_000 * EMB)?;

@@ -62,8 +62,11 @@ impl Pool {
 	/// price (rounded down), at most all but one CH unit, so the price stays defined. The EMB is
 	/// credited to the shares as a dividend. Returns `(ch, emb)` removed.
 	pub fn dissipate(&mut self) -> Option<(MilliHours, Balance)> {
-		// Hours clients bought this epoch were used, not left idle: only the rest expire.
-		let idle = self.rate.saturating_sub(core::mem::take(&mut self.sold));
+		// Hours clients bought are the stakes' hours put to use, now or in the epochs their
+		// leases run: they take the place of that much dissipation, epoch by epoch.
+		let used = self.rate.min(self.sold);
+		self.sold = self.sold.saturating_sub(used);
+		let idle = self.rate.saturating_sub(used);
 		let ch = idle.min(self.ch.saturating_sub(1));
 		if ch == 0 || !self.is_initialized() {
 			return Some((0, 0));
@@ -153,15 +156,17 @@ mod tests {
 	}
 
 	#[test]
-	fn hours_bought_in_an_epoch_do_not_also_dissipate() {
+	fn hours_bought_do_not_also_dissipate() {
 		let mut p = pool(100_000, 1_000_000, 2_000);
 		p.buy(500, FEE).unwrap();
 		let (ch, _) = p.dissipate().unwrap();
 		assert_eq!(ch, 1_500);
 		assert_eq!(p.sold, 0);
-		// Buying more than the rate leaves nothing idle.
-		p.buy(3_000, FEE).unwrap();
+		// A purchase of more than an epoch's hours stands in for the next epochs' dissipation.
+		p.buy(5_000, FEE).unwrap();
 		assert_eq!(p.dissipate().unwrap(), (0, 0));
+		assert_eq!(p.dissipate().unwrap(), (0, 0));
+		assert_eq!(p.dissipate().unwrap().0, 1_000);
 		assert_eq!(p.dissipate().unwrap().0, 2_000);
 	}
 

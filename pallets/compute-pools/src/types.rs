@@ -100,7 +100,8 @@ pub struct Pool {
 	/// EMB the pool account holds for stakes that have not claimed it yet (dissipation,
 	/// exits and miner rewards).
 	pub unclaimed: Balance,
-	/// CH clients bought this epoch: used hours, which do not also dissipate.
+	/// CH clients bought that has not yet stood in for dissipation: bought hours are the
+	/// stakes' hours put to use, so they do not also dissipate.
 	pub sold: MilliHours,
 	/// Issuance's miner rewards so far per CH unit of stake rate, times [`ACC_SCALE`]: paid
 	/// per proven staked hour, providers and removers alike.
