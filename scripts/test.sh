@@ -19,6 +19,15 @@ cargo clippy --release --locked --workspace --all-targets -- -D warnings
 step "cargo test (unit, runtime, node smoke and miner backend tests)"
 EMBER_REQUIRE_VULKAN=1 cargo test --release --locked --workspace
 
+step "economic simulator: short runs of each experiment, CSV and PNG written"
+SIM_OUT="$(mktemp -d -t ember-sim-XXXX)"
+"$CARGO_TARGET_DIR/release/ember-sim" --out "$SIM_OUT" price --seeds 2 --hours 96
+"$CARGO_TARGET_DIR/release/ember-sim" --out "$SIM_OUT" survival --seeds 2 --months 2 --growth 0,0.12
+"$CARGO_TARGET_DIR/release/ember-sim" --out "$SIM_OUT" stakes --max 14
+for file in price.csv price.png survival.csv survival.png survival-runs.png stakes.csv; do
+	[ -s "$SIM_OUT/$file" ] || { echo "ember-sim did not write $file" >&2; exit 1; }
+done
+
 step "CUDA kernels compiled for the host against the PoCPS test vectors"
 "$ROOT/scripts/check-cuda-kernel.sh"
 

@@ -10,8 +10,8 @@
 )]
 
 use crate::{
-	genesis_config_presets, AccountId, Balances, ComputePools, DeviceRegistry, Pocps, Runtime,
-	RuntimeGenesisConfig, RuntimeOrigin, System,
+	genesis_config_presets, AccountId, Balances, ComputePools, DeviceRegistry, Issuance, Pocps,
+	Runtime, RuntimeGenesisConfig, RuntimeOrigin, Slashing, System,
 };
 use ember_pocps::prover::Dataset;
 use ember_primitives::DeviceStatus;
@@ -62,8 +62,82 @@ fn presets_build_with_their_validators() {
 				assert!(pallet_compute_pools::Pools::<Runtime>::contains_key(class));
 			}
 			assert_eq!(ComputePools::reward_pot(), genesis_config_presets::REWARD_POT);
+			// The allocation is vesting, issuance has its parameters and valid recipients, and
+			// the accounts slashing and issuance pay into exist.
+			for grant in genesis_config_presets::allocation() {
+				assert_eq!(Balances::free_balance(&grant.account), grant.amount);
+				assert!(pallet_vesting::Vesting::<Runtime>::get(&grant.account).is_some());
+				assert_eq!(
+					pallet_vesting::Pallet::<Runtime>::vesting_balance(&grant.account),
+					Some(grant.amount)
+				);
+			}
+			assert!(pallet_issuance::Parameters::<Runtime>::get().is_some());
+			assert_eq!(pallet_issuance::Recipients::<Runtime>::get().len(), 5);
+			assert!(Balances::free_balance(crate::configs::TreasuryAccount::get()) > 0);
+			assert!(Balances::free_balance(crate::Slashing::account_id()) > 0);
+			assert!(Balances::total_issuance() <= crate::configs::MAX_SUPPLY);
+			Issuance::do_try_state().unwrap();
+			Slashing::do_try_state().unwrap();
 		});
 	}
+}
+
+#[test]
+fn a_bond_outlives_the_dispute_window() {
+	// A device retiring right after an offence must not withdraw its bond before the slash.
+	use frame_support::traits::Get;
+	assert!(
+		crate::configs::DeviceUnbondingPeriod::get() > crate::configs::DisputeWindow::get(),
+		"unbonding must outlast the dispute window"
+	);
+}
+
+#[test]
+fn a_reported_offence_takes_the_registry_bond_after_the_window() {
+	preset_ext("development").execute_with(|| {
+		run_to(1);
+		let owner: AccountId = Sr25519Keyring::Bob.to_account_id();
+		let reporter: AccountId = Sr25519Keyring::Charlie.to_account_id();
+		let device_key = sp_core::sr25519::Pair::from_seed(&[9u8; 32]);
+		let fingerprint = H256::repeat_byte(0xcd);
+		let genesis = H256::from_slice(System::block_hash(0).as_ref());
+		let signature =
+			device_key.sign(&attestation::registration_payload(&owner, &fingerprint, &genesis)).0;
+		assert_ok!(DeviceRegistry::register_device(
+			RuntimeOrigin::signed(owner.clone()),
+			1,
+			fingerprint,
+			device_key.public().0,
+			signature,
+			Attestation::SelfSigned
+		));
+		let bond = pallet_device_registry::Devices::<Runtime>::get(0).unwrap().bond;
+		assert_eq!(bond, 10_000 * crate::currency::EMB);
+		let treasury = crate::configs::TreasuryAccount::get();
+		let (treasury_before, reporter_before) =
+			(Balances::free_balance(&treasury), Balances::free_balance(&reporter));
+		let issuance = Balances::total_issuance();
+		assert_ok!(Slashing::report(
+			RuntimeOrigin::signed(reporter.clone()),
+			0,
+			ember_primitives::Offence::ResultMismatch,
+			ember_primitives::Incident::Lease(1)
+		));
+		let due = System::block_number() + crate::time::DAYS;
+		System::set_block_number(due);
+		Slashing::on_initialize(due);
+		// 10 % of the bond: 2 % of that to the reporter, 20 % to the treasury, the rest burned.
+		let slashed = bond / 10;
+		assert_eq!(pallet_device_registry::Devices::<Runtime>::get(0).unwrap().bond, bond - slashed);
+		assert_eq!(Balances::free_balance(&reporter) - reporter_before, slashed / 50);
+		assert_eq!(Balances::free_balance(&treasury) - treasury_before, slashed / 5);
+		assert_eq!(issuance - Balances::total_issuance(), slashed - slashed / 50 - slashed / 5);
+		// Reputation heard of it only for byzantine offences; the score is untouched.
+		assert_eq!(crate::Reputation::score_of(0), sp_runtime::Perbill::from_percent(50));
+		DeviceRegistry::do_try_state().unwrap();
+		Slashing::do_try_state().unwrap();
+	});
 }
 
 fn run_to(n: u32) {
@@ -149,5 +223,8 @@ fn register_seal_answer_then_miss_a_deadline() {
 		DeviceRegistry::do_try_state().unwrap();
 		Pocps::do_try_state().unwrap();
 		ComputePools::do_try_state().unwrap();
+		Slashing::do_try_state().unwrap();
+		Issuance::do_try_state().unwrap();
+		crate::Reputation::do_try_state().unwrap();
 	});
 }

@@ -14,10 +14,12 @@
 //!   entry rule).
 //! - **Clients** (one aggregate account) want `demand · (1 + growth)^month` device-hours per
 //!   hour, less during a shock, and buy only while an hour costs them (pool price + base price,
-//!   in USD) no more than `value_usd`, proportionally less above it (unit elasticity). They buy
-//!   leases of 12 to 36 hours on the free staked devices the pools rank first by reputation.
+//!   in USD) no more than `value_usd`, proportionally less above it (unit elasticity), and never
+//!   pay the pool more than a lease is worth to them (slippage limit). They buy leases of 12 to
+//!   36 hours on the free staked devices the pools rank first by reputation.
 //! - **The EMB price** moves monthly with net cash flow: clients buy EMB for what they spend,
-//!   miners sell EMB for their running costs; `p ← p · exp((buy − sell) / depth) · (1 ± 5 %)`.
+//!   miners sell EMB for their running costs; `p ← p · exp((buy − sell) / depth) · (1 ± 5 %)`,
+//!   the exponent clamped to ±1 (at most a factor e a month).
 //! - **Shocks**: each month with probability `shock_probability`, demand halves for three months
 //!   (DePX's stress test).
 //! - **Survival**: the network survives when it ends with at least half its initial miners.
@@ -322,14 +324,19 @@ impl Economy {
 				continue;
 			}
 			let before = wealth(&client);
+			// Never more for the pool's hours than they are worth to the client, base price
+			// aside.
+			let base = ComputePrice::quote(class, hours.into()).unwrap_or_default();
+			let worth = f64::from(hours) * self.model.value_usd / self.token_usd * EMB as f64;
+			let max_emb = (worth as Balance).saturating_sub(base);
 			let bought = ComputePools::buy_hours(
 				signed(&client),
 				class,
 				u128::from(hours) * MILLIHOURS_PER_HOUR,
-				Balance::MAX,
+				max_emb,
 			);
 			if bought.is_err() {
-				// The pool has too few hours left to sell: demand goes unserved.
+				// Too dear for the hours wanted, or the pool has too few: demand goes unserved.
 				break;
 			}
 			check("redeem", ComputePools::redeem(signed(&client), device, hours, [7; 32]))?;
@@ -349,9 +356,9 @@ impl Economy {
 		let bought = planck_to_emb(self.client_spent) * self.token_usd;
 		let sold = self.miners.len() as f64 * self.model.cost_usd * f64::from(MONTH);
 		let noise = self.rng.gen_range(-0.05..0.05);
-		self.token_usd =
-			(self.token_usd * ((bought - sold) / self.model.depth_usd).exp() * (1.0 + noise))
-				.max(0.001);
+		// At most a factor e a month either way: a deeper market than the flow alone implies.
+		let pressure = ((bought - sold) / self.model.depth_usd).clamp(-1.0, 1.0);
+		self.token_usd = (self.token_usd * pressure.exp() * (1.0 + noise)).max(0.001);
 		let profit = mean(&self.profits);
 		let needed = (demand / 0.8).ceil();
 		let have = self.miners.len() as f64;
