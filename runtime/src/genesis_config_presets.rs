@@ -8,14 +8,14 @@ use crate::{
 	time::DAYS,
 	AccountId, Balance, SessionKeys,
 };
-use frame_support::traits::Get;
-use sp_runtime::Perbill;
 use alloc::{vec, vec::Vec};
+use frame_support::traits::Get;
 use serde_json::Value;
 use sp_consensus_babe::AuthorityId as BabeId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
 use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+use sp_runtime::Perbill;
 
 /// What each endowed dev account starts with: 1,000,000 EMB.
 pub const ENDOWMENT: Balance = 1_000_000 * EMB;

@@ -129,7 +129,10 @@ fn a_reported_offence_takes_the_registry_bond_after_the_window() {
 		Slashing::on_initialize(due);
 		// 10 % of the bond: 2 % of that to the reporter, 20 % to the treasury, the rest burned.
 		let slashed = bond / 10;
-		assert_eq!(pallet_device_registry::Devices::<Runtime>::get(0).unwrap().bond, bond - slashed);
+		assert_eq!(
+			pallet_device_registry::Devices::<Runtime>::get(0).unwrap().bond,
+			bond - slashed
+		);
 		assert_eq!(Balances::free_balance(&reporter) - reporter_before, slashed / 50);
 		assert_eq!(Balances::free_balance(&treasury) - treasury_before, slashed / 5);
 		assert_eq!(issuance - Balances::total_issuance(), slashed - slashed / 50 - slashed / 5);

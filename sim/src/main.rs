@@ -91,12 +91,15 @@ fn main() -> Result<()> {
 			}
 			let swings: Vec<f64> = runs.iter().map(|r| market::worst_daily_swing(r)).collect();
 			let worst = swings.iter().copied().fold(0.0, f64::max);
-			println!("price: {seeds} seeds × {hours} h; worst 24-hour max/min − 1 = {:.2} %", worst * 100.0);
+			println!(
+				"price: {seeds} seeds × {hours} h; worst 24-hour max/min − 1 = {:.2} %",
+				worst * 100.0
+			);
 			report::csv(&cli.out.join("price.csv"), &runs.concat())?;
 			if let Some(first) = runs.first() {
 				report::price_plot(&cli.out.join("price.png"), first)?;
 			}
-		},
+		}
 		Experiment::Survival { seeds, months, growth } => {
 			let inputs: Vec<Model> = growth
 				.iter()
@@ -107,15 +110,26 @@ fn main() -> Result<()> {
 				inputs.into_iter().enumerate().map(|(i, m)| (m, i as u64 % seeds)).collect();
 			let runs = parallel(seeded, cli.jobs, |(model, seed)| {
 				let (months, _) = market::survival_run(model, *seed)?;
-				tracing::info!(growth = model.growth, seed, miners = months.last().map(|m| m.miners), "survival run");
+				tracing::info!(
+					growth = model.growth,
+					seed,
+					miners = months.last().map(|m| m.miners),
+					"survival run"
+				);
 				Ok((model.clone(), months))
 			})?;
 			let mut curve = Vec::new();
 			for &g in &growth {
 				let of_rate: Vec<_> = runs.iter().filter(|(m, _)| m.growth == g).collect();
-				let alive = of_rate.iter().filter(|(m, months)| market::survived(m, months)).count();
+				let alive =
+					of_rate.iter().filter(|(m, months)| market::survived(m, months)).count();
 				let share = alive as f64 / of_rate.len().max(1) as f64;
-				println!("survival: growth {:>4.0} %/month: {alive}/{} runs survived ({:.0} %)", g * 100.0, of_rate.len(), share * 100.0);
+				println!(
+					"survival: growth {:>4.0} %/month: {alive}/{} runs survived ({:.0} %)",
+					g * 100.0,
+					of_rate.len(),
+					share * 100.0
+				);
 				curve.push((g, share));
 			}
 			let records: Vec<_> = runs.iter().flat_map(|(_, months)| months.clone()).collect();
@@ -128,7 +142,7 @@ fn main() -> Result<()> {
 				.map(|(_, months)| months.clone())
 				.collect();
 			report::runs_plot(&cli.out.join("survival-runs.png"), &sample)?;
-		},
+		}
 		Experiment::Stakes { max } => {
 			let t_min = 12u32;
 			let lengths: Vec<u32> = (t_min - 1..=max).collect();
@@ -141,12 +155,12 @@ fn main() -> Result<()> {
 					Ok(net) => {
 						println!("stakes: {epochs:>3} epochs: {:+.6} EMB", net as f64 / 1e12);
 						rows.push((*epochs, net as f64 / 1e12));
-					},
+					}
 					Err(refusal) => println!("stakes: {epochs:>3} epochs: refused ({refusal})"),
 				}
 			}
 			report::csv(&cli.out.join("stakes.csv"), &rows)?;
-		},
+		}
 	}
 	Ok(())
 }

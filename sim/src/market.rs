@@ -161,7 +161,8 @@ impl Economy {
 		let client = account("client");
 		fund(&client, 10_000_000 * EMB)?;
 		let demand = model.demand.round().max(1.0) as u64;
-		let price = ComputePrice::base_price(model.class).ok_or_else(|| anyhow!("class unpriced"))?;
+		let price =
+			ComputePrice::base_price(model.class).ok_or_else(|| anyhow!("class unpriced"))?;
 		// Governance calibrates the class's target to the demand it expects at launch.
 		check(
 			"compute_price.set_parameters",
@@ -201,13 +202,17 @@ impl Economy {
 		let mut miner = Miner { owner, device, stake: None };
 		// First stakes of 20 to 30 days, so that renewals spread out.
 		let epochs = self.rng.gen_range(MONTH * 2 / 3..=MONTH);
-		if Self::stake(&mut miner, self.model.class, epochs, self.price, self.sell_above()).is_ok() {
+		if Self::stake(&mut miner, self.model.class, epochs, self.price, self.sell_above()).is_ok()
+		{
 			self.miners.push(miner);
 		} else {
 			// The pool could not take its hours (drained of EMB, or priced beyond its means).
 			check(
 				"retire_device",
-				pallet_device_registry::Pallet::<Runtime>::retire_device(signed(&miner.owner), device),
+				pallet_device_registry::Pallet::<Runtime>::retire_device(
+					signed(&miner.owner),
+					device,
+				),
 			)?;
 		}
 		Ok(())
@@ -224,8 +229,8 @@ impl Economy {
 		sell_above: Balance,
 	) -> Result<()> {
 		let before = wealth(&miner.owner);
-		let drained = pallet_compute_pools::Pools::<Runtime>::get(class)
-			.is_none_or(|pool| pool.rate == 0);
+		let drained =
+			pallet_compute_pools::Pools::<Runtime>::get(class).is_none_or(|pool| pool.rate == 0);
 		let spendable = pallet_balances::Pallet::<Runtime>::free_balance(&miner.owner) / 2;
 		let offer = if drained {
 			StakeOffer::Provide { max_emb: (price * Balance::from(epochs)).min(spendable) }
@@ -251,19 +256,22 @@ impl Economy {
 		let mut leaving = Vec::new();
 		for (index, miner) in self.miners.iter_mut().enumerate() {
 			let Some((id, before)) = miner.stake else { continue };
-			let ended = pallet_compute_pools::Stakes::<Runtime>::get(id).is_none_or(|s| s.end <= now);
+			let ended =
+				pallet_compute_pools::Stakes::<Runtime>::get(id).is_none_or(|s| s.end <= now);
 			if !ended {
 				continue;
 			}
 			check("claim_stake", ComputePools::claim_stake(signed(&miner.owner), id))?;
 			miner.stake = None;
 			let profit_emb = wealth(&miner.owner) as f64 - before as f64;
-			let profit_usd = profit_emb / EMB as f64 * self.token_usd -
-				self.model.cost_usd * f64::from(MONTH);
+			let profit_usd =
+				profit_emb / EMB as f64 * self.token_usd - self.model.cost_usd * f64::from(MONTH);
 			self.profits.push(profit_usd);
 			let stays = profit_usd >= 0.0 || !self.rng.gen_bool(self.model.exit_probability);
 			// A miner that cannot afford to provide at the pool's price leaves too.
-			if !stays || Self::stake(miner, self.model.class, MONTH, self.price, sell_above).is_err() {
+			if !stays
+				|| Self::stake(miner, self.model.class, MONTH, self.price, sell_above).is_err()
+			{
 				leaving.push(index);
 			}
 		}
@@ -299,7 +307,9 @@ impl Economy {
 		self.leased_hours += self.leases.len() as u64;
 
 		let class = self.model.class;
-		if let Some(pool) = pallet_compute_pools::Pools::<Runtime>::get(class).filter(|p| p.rate > 0) {
+		if let Some(pool) =
+			pallet_compute_pools::Pools::<Runtime>::get(class).filter(|p| p.rate > 0)
+		{
 			self.price = pool.emb.saturating_mul(MILLIHOURS_PER_HOUR) / pool.ch.max(1);
 		}
 		let unit = ComputePools::quote_buy(class, MILLIHOURS_PER_HOUR)
@@ -389,9 +399,9 @@ pub fn survival_run(model: &Model, seed: u64) -> Result<(Vec<MonthRecord>, Vec<P
 				shock_left = 3;
 			}
 			let shock = shock_left > 0;
-			let demand = model.demand *
-				(1.0 + model.growth).powi(month as i32) *
-				if shock { 0.5 } else { 1.0 };
+			let demand = model.demand
+				* (1.0 + model.growth).powi(month as i32)
+				* if shock { 0.5 } else { 1.0 };
 			let minted_before = pallet_issuance::TotalMinted::<Runtime>::get();
 			economy.leased_hours = 0;
 			economy.client_spent = 0;
@@ -419,7 +429,9 @@ pub fn survival_run(model: &Model, seed: u64) -> Result<(Vec<MonthRecord>, Vec<P
 				token_usd: economy.token_usd,
 				pool_price: ComputePools::quote_buy(model.class, MILLIHOURS_PER_HOUR)
 					.map_or(0.0, planck_to_emb),
-				base_price: planck_to_emb(ComputePrice::base_price(model.class).unwrap_or_default()),
+				base_price: planck_to_emb(
+					ComputePrice::base_price(model.class).unwrap_or_default(),
+				),
 				miner_profit_usd: profit,
 				minted: planck_to_emb(
 					pallet_issuance::TotalMinted::<Runtime>::get() - minted_before,
@@ -464,7 +476,9 @@ pub fn price_run(model: &Model, seed: u64, hours: u32) -> Result<Vec<PricePoint>
 				seed,
 				hour,
 				demand,
-				base_price: planck_to_emb(ComputePrice::base_price(model.class).unwrap_or_default()),
+				base_price: planck_to_emb(
+					ComputePrice::base_price(model.class).unwrap_or_default(),
+				),
 			});
 		}
 		world::try_state()?;
@@ -492,11 +506,7 @@ pub fn stake_result(epochs: u32) -> Result<i128> {
 	ext.execute_with(|| {
 		world::next_hour();
 		let class = 2;
-		let mut foundation = Miner {
-			owner: account("foundation"),
-			device: 0,
-			stake: None,
-		};
+		let mut foundation = Miner { owner: account("foundation"), device: 0, stake: None };
 		fund(&foundation.owner, 20_000 * EMB)?;
 		foundation.device = world::active_device(&foundation.owner, class, 0)?;
 		Economy::stake(&mut foundation, class, MONTH, EMB / 2, Balance::MAX)?;

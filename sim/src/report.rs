@@ -35,9 +35,9 @@ pub fn price_plot(path: &Path, points: &[PricePoint]) -> Result<()> {
 	let root = BitMapBackend::new(path, (1000, 500)).into_drawing_area();
 	root.fill(&WHITE).map_err(plot_error)?;
 	let hours = points.len() as u32;
-	let (low, high) = points.iter().fold((f64::MAX, f64::MIN), |(lo, hi), p| {
-		(lo.min(p.base_price), hi.max(p.base_price))
-	});
+	let (low, high) = points
+		.iter()
+		.fold((f64::MAX, f64::MIN), |(lo, hi), p| (lo.min(p.base_price), hi.max(p.base_price)));
 	let mut chart = ChartBuilder::on(&root)
 		.caption("Base price under demand shocks (gpu-24g, EMB per hour)", ("sans-serif", 20))
 		.margin(10)
@@ -46,14 +46,16 @@ pub fn price_plot(path: &Path, points: &[PricePoint]) -> Result<()> {
 		.right_y_label_area_size(60)
 		.build_cartesian_2d(0..hours, (low * 0.95)..(high * 1.05))
 		.map_err(plot_error)?
-		.set_secondary_coord(0..hours, 0.0..points.iter().map(|p| p.demand).fold(0.0, f64::max) * 1.1);
+		.set_secondary_coord(
+			0..hours,
+			0.0..points.iter().map(|p| p.demand).fold(0.0, f64::max) * 1.1,
+		);
+	chart.configure_mesh().x_desc("hour").y_desc("base price (EMB)").draw().map_err(plot_error)?;
 	chart
-		.configure_mesh()
-		.x_desc("hour")
-		.y_desc("base price (EMB)")
+		.configure_secondary_axes()
+		.y_desc("demand (device-hours/hour)")
 		.draw()
 		.map_err(plot_error)?;
-	chart.configure_secondary_axes().y_desc("demand (device-hours/hour)").draw().map_err(plot_error)?;
 	chart
 		.draw_series(LineSeries::new(points.iter().map(|p| (p.hour, p.base_price)), &BLUE))
 		.map_err(plot_error)?
@@ -103,11 +105,15 @@ pub fn runs_plot(path: &Path, runs: &[Vec<MonthRecord>]) -> Result<()> {
 	root.fill(&WHITE).map_err(plot_error)?;
 	let (left, right) = root.split_horizontally(500);
 	let months = runs.iter().map(|r| r.len() as u32).max().unwrap_or(1);
-	let max_miners =
-		runs.iter().flatten().map(|m| m.miners).max().unwrap_or(1) as f64 * 1.1;
+	let max_miners = runs.iter().flatten().map(|m| m.miners).max().unwrap_or(1) as f64 * 1.1;
 	let max_token = runs.iter().flatten().map(|m| m.token_usd).fold(0.0, f64::max) * 1.1;
 	for (area, title, max, value) in [
-		(&left, "Miners", max_miners, (|m: &MonthRecord| m.miners as f64) as fn(&MonthRecord) -> f64),
+		(
+			&left,
+			"Miners",
+			max_miners,
+			(|m: &MonthRecord| m.miners as f64) as fn(&MonthRecord) -> f64,
+		),
 		(&right, "EMB price (USD)", max_token, |m: &MonthRecord| m.token_usd),
 	] {
 		let mut chart = ChartBuilder::on(area)

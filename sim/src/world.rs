@@ -8,11 +8,13 @@
 //! multiples; BABE and sessions need block digests the simulator does not author).
 
 use anyhow::{anyhow, Result};
-use ember_primitives::{ChallengeId, ChallengeOutcome, ClassId, DeviceId, DeviceLifecycle, OnChallengeOutcome};
+use ember_primitives::{
+	ChallengeId, ChallengeOutcome, ClassId, DeviceId, DeviceLifecycle, OnChallengeOutcome,
+};
 use ember_runtime::{
-	genesis_config_presets, time::HOURS, AccountId, Balance, Balances, ComputePools,
-	ComputePrice, DeviceRegistry, Issuance, Pocps, Runtime, RuntimeGenesisConfig, RuntimeOrigin,
-	Slashing, System,
+	genesis_config_presets, time::HOURS, AccountId, Balance, Balances, ComputePools, ComputePrice,
+	DeviceRegistry, Issuance, Pocps, Runtime, RuntimeGenesisConfig, RuntimeOrigin, Slashing,
+	System,
 };
 use frame_support::traits::{
 	fungible::{Inspect, InspectHold, Mutate},
@@ -30,7 +32,7 @@ fn merge(base: &mut Value, patch: Value) {
 			for (key, value) in patch {
 				merge(base.entry(key).or_insert(Value::Null), value);
 			}
-		},
+		}
 		(base, patch) => *base = patch,
 	}
 }
@@ -78,7 +80,9 @@ pub fn wealth(who: &AccountId) -> Balance {
 /// Registers device number `index` of `class` for `owner` (holding the class's bond) and
 /// makes it `Active`, as if it had sealed and answered its probation challenge.
 pub fn active_device(owner: &AccountId, class: ClassId, index: u64) -> Result<DeviceId> {
-	let seed = sp_io::hashing::blake2_256(&[b"ember-sim-device".as_slice(), &index.to_le_bytes()].concat());
+	let seed = sp_io::hashing::blake2_256(
+		&[b"ember-sim-device".as_slice(), &index.to_le_bytes()].concat(),
+	);
 	let key = sr25519::Pair::from_seed(&seed);
 	let fingerprint = H256(sp_io::hashing::blake2_256(&seed));
 	let genesis = H256::from_slice(System::block_hash(0).as_ref());

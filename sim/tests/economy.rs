@@ -54,7 +54,8 @@ fn self_dealer(wash: bool) -> (Balance, Balance) {
 					),
 				)
 				.unwrap();
-				check("redeem", ComputePools::redeem(signed(&dealer), device, 24, [1; 32])).unwrap();
+				check("redeem", ComputePools::redeem(signed(&dealer), device, 24, [1; 32]))
+					.unwrap();
 			}
 			if let Some(lease) = pallet_compute_pools::DeviceLease::<Runtime>::get(device) {
 				let end = pallet_compute_pools::Leases::<Runtime>::get(lease).unwrap().end;
@@ -90,7 +91,10 @@ fn the_paper_rule_that_pays_wash_trading_is_refused() {
 	let mut ext = world::preset("development").unwrap();
 	ext.execute_with(|| {
 		// Minting payments × (1 + subsidy) to miners and providers alone (DePX).
-		let paper = vec![(Recipient::Miners, Perbill::from_percent(60)), (Recipient::LiquidityProviders, Perbill::from_percent(40))];
+		let paper = vec![
+			(Recipient::Miners, Perbill::from_percent(60)),
+			(Recipient::LiquidityProviders, Perbill::from_percent(40)),
+		];
 		let refused = Issuance::set_recipients(ember_runtime::RuntimeOrigin::root(), paper);
 		assert_eq!(refused, Err(pallet_issuance::Error::<Runtime>::WashTradingProfitable.into()));
 	});
@@ -98,7 +102,6 @@ fn the_paper_rule_that_pays_wash_trading_is_refused() {
 
 #[test]
 fn stakes_shorter_than_t_min_are_refused_and_would_lose_money() {
-
 	let t_min = ember_runtime::configs::DefaultPoolParameters::get().min_stake_epochs().unwrap();
 	assert_eq!(t_min, 12);
 	let refusal = market::stake_result(t_min - 1).unwrap_err().to_string();
@@ -124,7 +127,11 @@ fn short_runs_keep_the_band_and_every_invariant() {
 	let points = market::price_run(&model, 1, 96).unwrap();
 	assert_eq!(points.len(), 96);
 	// The pallet's band: over any 24 hours, max/min ≤ 1.1 (rounding to a planck aside).
-	assert!(market::worst_daily_swing(&points) <= 0.100_001, "{}", market::worst_daily_swing(&points));
+	assert!(
+		market::worst_daily_swing(&points) <= 0.100_001,
+		"{}",
+		market::worst_daily_swing(&points)
+	);
 	let (months, prices) = market::survival_run(&model, 3).unwrap();
 	assert_eq!(months.len(), 1);
 	assert_eq!(prices.len(), 720);

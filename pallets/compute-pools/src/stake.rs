@@ -42,7 +42,12 @@ impl<T: Config> Pallet<T> {
 			// rounding has distorted. It goes to the reward pot and the next provider prices the
 			// pool afresh.
 			Self::account_owned(pool.emb, Balance::checked_sub)?;
-			pool = Pool { unclaimed: pool.unclaimed, dividend_per_share: pool.dividend_per_share, reward_per_rate: pool.reward_per_rate, ..Pool::default() };
+			pool = Pool {
+				unclaimed: pool.unclaimed,
+				dividend_per_share: pool.dividend_per_share,
+				reward_per_rate: pool.reward_per_rate,
+				..Pool::default()
+			};
 		}
 		let (kind, emb) = Self::enter_pool(&who, &mut pool, staked, offer, &params)?;
 		if let StakeKind::Remover { deposit } = kind {
@@ -61,17 +66,7 @@ impl<T: Config> Pallet<T> {
 		let provider = matches!(kind, StakeKind::Provider { .. });
 		Stakes::<T>::insert(
 			id,
-			Stake {
-				owner: who.clone(),
-				device,
-				class,
-				staked,
-				rate,
-				start,
-				end,
-				kind,
-				reward_at,
-			},
+			Stake { owner: who.clone(), device, class, staked, rate, start, end, kind, reward_at },
 		);
 		DeviceStake::<T>::insert(device, id);
 		Self::deposit_event(Event::Staked {
@@ -333,9 +328,8 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		// Miner rewards earned by the hours proven before the fault are still owed.
-		let rewarded =
-			amm::owed(stake.rate, pool.reward_per_rate.saturating_sub(stake.reward_at))
-				.ok_or(Error::<T>::Overflow)?;
+		let rewarded = amm::owed(stake.rate, pool.reward_per_rate.saturating_sub(stake.reward_at))
+			.ok_or(Error::<T>::Overflow)?;
 		pool.unclaimed = pool.unclaimed.checked_sub(rewarded).ok_or(Error::<T>::Overflow)?;
 		Self::pay_out(&stake.owner, rewarded)?;
 		returned = returned.saturating_add(rewarded);

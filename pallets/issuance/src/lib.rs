@@ -55,7 +55,7 @@ use frame_support::{
 use frame_system::pallet_prelude::*;
 use scale_info::TypeInfo;
 use sp_runtime::{
-	traits::{AccountIdConversion, SaturatedConversion, Zero},
+	traits::{AccountIdConversion, CheckedDiv, SaturatedConversion, Zero},
 	Perbill,
 };
 
@@ -133,9 +133,25 @@ pub struct IssuanceParameters {
 	pub reserve_release: Perbill,
 }
 
+/// The ordered recipient list of a runtime.
+pub type RecipientsOf<T> = BoundedVec<
+	(Recipient<<T as frame_system::Config>::AccountId>, Perbill),
+	<T as Config>::MaxRecipients,
+>;
+
 /// The day's starting point for measuring burn.
 #[derive(
-	Clone, Copy, Debug, Default, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	Debug,
+	Default,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub struct DayMark {
 	/// Total issuance when the day began.
@@ -209,11 +225,7 @@ pub mod pallet {
 
 	/// Who gets each mint, in order.
 	#[pallet::storage]
-	pub type Recipients<T: Config> = StorageValue<
-		_,
-		BoundedVec<(Recipient<T::AccountId>, Perbill), T::MaxRecipients>,
-		ValueQuery,
-	>;
+	pub type Recipients<T: Config> = StorageValue<_, RecipientsOf<T>, ValueQuery>;
 
 	/// Base prices paid for compute this period.
 	#[pallet::storage]
@@ -225,7 +237,8 @@ pub mod pallet {
 
 	/// The burn of each of the last days, oldest first.
 	#[pallet::storage]
-	pub type DailyBurns<T: Config> = StorageValue<_, BoundedVec<Balance, ConstU32<BURN_DAYS>>, ValueQuery>;
+	pub type DailyBurns<T: Config> =
+		StorageValue<_, BoundedVec<Balance, ConstU32<BURN_DAYS>>, ValueQuery>;
 
 	/// Where the current day's burn is measured from.
 	#[pallet::storage]
@@ -291,7 +304,10 @@ pub mod pallet {
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			let mut weight = T::WeightInfo::on_initialize_idle();
-			let at = |every: BlockNumberFor<T>| !now.is_zero() && (now % every).is_zero();
+			let block = now.saturated_into::<u64>();
+			let at = |every: BlockNumberFor<T>| {
+				block != 0 && block.checked_rem(every.saturated_into()) == Some(0)
+			};
 			if at(T::PeriodBlocks::get()) {
 				let (recipients, validators, credited) = Self::end_period(now);
 				weight = weight
@@ -325,7 +341,10 @@ pub mod pallet {
 		/// Sets the parameters.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::set_parameters())]
-		pub fn set_parameters(origin: OriginFor<T>, parameters: IssuanceParameters) -> DispatchResult {
+		pub fn set_parameters(
+			origin: OriginFor<T>,
+			parameters: IssuanceParameters,
+		) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
 			Parameters::<T>::put(parameters);
 			Self::deposit_event(Event::ParametersChanged { parameters });
@@ -381,7 +400,7 @@ impl<T: Config> Pallet<T> {
 
 	fn check_recipients(
 		recipients: alloc::vec::Vec<(Recipient<T::AccountId>, Perbill)>,
-	) -> Result<BoundedVec<(Recipient<T::AccountId>, Perbill), T::MaxRecipients>, DispatchError> {
+	) -> Result<RecipientsOf<T>, DispatchError> {
 		let parts = |market: bool| {
 			recipients
 				.iter()
@@ -389,7 +408,10 @@ impl<T: Config> Pallet<T> {
 				.map(|(_, share)| u64::from(share.deconstruct()))
 				.fold(0u64, u64::saturating_add)
 		};
-		ensure!(parts(false) <= u64::from(Perbill::one().deconstruct()), Error::<T>::SharesAboveOne);
+		ensure!(
+			parts(false) <= u64::from(Perbill::one().deconstruct()),
+			Error::<T>::SharesAboveOne
+		);
 		ensure!(
 			parts(true) <= u64::from(MAX_MARKET_SHARE.deconstruct()),
 			Error::<T>::WashTradingProfitable
@@ -413,7 +435,8 @@ impl<T: Config> Pallet<T> {
 	/// Ends the period that closes at `now`: mints and pays. Returns how many recipients and
 	/// validators it paid and whether it credited providers (for the weight).
 	pub(crate) fn end_period(now: BlockNumberFor<T>) -> (u32, u32, bool) {
-		let index: u32 = (now / T::PeriodBlocks::get()).saturated_into();
+		let index: u32 =
+			now.checked_div(&T::PeriodBlocks::get()).unwrap_or_default().saturated_into();
 		let period = index.saturating_sub(1);
 		let paid = Paid::<T>::take();
 		let subsidy = Self::subsidy(period);
@@ -431,21 +454,21 @@ impl<T: Config> Pallet<T> {
 					T::Pools::credit_miners(sent);
 					credited = true;
 					sent
-				},
+				}
 				Recipient::LiquidityProviders => {
 					let sent = Self::mint(&T::Pools::pot_account(), amount);
 					// What no provider can take stays in the pot.
 					T::Pools::credit_providers(sent);
 					credited = true;
 					sent
-				},
+				}
 				Recipient::Validators => {
 					let mut validators = T::Validators::get();
 					validators.truncate(T::MaxValidators::get() as usize);
 					let each = amount.checked_div(validators.len() as Balance).unwrap_or(0);
 					validators_paid = validators.len() as u32;
 					validators.iter().map(|v| Self::mint(v, each)).fold(0, Balance::saturating_add)
-				},
+				}
 				Recipient::Reserve => Self::mint(&Self::reserve_account(), amount),
 				Recipient::Account(who) => Self::mint(who, amount),
 			};
@@ -460,10 +483,8 @@ impl<T: Config> Pallet<T> {
 	/// daily subsidy, and starts the next day.
 	pub(crate) fn end_day() {
 		let day = Day::<T>::get();
-		let burned = day
-			.issuance
-			.saturating_add(day.minted)
-			.saturating_sub(T::Currency::total_issuance());
+		let burned =
+			day.issuance.saturating_add(day.minted).saturating_sub(T::Currency::total_issuance());
 		let mut burns = DailyBurns::<T>::get();
 		if burns.is_full() {
 			burns.remove(0);
@@ -473,14 +494,14 @@ impl<T: Config> Pallet<T> {
 		if let Some(parameters) = Parameters::<T>::get() {
 			let threshold = parameters
 				.burn_benchmark
-				.saturating_add(parameters.burn_margin * parameters.burn_benchmark);
+				.saturating_add(parameters.burn_margin.mul_floor(parameters.burn_benchmark));
 			let sustained = burns.is_full() && burns.iter().all(|burn| *burn > threshold);
 			if sustained && !parameters.burn_benchmark.is_zero() {
 				to_reserve = Self::mint(&Self::reserve_account(), burned.saturating_sub(threshold));
 			}
 			let release = parameters.reserve_release.mul_floor(Self::reserve());
-			if !release.is_zero() &&
-				T::Currency::transfer(
+			if !release.is_zero()
+				&& T::Currency::transfer(
 					&Self::reserve_account(),
 					&T::Pools::pot_account(),
 					release,

@@ -153,9 +153,12 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	}
 	.assimilate_storage(&mut storage)
 	.unwrap();
-	pallet_issuance::GenesisConfig::<Test> { parameters: Some(parameters()), recipients: recipients() }
-		.assimilate_storage(&mut storage)
-		.unwrap();
+	pallet_issuance::GenesisConfig::<Test> {
+		parameters: Some(parameters()),
+		recipients: recipients(),
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
 	storage.into()
 }
 
@@ -171,7 +174,8 @@ pub fn run_to(n: u64) {
 /// Burns `amount` from account 1 (what the rest of the chain does when it burns).
 pub fn burn(amount: u128) {
 	use frame_support::traits::tokens::{Fortitude, Precision};
-	Balances::burn_from(&1, amount, Preservation::Preserve, Precision::Exact, Fortitude::Polite).unwrap();
+	Balances::burn_from(&1, amount, Preservation::Preserve, Precision::Exact, Fortitude::Polite)
+		.unwrap();
 }
 
 pub fn build_and_execute(test: impl FnOnce()) {

@@ -24,8 +24,13 @@ fn a_period_mints_payments_times_one_plus_subsidy_to_the_recipients_in_order() {
 		run_to(PERIOD);
 		// Period 0: subsidy 100 %, so 2 × 50,000.
 		System::assert_has_event(
-			Event::PeriodEnded { period: 0, paid: 50_000, subsidy: Perbill::one(), minted: 100_000 }
-				.into(),
+			Event::PeriodEnded {
+				period: 0,
+				paid: 50_000,
+				subsidy: Perbill::one(),
+				minted: 100_000,
+			}
+			.into(),
 		);
 		assert_eq!(Balances::free_balance(POT) - pot, 30_000 + 10_000);
 		assert_eq!(CREDITED.with(|c| *c.borrow()), 10_000);
@@ -40,10 +45,15 @@ fn a_period_mints_payments_times_one_plus_subsidy_to_the_recipients_in_order() {
 		Issuance::on_compute_payment(24_000);
 		run_to(2 * PERIOD);
 		let minted = System::events().into_iter().find_map(|r| match r.event {
-			RuntimeEvent::Issuance(Event::PeriodEnded { period: 1, paid: 24_000, subsidy, minted }) => {
+			RuntimeEvent::Issuance(Event::PeriodEnded {
+				period: 1,
+				paid: 24_000,
+				subsidy,
+				minted,
+			}) => {
 				assert_eq!(subsidy, Perbill::from_rational(23u32, 24u32));
 				Some(minted)
-			},
+			}
 			_ => None,
 		});
 		let minted = minted.unwrap();
@@ -58,8 +68,13 @@ fn the_budget_and_the_maximum_supply_cap_the_mint() {
 		run_to(PERIOD);
 		// 1,800,000 wanted, 1,000,000 budget.
 		System::assert_has_event(
-			Event::PeriodEnded { period: 0, paid: 900_000, subsidy: Perbill::one(), minted: 1_000_000 }
-				.into(),
+			Event::PeriodEnded {
+				period: 0,
+				paid: 900_000,
+				subsidy: Perbill::one(),
+				minted: 1_000_000,
+			}
+			.into(),
 		);
 		// Close to the maximum supply: only the headroom is minted.
 		let headroom = 1_000;
@@ -85,7 +100,10 @@ fn recipients_are_validated() {
 	build_and_execute(|| {
 		let set = |list| Issuance::set_recipients(RuntimeOrigin::root(), list);
 		assert_noop!(
-			set(vec![(Recipient::Miners, Perbill::from_percent(60)), (Recipient::Reserve, Perbill::from_percent(50))]),
+			set(vec![
+				(Recipient::Miners, Perbill::from_percent(60)),
+				(Recipient::Reserve, Perbill::from_percent(50))
+			]),
 			Error::<Test>::SharesAboveOne
 		);
 		// Miners and providers over 40 %: a self-dealer could recover what it burns.
@@ -140,7 +158,8 @@ fn sustained_excess_burn_feeds_the_reserve_which_releases_a_tenth_of_a_percent_a
 		System::assert_has_event(Event::DayEnded { burned: 1_000, to_reserve: 0 }.into());
 		// 0.1 % of 800 rounds down to nothing; with more in the reserve it shows.
 		assert_eq!(Balances::free_balance(POT), pot);
-		<Balances as Mutate<AccountId>>::mint_into(&Issuance::reserve_account(), 1_000_000).unwrap();
+		<Balances as Mutate<AccountId>>::mint_into(&Issuance::reserve_account(), 1_000_000)
+			.unwrap();
 		let reserve = Issuance::reserve();
 		run_to(9 * DAY);
 		let released = reserve / 1_000;
@@ -162,7 +181,7 @@ fn the_days_burn_does_not_count_the_pallets_own_mints() {
 
 #[test]
 fn integrity_test_passes() {
-	build_and_execute(|| Issuance::integrity_test());
+	build_and_execute(Issuance::integrity_test);
 }
 
 proptest! {

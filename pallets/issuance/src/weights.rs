@@ -21,6 +21,6 @@ impl WeightInfo for () {
 	fn set_parameters() -> Weight { RocksDbWeight::get().writes(1) }
 	fn set_recipients(_r: u32, ) -> Weight { RocksDbWeight::get().writes(1) }
 	fn on_initialize_idle() -> Weight { Weight::zero() }
-	fn on_initialize_period(r: u32, v: u32, ) -> Weight { RocksDbWeight::get().reads_writes(4 + 4 * (r + v) as u64, 2 + 3 * (r + v) as u64) }
+	fn on_initialize_period(r: u32, v: u32, ) -> Weight { RocksDbWeight::get().reads_writes(u64::from(r.saturating_add(v)).saturating_mul(4), u64::from(r.saturating_add(v)).saturating_mul(3)) }
 	fn on_initialize_day() -> Weight { RocksDbWeight::get().reads_writes(8, 6) }
 }

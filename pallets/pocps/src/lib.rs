@@ -50,8 +50,8 @@ pub use weights::WeightInfo;
 use codec::Encode;
 use ember_pocps::{Hash, Hasher, VerifyError};
 use ember_primitives::{
-	ChallengeHistory, ChallengeId, ChallengeInspect, ChallengeRecord, ChallengeOutcome, DeviceId, DeviceInspect, DeviceLifecycle,
-	DeviceStatus, OnChallengeOutcome,
+	ChallengeHistory, ChallengeId, ChallengeInspect, ChallengeOutcome, ChallengeRecord, DeviceId,
+	DeviceInspect, DeviceLifecycle, DeviceStatus, OnChallengeOutcome,
 };
 use frame_support::{
 	dispatch::{DispatchResultWithPostInfo, Pays, PostDispatchInfo},

@@ -31,8 +31,8 @@ pub use weights::WeightInfo;
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use ember_primitives::{
-	ChallengeHistory, ChallengeId, ChallengeOutcome, DeviceId, DeviceInspect, OnChallengeOutcome,
-	OnSlash, Offence, ReputationInspect, StakeInspect,
+	ChallengeHistory, ChallengeId, ChallengeOutcome, DeviceId, DeviceInspect, Offence,
+	OnChallengeOutcome, OnSlash, ReputationInspect, StakeInspect,
 };
 use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::*;
@@ -44,7 +44,16 @@ use sp_runtime::{
 
 /// A device's score and when it was written.
 #[derive(
-	Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub struct ScoreRecord<BlockNumber> {
 	/// The score when written.
@@ -115,7 +124,10 @@ pub mod pallet {
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn integrity_test() {
 			assert!(!T::DecayPeriod::get().is_zero(), "DecayPeriod must be positive");
-			assert!(!T::Smoothing::get().is_zero(), "Smoothing must be positive or scores never move");
+			assert!(
+				!T::Smoothing::get().is_zero(),
+				"Smoothing must be positive or scores never move"
+			);
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -146,7 +158,12 @@ impl<T: Config> Pallet<T> {
 		let Some(record) = Scores::<T>::get(device) else { return score::NEUTRAL };
 		let now = frame_system::Pallet::<T>::block_number();
 		let elapsed: u64 = now.saturating_sub(record.updated).saturated_into();
-		score::decay(record.score, elapsed, T::DecayPeriod::get().saturated_into(), T::WeeklyDecay::get())
+		score::decay(
+			record.score,
+			elapsed,
+			T::DecayPeriod::get().saturated_into(),
+			T::WeeklyDecay::get(),
+		)
 	}
 
 	fn write(device: DeviceId, score: Perbill) {
@@ -193,7 +210,7 @@ impl<T: Config> OnSlash for Pallet<T> {
 		if offence != Offence::Byzantine {
 			return;
 		}
-		let halved = Self::score_of(device) / 2;
+		let halved = Self::score_of(device).saturating_mul(Perbill::from_percent(50));
 		Self::write(device, halved);
 		Self::deposit_event(Event::ScoreHalved { device, score: halved });
 	}

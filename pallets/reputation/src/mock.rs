@@ -45,9 +45,9 @@ impl frame_system::Config for Test {
 }
 
 thread_local! {
-	pub static DEVICES: RefCell<BTreeMap<DeviceId, u64>> = RefCell::new(BTreeMap::new());
-	pub static RECORDS: RefCell<BTreeMap<DeviceId, ChallengeRecord>> = RefCell::new(BTreeMap::new());
-	pub static STAKED: RefCell<BTreeMap<DeviceId, bool>> = RefCell::new(BTreeMap::new());
+	pub static DEVICES: RefCell<BTreeMap<DeviceId, u64>> = const { RefCell::new(BTreeMap::new()) };
+	pub static RECORDS: RefCell<BTreeMap<DeviceId, ChallengeRecord>> = const { RefCell::new(BTreeMap::new()) };
+	pub static STAKED: RefCell<BTreeMap<DeviceId, bool>> = const { RefCell::new(BTreeMap::new()) };
 }
 
 pub struct MockDevices;
@@ -116,7 +116,7 @@ pub fn outcome(device: DeviceId, outcome: ChallengeOutcome, latency: Perbill) {
 			ChallengeOutcome::Success => {
 				record.answered += 1;
 				record.last_latency = latency;
-			},
+			}
 			ChallengeOutcome::Fault => record.missed += 1,
 			ChallengeOutcome::InvalidProof => record.invalid += 1,
 		}

@@ -27,10 +27,11 @@ pub fn observe(record: &ChallengeRecord, outcome: ChallengeOutcome, staked: bool
 	let stake = if staked { Perbill::one() } else { Perbill::zero() };
 	let [w_success, w_uptime, w_speed, w_stake] = WEIGHTS;
 	// The weights sum to one, so the sum of the parts is at most one.
-	(w_success * success)
-		.saturating_add(w_uptime * uptime)
-		.saturating_add(w_speed * speed)
-		.saturating_add(w_stake * stake)
+	w_success
+		.saturating_mul(success)
+		.saturating_add(w_uptime.saturating_mul(uptime))
+		.saturating_add(w_speed.saturating_mul(speed))
+		.saturating_add(w_stake.saturating_mul(stake))
 }
 
 /// `n / d`, with an empty record counting as perfect (a newcomer is not penalised for having
@@ -46,9 +47,9 @@ fn ratio(n: u32, d: u32) -> Perbill {
 /// `score` moved a fraction `step` of the way to `target`.
 pub fn towards(score: Perbill, target: Perbill, step: Perbill) -> Perbill {
 	if target >= score {
-		score.saturating_add(step * target.saturating_sub(score))
+		score.saturating_add(step.saturating_mul(target.saturating_sub(score)))
 	} else {
-		score.saturating_sub(step * score.saturating_sub(target))
+		score.saturating_sub(step.saturating_mul(score.saturating_sub(target)))
 	}
 }
 
@@ -63,12 +64,12 @@ pub fn decay(score: Perbill, elapsed: u64, period: u64, rate: Perbill) -> Perbil
 	let kept = rate.left_from_one();
 	// Past ~2^32 periods the distance is gone whatever the rate.
 	let whole_kept = kept.saturating_pow(usize::try_from(whole).unwrap_or(usize::MAX));
-	let part_kept = (rate * Perbill::from_rational(part, period)).left_from_one();
-	let keep = whole_kept * part_kept;
+	let part_kept = rate.saturating_mul(Perbill::from_rational(part, period)).left_from_one();
+	let keep = whole_kept.saturating_mul(part_kept);
 	if score >= NEUTRAL {
-		NEUTRAL.saturating_add(keep * score.saturating_sub(NEUTRAL))
+		NEUTRAL.saturating_add(keep.saturating_mul(score.saturating_sub(NEUTRAL)))
 	} else {
-		NEUTRAL.saturating_sub(keep * NEUTRAL.saturating_sub(score))
+		NEUTRAL.saturating_sub(keep.saturating_mul(NEUTRAL.saturating_sub(score)))
 	}
 }
 

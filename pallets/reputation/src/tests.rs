@@ -80,7 +80,10 @@ fn only_scores_of_departed_devices_are_pruned() {
 		register(0, 1);
 		assert_noop!(Reputation::prune(RuntimeOrigin::signed(2), 0), Error::<Test>::NoScore);
 		outcome(0, ChallengeOutcome::Success, fast());
-		assert_noop!(Reputation::prune(RuntimeOrigin::signed(2), 0), Error::<Test>::StillRegistered);
+		assert_noop!(
+			Reputation::prune(RuntimeOrigin::signed(2), 0),
+			Error::<Test>::StillRegistered
+		);
 		DEVICES.with(|d| d.borrow_mut().remove(&0));
 		assert_ok!(Reputation::prune(RuntimeOrigin::signed(2), 0));
 		assert!(!Scores::<Test>::contains_key(0));

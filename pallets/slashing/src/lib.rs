@@ -42,8 +42,8 @@ pub use weights::WeightInfo;
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use ember_primitives::{
-	ChallengeHistory, ChallengeId, ChallengeOutcome, DeviceBond, DeviceId, DeviceInspect,
-	Incident, OnChallengeOutcome, OnSlash, Offence,
+	ChallengeHistory, ChallengeId, ChallengeOutcome, DeviceBond, DeviceId, DeviceInspect, Incident,
+	Offence, OnChallengeOutcome, OnSlash,
 };
 use frame_support::{
 	pallet_prelude::*,
@@ -82,7 +82,16 @@ pub fn offence_fraction(offence: Offence) -> Perbill {
 
 /// How a slash is shared out.
 #[derive(
-	Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub struct SlashSplit {
 	/// Burned.
@@ -218,14 +227,8 @@ pub mod pallet {
 
 	/// Slashes in their dispute window, by device and incident.
 	#[pallet::storage]
-	pub type Pending<T: Config> = StorageDoubleMap<
-		_,
-		Twox64Concat,
-		DeviceId,
-		Twox64Concat,
-		Incident,
-		PendingSlashOf<T>,
-	>;
+	pub type Pending<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, DeviceId, Twox64Concat, Incident, PendingSlashOf<T>>;
 
 	/// The slashes falling due at each block.
 	#[pallet::storage]
@@ -380,7 +383,11 @@ pub mod pallet {
 		/// burned.
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::cancel())]
-		pub fn cancel(origin: OriginFor<T>, device: DeviceId, incident: Incident) -> DispatchResult {
+		pub fn cancel(
+			origin: OriginFor<T>,
+			device: DeviceId,
+			incident: Incident,
+		) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
 			let pending = Pending::<T>::take(device, incident).ok_or(Error::<T>::NotPending)?;
 			Self::unschedule(pending.apply_at, device, incident);
@@ -479,7 +486,11 @@ impl<T: Config> Pallet<T> {
 		Due::<T>::try_mutate(apply_at, |due| due.try_push((device, incident)))
 			.map_err(|_| Error::<T>::TooManySlashes)?;
 		let reporter_id = reporter.as_ref().map(|(who, _)| who.clone());
-		Pending::<T>::insert(device, incident, PendingSlash { offence, fraction, reporter, apply_at });
+		Pending::<T>::insert(
+			device,
+			incident,
+			PendingSlash { offence, fraction, reporter, apply_at },
+		);
 		Self::deposit_event(Event::SlashScheduled {
 			device,
 			incident,
@@ -504,7 +515,8 @@ impl<T: Config> Pallet<T> {
 
 	/// Applies the pending slash of `device` in `incident`, all or nothing.
 	fn apply(device: DeviceId, incident: Incident) {
-		let result = frame_support::storage::with_storage_layer(|| Self::try_apply(device, incident));
+		let result =
+			frame_support::storage::with_storage_layer(|| Self::try_apply(device, incident));
 		if let Err(error) = result {
 			// Rolled back: drop the slash, and give a reporter its deposit back.
 			if let Some(PendingSlash { reporter: Some((reporter, deposit)), .. }) =
@@ -532,10 +544,11 @@ impl<T: Config> Pallet<T> {
 			pending.fraction.saturating_sub(applied).deconstruct(),
 			applied.left_from_one().deconstruct(),
 		);
-		let amount = T::Bonds::slash_bond(device, fraction * T::Bonds::bond(device), &account)?;
+		let amount =
+			T::Bonds::slash_bond(device, fraction.mul_floor(T::Bonds::bond(device)), &account)?;
 
 		let split = Split::<T>::get();
-		let (mut to_reporter, to_treasury) = (0, split.treasury * amount);
+		let (mut to_reporter, to_treasury) = (0, split.treasury.mul_floor(amount));
 		if let Some((reporter, deposit)) = &pending.reporter {
 			T::Currency::release(
 				&HoldReason::ReportDeposit.into(),
@@ -545,7 +558,7 @@ impl<T: Config> Pallet<T> {
 			)?;
 			// Third-party evidence only: an owner reporting itself is paid nothing.
 			if owner.as_ref() != Some(reporter) {
-				to_reporter = split.reporter_share() * amount;
+				to_reporter = split.reporter_share().mul_floor(amount);
 				Self::pay(reporter, to_reporter)?;
 			}
 		}
@@ -598,9 +611,8 @@ impl<T: Config> Pallet<T> {
 			Perbill::from_rational(answered, total)
 		};
 		let offence = Offence::Downtime { uptime };
-		let fraction = Perbill::from_parts(
-			offence_fraction(offence).deconstruct().saturating_mul(misses),
-		);
+		let fraction =
+			Perbill::from_parts(offence_fraction(offence).deconstruct().saturating_mul(misses));
 		if !fraction.is_zero() {
 			Self::schedule_seen(device, Incident::Challenge(challenge), offence, fraction);
 		}
@@ -679,7 +691,7 @@ impl<T: Config> OnChallengeOutcome<T::AccountId> for Pallet<T> {
 				let offence = Offence::ResultMismatch;
 				let incident = Incident::Challenge(challenge);
 				Self::schedule_seen(device, incident, offence, offence_fraction(offence));
-			},
+			}
 		}
 	}
 

@@ -70,9 +70,9 @@ pub struct MockDevice {
 }
 
 thread_local! {
-	pub static DEVICES: RefCell<BTreeMap<DeviceId, MockDevice>> = RefCell::new(BTreeMap::new());
-	pub static RECORDS: RefCell<BTreeMap<DeviceId, ChallengeRecord>> = RefCell::new(BTreeMap::new());
-	pub static SLASHED: RefCell<Vec<(DeviceId, Offence)>> = RefCell::new(Vec::new());
+	pub static DEVICES: RefCell<BTreeMap<DeviceId, MockDevice>> = const { RefCell::new(BTreeMap::new()) };
+	pub static RECORDS: RefCell<BTreeMap<DeviceId, ChallengeRecord>> = const { RefCell::new(BTreeMap::new()) };
+	pub static SLASHED: RefCell<Vec<(DeviceId, Offence)>> = const { RefCell::new(Vec::new()) };
 }
 
 pub fn device(id: DeviceId) -> Option<MockDevice> {
@@ -168,7 +168,9 @@ impl crate::BenchmarkHelper<AccountId> for MockDevices {
 	fn bonded_device(owner: &AccountId, bond: u128) -> DeviceId {
 		let id = DEVICES.with(|d| d.borrow().len() as DeviceId);
 		<Balances as Mutate<AccountId>>::mint_into(owner, bond * 2).unwrap();
-		DEVICES.with(|d| d.borrow_mut().insert(id, MockDevice { owner: *owner, bond, forced_out: false }));
+		DEVICES.with(|d| {
+			d.borrow_mut().insert(id, MockDevice { owner: *owner, bond, forced_out: false })
+		});
 		id
 	}
 	fn set_record(id: DeviceId, answered: u32, missed: u32) {
@@ -178,7 +180,8 @@ impl crate::BenchmarkHelper<AccountId> for MockDevices {
 
 /// Registers device `id` owned by `owner` with a bond of `BOND` (kept as free balance).
 pub fn register(id: DeviceId, owner: AccountId) {
-	DEVICES.with(|d| d.borrow_mut().insert(id, MockDevice { owner, bond: BOND, forced_out: false }));
+	DEVICES
+		.with(|d| d.borrow_mut().insert(id, MockDevice { owner, bond: BOND, forced_out: false }));
 }
 
 /// Sets `id`'s challenge record.
@@ -229,8 +232,9 @@ pub fn build_and_execute(test: impl FnOnce()) {
 			.into_iter()
 			.map(|record| match record.event {
 				RuntimeEvent::Slashing(Event::Slashed { burned, .. }) => burned,
-				RuntimeEvent::Slashing(Event::SlashCancelled { deposit_burned, .. }) =>
-					deposit_burned,
+				RuntimeEvent::Slashing(Event::SlashCancelled { deposit_burned, .. }) => {
+					deposit_burned
+				}
 				_ => 0,
 			})
 			.sum();

@@ -22,7 +22,8 @@ fn offence_table_matches_the_paper() {
 	assert_eq!(offence_fraction(Offence::InvalidSignature), Perbill::from_percent(5));
 	assert_eq!(offence_fraction(Offence::Performance), Perbill::from_percent(8));
 	assert_eq!(offence_fraction(Offence::Byzantine), Perbill::one());
-	let downtime = |uptime| offence_fraction(Offence::Downtime { uptime: Perbill::from_percent(uptime) });
+	let downtime =
+		|uptime| offence_fraction(Offence::Downtime { uptime: Perbill::from_percent(uptime) });
 	assert_eq!(downtime(99), Perbill::zero());
 	assert_eq!(downtime(95), Perbill::zero());
 	assert_eq!(downtime(90), Perbill::from_percent(10));
@@ -78,7 +79,10 @@ fn governance_cancels_within_the_window_and_a_false_reporter_loses_its_deposit()
 		System::assert_last_event(
 			Event::SlashCancelled { device: 0, incident, deposit_burned: DEPOSIT }.into(),
 		);
-		assert_noop!(Slashing::cancel(RuntimeOrigin::root(), 0, incident), Error::<Test>::NotPending);
+		assert_noop!(
+			Slashing::cancel(RuntimeOrigin::root(), 0, incident),
+			Error::<Test>::NotPending
+		);
 		run_to(2 * WINDOW);
 		assert_eq!(device(0).unwrap().bond, BOND);
 		assert_eq!(balance(OTHER), 100_000 - DEPOSIT);
@@ -152,7 +156,8 @@ fn only_the_largest_offence_of_an_incident_counts() {
 	build_and_execute(|| {
 		register(0, OWNER);
 		let incident = Incident::Lease(4);
-		let report = |who, offence| Slashing::report(RuntimeOrigin::signed(who), 0, offence, incident);
+		let report =
+			|who, offence| Slashing::report(RuntimeOrigin::signed(who), 0, offence, incident);
 		assert_ok!(report(OTHER, Offence::Performance));
 		// Smaller or equal: refused, nothing held.
 		assert_noop!(report(PUPPET, Offence::InvalidSignature), Error::<Test>::AlreadySlashed);
@@ -188,13 +193,19 @@ fn missed_challenges_escalate_and_force_the_device_out() {
 		// 18 of 20 answered: 90 % uptime, 5 points below target, 10 % per miss in a row.
 		set_record(0, 18, 2);
 		miss(0, 3);
-		assert_eq!(Pending::<Test>::get(0, Incident::Challenge(3)).unwrap().fraction, Perbill::from_percent(10));
+		assert_eq!(
+			Pending::<Test>::get(0, Incident::Challenge(3)).unwrap().fraction,
+			Perbill::from_percent(10)
+		);
 		run_to(2);
 		set_record(0, 18, 3);
 		miss(0, 4);
 		// 18/21 = 85.7 %: 18.6 % per miss, twice in a row.
 		let second = Pending::<Test>::get(0, Incident::Challenge(4)).unwrap().fraction;
-		assert!(second > Perbill::from_percent(37) && second < Perbill::from_percent(38), "{second:?}");
+		assert!(
+			second > Perbill::from_percent(37) && second < Perbill::from_percent(38),
+			"{second:?}"
+		);
 		assert!(!device(0).unwrap().forced_out);
 		run_to(3);
 		set_record(0, 18, 4);
@@ -313,5 +324,5 @@ fn applied_records_are_pruned_only_for_departed_devices() {
 
 #[test]
 fn integrity_test_passes() {
-	build_and_execute(|| Slashing::integrity_test());
+	build_and_execute(Slashing::integrity_test);
 }

@@ -23,6 +23,6 @@ impl WeightInfo for () {
 	fn cancel() -> Weight { RocksDbWeight::get().reads_writes(3, 3) }
 	fn set_split() -> Weight { RocksDbWeight::get().writes(1) }
 	fn prune() -> Weight { RocksDbWeight::get().reads_writes(2, 2) }
-	fn on_initialize(n: u32, ) -> Weight { RocksDbWeight::get().reads_writes(1 + 8 * n as u64, 1 + 8 * n as u64) }
+	fn on_initialize(n: u32, ) -> Weight { RocksDbWeight::get().reads_writes(u64::from(n).saturating_mul(8), u64::from(n).saturating_mul(8)) }
 	fn on_challenge_outcome() -> Weight { RocksDbWeight::get().reads_writes(6, 5) }
 }

@@ -2,10 +2,8 @@
 //! of the genesis allocation (docs/economics.md has the numbers and why).
 
 use crate::{
-	currency::EMB,
-	time::DAYS,
-	AccountId, Balance, Balances, BlockNumber, ComputePools, DeviceRegistry, Pocps, Reputation,
-	Runtime, RuntimeHoldReason,
+	currency::EMB, time::DAYS, AccountId, Balance, Balances, BlockNumber, ComputePools,
+	DeviceRegistry, Pocps, Reputation, Runtime, RuntimeHoldReason,
 };
 use frame_support::{
 	parameter_types,
@@ -134,11 +132,7 @@ impl pallet_slashing::BenchmarkHelper<AccountId> for EconomyBenchmarkHelper {
 		let params = crate::genesis_config_presets::CPU_DEV_PARAMS;
 		let (device, _) = DeviceRegistry::benchmark_device(owner.clone(), params, 4);
 		let _ = Balances::mint_into(owner, bond.saturating_mul(2));
-		let _ = Balances::hold(
-			&pallet_device_registry::HoldReason::DeviceBond.into(),
-			owner,
-			bond,
-		);
+		let _ = Balances::hold(&pallet_device_registry::HoldReason::DeviceBond.into(), owner, bond);
 		pallet_device_registry::Devices::<Runtime>::mutate(device, |info| {
 			if let Some(info) = info {
 				info.bond = bond;
