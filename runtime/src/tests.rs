@@ -15,7 +15,10 @@ use crate::{
 };
 use ember_pocps::prover::Dataset;
 use ember_primitives::DeviceStatus;
-use frame_support::{assert_ok, traits::Hooks};
+use frame_support::{
+	assert_ok,
+	traits::{Get, Hooks, VestingSchedule},
+};
 use pallet_device_registry::{attestation, Attestation};
 use serde_json::Value;
 use sp_core::{Pair, H256};
@@ -86,7 +89,6 @@ fn presets_build_with_their_validators() {
 #[test]
 fn a_bond_outlives_the_dispute_window() {
 	// A device retiring right after an offence must not withdraw its bond before the slash.
-	use frame_support::traits::Get;
 	assert!(
 		crate::configs::DeviceUnbondingPeriod::get() > crate::configs::DisputeWindow::get(),
 		"unbonding must outlast the dispute window"

@@ -134,7 +134,8 @@ pub fn next_hour() {
 
 /// Runs every Ember pallet's invariant checks.
 pub fn try_state() -> Result<()> {
-	let checks: [(&str, fn() -> Result<(), sp_runtime::TryRuntimeError>); 5] = [
+	type Check = fn() -> Result<(), sp_runtime::TryRuntimeError>;
+	let checks: [(&str, Check); 5] = [
 		("registry", DeviceRegistry::do_try_state),
 		("compute-price", ComputePrice::do_try_state),
 		("compute-pools", ComputePools::do_try_state),
