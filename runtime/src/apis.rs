@@ -299,6 +299,14 @@ impl_runtime_apis! {
 		fn reward_pot() -> Balance {
 			crate::ComputePools::reward_pot()
 		}
+
+		fn offers(
+			class: ember_primitives::ClassId,
+			limit: u32,
+		) -> Vec<(ember_primitives::DeviceId, sp_runtime::Perbill)> {
+			// Off-chain reads only: bounded by the caller's limit, at most 1,000.
+			crate::ComputePools::offers(class, limit.min(1_000))
+		}
 	}
 
 	impl pallet_compute_price::runtime_api::ComputePriceApi<Block> for Runtime {
@@ -334,7 +342,10 @@ impl_runtime_apis! {
 			use frame_benchmarking::BenchmarkList;
 			use frame_support::traits::StorageInfoTrait;
 			use frame_system_benchmarking::Pallet as SystemBench;
-			use crate::{Balances, ComputePools, ComputePrice, DeviceRegistry, Pocps, Sudo, Timestamp, Utility};
+			use crate::{
+				Balances, ComputePools, ComputePrice, DeviceRegistry, Issuance, Pocps, Reputation, Slashing,
+				Sudo, Timestamp, Utility,
+			};
 
 			let mut list = Vec::<BenchmarkList>::new();
 			list_benchmarks!(list, extra);
@@ -350,7 +361,10 @@ impl_runtime_apis! {
 			use frame_benchmarking::{BenchmarkBatch, BenchmarkError};
 			use frame_support::traits::TrackedStorageKey;
 			use frame_system_benchmarking::Pallet as SystemBench;
-			use crate::{Balances, ComputePools, ComputePrice, DeviceRegistry, Pocps, Sudo, Timestamp, Utility};
+			use crate::{
+				Balances, ComputePools, ComputePrice, DeviceRegistry, Issuance, Pocps, Reputation, Slashing,
+				Sudo, Timestamp, Utility,
+			};
 
 			impl frame_system_benchmarking::Config for Runtime {
 				fn setup_set_code_requirements(code: &Vec<u8>) -> Result<(), BenchmarkError> {

@@ -241,6 +241,34 @@ pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 	serde_json::to_string(&patch).ok().map(|s| s.into_bytes())
 }
 
+/// Overlays `patch` on `base`, as the node does with a preset.
+#[cfg(feature = "std")]
+fn merge(base: &mut Value, patch: Value) {
+	match (base, patch) {
+		(Value::Object(base), Value::Object(patch)) => {
+			for (key, value) in patch {
+				merge(base.entry(key).or_insert(Value::Null), value);
+			}
+		},
+		(base, patch) => *base = patch,
+	}
+}
+
+/// The genesis storage of the named preset (the default config with the preset's patch, as the
+/// node builds it), for the runtime's tests and the simulator.
+#[cfg(feature = "std")]
+pub fn preset_storage(name: &str) -> Result<sp_runtime::Storage, alloc::string::String> {
+	use alloc::string::ToString;
+	use sp_runtime::BuildStorage;
+	let mut config = serde_json::to_value(crate::RuntimeGenesisConfig::default())
+		.map_err(|e| e.to_string())?;
+	let patch = get_preset(&name.into()).ok_or_else(|| alloc::format!("no preset {name}"))?;
+	merge(&mut config, serde_json::from_slice(&patch).map_err(|e| e.to_string())?);
+	let config: crate::RuntimeGenesisConfig =
+		serde_json::from_value(config).map_err(|e| e.to_string())?;
+	config.build_storage()
+}
+
 /// The names of the presets this runtime has.
 pub fn preset_names() -> Vec<PresetId> {
 	vec![

@@ -11,7 +11,7 @@
 
 use crate::{
 	genesis_config_presets, AccountId, Balances, ComputePools, DeviceRegistry, Issuance, Pocps,
-	Runtime, RuntimeGenesisConfig, RuntimeOrigin, Slashing, System,
+	Runtime, RuntimeOrigin, Slashing, System,
 };
 use ember_pocps::prover::Dataset;
 use ember_primitives::DeviceStatus;
@@ -20,33 +20,12 @@ use frame_support::{
 	traits::{Get, Hooks, VestingSchedule},
 };
 use pallet_device_registry::{attestation, Attestation};
-use serde_json::Value;
 use sp_core::{Pair, H256};
 use sp_keyring::Sr25519Keyring;
 
-/// Overlays `patch` on `base`, as the node does with a preset.
-fn merge(base: &mut Value, patch: Value) {
-	match (base, patch) {
-		(Value::Object(base), Value::Object(patch)) => {
-			for (key, value) in patch {
-				merge(base.entry(key).or_insert(Value::Null), value);
-			}
-		}
-		(base, patch) => *base = patch,
-	}
-}
-
 /// Storage built from a named preset.
 fn preset_ext(name: &str) -> sp_io::TestExternalities {
-	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
-	let patch = genesis_config_presets::get_preset(&name.into()).expect("preset exists");
-	merge(&mut config, serde_json::from_slice(&patch).unwrap());
-	let json = serde_json::to_vec(&config).unwrap();
-	let mut ext = sp_io::TestExternalities::default();
-	ext.execute_with(|| {
-		frame_support::genesis_builder_helper::build_state::<RuntimeGenesisConfig>(json).unwrap()
-	});
-	ext
+	sp_io::TestExternalities::new(genesis_config_presets::preset_storage(name).unwrap())
 }
 
 #[test]
@@ -101,19 +80,7 @@ fn a_reported_offence_takes_the_registry_bond_after_the_window() {
 		run_to(1);
 		let owner: AccountId = Sr25519Keyring::Bob.to_account_id();
 		let reporter: AccountId = Sr25519Keyring::Charlie.to_account_id();
-		let device_key = sp_core::sr25519::Pair::from_seed(&[9u8; 32]);
-		let fingerprint = H256::repeat_byte(0xcd);
-		let genesis = H256::from_slice(System::block_hash(0).as_ref());
-		let signature =
-			device_key.sign(&attestation::registration_payload(&owner, &fingerprint, &genesis)).0;
-		assert_ok!(DeviceRegistry::register_device(
-			RuntimeOrigin::signed(owner.clone()),
-			1,
-			fingerprint,
-			device_key.public().0,
-			signature,
-			Attestation::SelfSigned
-		));
+		register(&owner, 1, 9);
 		let bond = pallet_device_registry::Devices::<Runtime>::get(0).unwrap().bond;
 		assert_eq!(bond, 10_000 * crate::currency::EMB);
 		let treasury = crate::configs::TreasuryAccount::get();
@@ -145,6 +112,24 @@ fn a_reported_offence_takes_the_registry_bond_after_the_window() {
 	});
 }
 
+/// Registers a self-signed device of `class` for `owner`, its key and fingerprint from `seed`.
+fn register(owner: &AccountId, class: u32, seed: u8) -> sp_core::sr25519::Pair {
+	let device_key = sp_core::sr25519::Pair::from_seed(&[seed; 32]);
+	let fingerprint = H256::repeat_byte(seed);
+	let genesis = H256::from_slice(System::block_hash(0).as_ref());
+	let signature =
+		device_key.sign(&attestation::registration_payload(owner, &fingerprint, &genesis)).0;
+	assert_ok!(DeviceRegistry::register_device(
+		RuntimeOrigin::signed(owner.clone()),
+		class,
+		fingerprint,
+		device_key.public().0,
+		signature,
+		Attestation::SelfSigned
+	));
+	device_key
+}
+
 fn run_to(n: u32) {
 	while System::block_number() < n {
 		let next = System::block_number() + 1;
@@ -158,19 +143,7 @@ fn register_seal_answer_then_miss_a_deadline() {
 	preset_ext("development").execute_with(|| {
 		run_to(1);
 		let owner: AccountId = Sr25519Keyring::Bob.to_account_id();
-		let device_key = sp_core::sr25519::Pair::from_seed(&[7u8; 32]);
-		let fingerprint = H256::repeat_byte(0xab);
-		let genesis = H256::from_slice(System::block_hash(0).as_ref());
-		let signature =
-			device_key.sign(&attestation::registration_payload(&owner, &fingerprint, &genesis)).0;
-		assert_ok!(DeviceRegistry::register_device(
-			RuntimeOrigin::signed(owner.clone()),
-			0,
-			fingerprint,
-			device_key.public().0,
-			signature,
-			Attestation::SelfSigned
-		));
+		let device_key = register(&owner, 0, 7);
 		let device = 0;
 
 		// Seal the cpu-dev dataset as the miner does, and commit it.

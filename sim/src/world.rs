@@ -13,7 +13,7 @@ use ember_primitives::{
 };
 use ember_runtime::{
 	genesis_config_presets, time::HOURS, AccountId, Balance, Balances, ComputePools, ComputePrice,
-	DeviceRegistry, Issuance, Pocps, Runtime, RuntimeGenesisConfig, RuntimeOrigin, Slashing,
+	DeviceRegistry, Issuance, Pocps, Runtime, RuntimeOrigin, Slashing,
 	System,
 };
 use frame_support::traits::{
@@ -21,35 +21,13 @@ use frame_support::traits::{
 	Hooks,
 };
 use pallet_device_registry::{attestation, Attestation};
-use serde_json::Value;
 use sp_core::{sr25519, Pair, H256};
 use sp_runtime::DispatchError;
 
-/// Overlays `patch` on `base`, as the node does with a preset.
-fn merge(base: &mut Value, patch: Value) {
-	match (base, patch) {
-		(Value::Object(base), Value::Object(patch)) => {
-			for (key, value) in patch {
-				merge(base.entry(key).or_insert(Value::Null), value);
-			}
-		}
-		(base, patch) => *base = patch,
-	}
-}
-
 /// A fresh chain state from the named genesis preset, at block 0.
 pub fn preset(name: &str) -> Result<sp_io::TestExternalities> {
-	let mut config = serde_json::to_value(RuntimeGenesisConfig::default())?;
-	let patch = genesis_config_presets::get_preset(&name.into())
-		.ok_or_else(|| anyhow!("no genesis preset {name}"))?;
-	merge(&mut config, serde_json::from_slice(&patch)?);
-	let json = serde_json::to_vec(&config)?;
-	let mut ext = sp_io::TestExternalities::default();
-	ext.execute_with(|| {
-		frame_support::genesis_builder_helper::build_state::<RuntimeGenesisConfig>(json)
-			.map_err(|e| anyhow!("genesis: {e}"))
-	})?;
-	Ok(ext)
+	let storage = genesis_config_presets::preset_storage(name).map_err(|e| anyhow!("genesis: {e}"))?;
+	Ok(sp_io::TestExternalities::new(storage))
 }
 
 /// A dispatch error as an `anyhow` error naming the call.

@@ -29,6 +29,9 @@ sp_api::decl_runtime_apis! {
 		fn device_lease(device: DeviceId) -> Option<(LeaseId, LeaseInfo)>;
 		/// EMB in the reward pot.
 		fn reward_pot() -> Balance;
+		/// Up to `limit` free staked devices of `class`, best reputation first (lease
+		/// matching), with their scores.
+		fn offers(class: ClassId, limit: u32) -> alloc::vec::Vec<(DeviceId, sp_runtime::Perbill)>;
 	}
 }
 

@@ -75,7 +75,8 @@ mod benchmarks {
 		Parameters::<T>::put(parameters());
 		Recipients::<T>::put(BoundedVec::truncate_from(recipients::<T>(r)));
 		T::BenchmarkHelper::set_validators(v);
-		Paid::<T>::put(1_000_000u128);
+		// Enough that every validator's part is well above the existential deposit.
+		Paid::<T>::put(T::Currency::minimum_balance().saturating_mul(1_000_000));
 		let before = TotalMinted::<T>::get();
 		#[block]
 		{
@@ -89,10 +90,11 @@ mod benchmarks {
 	fn on_initialize_day() {
 		Parameters::<T>::put(parameters());
 		DailyBurns::<T>::put(BoundedVec::truncate_from(alloc::vec![u128::MAX; BURN_DAYS as usize]));
-		T::Currency::mint_into(&Issuance::<T>::reserve_account(), 1_000_000).unwrap();
-		// As if a day burned 10^6 planck.
+		let amount = T::Currency::minimum_balance().saturating_mul(1_000_000);
+		T::Currency::mint_into(&Issuance::<T>::reserve_account(), amount).unwrap();
+		// As if a day burned `amount`.
 		let issuance = T::Currency::total_issuance();
-		Day::<T>::put(DayMark { issuance: issuance.saturating_add(1_000_000), minted: 0 });
+		Day::<T>::put(DayMark { issuance: issuance.saturating_add(amount), minted: 0 });
 		#[block]
 		{
 			Issuance::<T>::end_day();
