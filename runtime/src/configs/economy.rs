@@ -72,7 +72,7 @@ impl pallet_issuance::Config for Runtime {
 	type MaxSupply = ConstU128<MAX_SUPPLY>;
 	type MaxRecipients = ConstU32<8>;
 	type MaxValidators = ConstU32<100>;
-	type WeightInfo = ();
+	type WeightInfo = pallet_issuance::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = EconomyBenchmarkHelper;
 }
@@ -95,7 +95,7 @@ impl pallet_slashing::Config for Runtime {
 	type MinUptimeSamples = ConstU32<20>;
 	type MaxReporterCap = MaxReporterCap;
 	type ReportDeposit = ConstU128<{ 10 * EMB }>;
-	type WeightInfo = ();
+	type WeightInfo = pallet_slashing::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = EconomyBenchmarkHelper;
 }
@@ -107,7 +107,7 @@ impl pallet_reputation::Config for Runtime {
 	type DecayPeriod = ReputationWeek;
 	type WeeklyDecay = WeeklyDecay;
 	type Smoothing = ReputationSmoothing;
-	type WeightInfo = ();
+	type WeightInfo = pallet_reputation::weights::SubstrateWeight<Runtime>;
 }
 
 impl pallet_vesting::Config for Runtime {
