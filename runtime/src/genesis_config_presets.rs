@@ -249,7 +249,7 @@ fn merge(base: &mut Value, patch: Value) {
 			for (key, value) in patch {
 				merge(base.entry(key).or_insert(Value::Null), value);
 			}
-		},
+		}
 		(base, patch) => *base = patch,
 	}
 }
@@ -260,8 +260,8 @@ fn merge(base: &mut Value, patch: Value) {
 pub fn preset_storage(name: &str) -> Result<sp_runtime::Storage, alloc::string::String> {
 	use alloc::string::ToString;
 	use sp_runtime::BuildStorage;
-	let mut config = serde_json::to_value(crate::RuntimeGenesisConfig::default())
-		.map_err(|e| e.to_string())?;
+	let mut config =
+		serde_json::to_value(crate::RuntimeGenesisConfig::default()).map_err(|e| e.to_string())?;
 	let patch = get_preset(&name.into()).ok_or_else(|| alloc::format!("no preset {name}"))?;
 	merge(&mut config, serde_json::from_slice(&patch).map_err(|e| e.to_string())?);
 	let config: crate::RuntimeGenesisConfig =

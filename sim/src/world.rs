@@ -13,8 +13,7 @@ use ember_primitives::{
 };
 use ember_runtime::{
 	genesis_config_presets, time::HOURS, AccountId, Balance, Balances, ComputePools, ComputePrice,
-	DeviceRegistry, Issuance, Pocps, Runtime, RuntimeOrigin, Slashing,
-	System,
+	DeviceRegistry, Issuance, Pocps, Runtime, RuntimeOrigin, Slashing, System,
 };
 use frame_support::traits::{
 	fungible::{Inspect, InspectHold, Mutate},
@@ -26,7 +25,8 @@ use sp_runtime::DispatchError;
 
 /// A fresh chain state from the named genesis preset, at block 0.
 pub fn preset(name: &str) -> Result<sp_io::TestExternalities> {
-	let storage = genesis_config_presets::preset_storage(name).map_err(|e| anyhow!("genesis: {e}"))?;
+	let storage =
+		genesis_config_presets::preset_storage(name).map_err(|e| anyhow!("genesis: {e}"))?;
 	Ok(sp_io::TestExternalities::new(storage))
 }
 
