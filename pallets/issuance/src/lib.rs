@@ -521,13 +521,19 @@ impl<T: Config> Pallet<T> {
 	///
 	/// # Invariants
 	///
-	/// - Total issuance is within `MaxSupply`.
+	/// - Total issuance is within `MaxSupply`, and equals the sum of every account's free and
+	///   held balance.
 	/// - The recipients are valid: shares within 100 %, the market's within `MAX_MARKET_SHARE`.
 	/// - This pallet never minted more than the total issuance.
 	#[cfg(any(feature = "try-runtime", feature = "std", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let issuance = T::Currency::total_issuance();
 		ensure!(issuance <= T::MaxSupply::get(), "total issuance above MaxSupply");
+		// Every planck is some account's, free or held: nothing minted or burned off the books.
+		let held = frame_system::Account::<T>::iter_keys()
+			.map(|who| T::Currency::total_balance(&who))
+			.fold(0, Balance::saturating_add);
+		ensure!(held == issuance, "total issuance differs from the sum of balances and holds");
 		Self::check_recipients(Recipients::<T>::get().into_inner())
 			.map_err(|_| "invalid recipients")?;
 		ensure!(TotalMinted::<T>::get() <= issuance, "minted more than exists");
