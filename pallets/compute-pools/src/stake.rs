@@ -221,8 +221,7 @@ impl<T: Config> Pallet<T> {
 			}
 			StakeKind::Remover { .. } => 0,
 		};
-		let rewarded = amm::owed(stake.rate, exit.reward_per_rate.saturating_sub(stake.reward_at))
-			.ok_or(Error::<T>::Overflow)?;
+		let rewarded = stake.rewards_owed(exit.reward_per_rate).ok_or(Error::<T>::Overflow)?;
 		let paid = paid.checked_add(rewarded).ok_or(Error::<T>::Overflow)?;
 		Pools::<T>::try_mutate(stake.class, |pool| -> DispatchResult {
 			let pool = pool.as_mut().ok_or(Error::<T>::NoPool)?;
@@ -328,8 +327,7 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		// Miner rewards earned by the hours proven before the fault are still owed.
-		let rewarded = amm::owed(stake.rate, pool.reward_per_rate.saturating_sub(stake.reward_at))
-			.ok_or(Error::<T>::Overflow)?;
+		let rewarded = stake.rewards_owed(pool.reward_per_rate).ok_or(Error::<T>::Overflow)?;
 		pool.unclaimed = pool.unclaimed.checked_sub(rewarded).ok_or(Error::<T>::Overflow)?;
 		Self::pay_out(&stake.owner, rewarded)?;
 		returned = returned.saturating_add(rewarded);

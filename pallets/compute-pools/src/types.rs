@@ -152,6 +152,14 @@ pub struct Stake<AccountId> {
 	pub reward_at: U256,
 }
 
+impl<AccountId> Stake<AccountId> {
+	/// The miner rewards this stake earned until the pool's `reward_per_rate` reached
+	/// `reward_per_rate`.
+	pub fn rewards_owed(&self, reward_per_rate: U256) -> Option<Balance> {
+		crate::amm::owed(self.rate, reward_per_rate.saturating_sub(self.reward_at))
+	}
+}
+
 /// The stakes of one pool that expire at one epoch boundary, aggregated (Filecoin's
 /// `ExpirationQueue`): the boundary removes them in O(1).
 #[derive(

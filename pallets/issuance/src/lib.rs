@@ -432,6 +432,14 @@ impl<T: Config> Pallet<T> {
 		amount
 	}
 
+	/// Mints `amount` into the pools' account and has the pools `credit` it; returns what was
+	/// minted.
+	fn mint_to_pools(amount: Balance, credit: fn(Balance) -> Balance) -> Balance {
+		let sent = Self::mint(&T::Pools::pot_account(), amount);
+		credit(sent);
+		sent
+	}
+
 	/// Ends the period that closes at `now`: mints and pays. Returns how many recipients and
 	/// validators it paid and whether it credited providers (for the weight).
 	pub(crate) fn end_period(now: BlockNumberFor<T>) -> (u32, u32, bool) {
@@ -448,19 +456,14 @@ impl<T: Config> Pallet<T> {
 		for (recipient, share) in recipients.iter() {
 			let amount = share.mul_floor(total);
 			let sent = match recipient {
+				// What no stake or provider can take stays in the pot, which pays γ per hour.
 				Recipient::Miners => {
-					let sent = Self::mint(&T::Pools::pot_account(), amount);
-					// With no live stake it stays in the pot, which pays γ per staked hour.
-					T::Pools::credit_miners(sent);
 					credited = true;
-					sent
+					Self::mint_to_pools(amount, T::Pools::credit_miners)
 				}
 				Recipient::LiquidityProviders => {
-					let sent = Self::mint(&T::Pools::pot_account(), amount);
-					// What no provider can take stays in the pot.
-					T::Pools::credit_providers(sent);
 					credited = true;
-					sent
+					Self::mint_to_pools(amount, T::Pools::credit_providers)
 				}
 				Recipient::Validators => {
 					let mut validators = T::Validators::get();
