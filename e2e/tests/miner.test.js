@@ -1,6 +1,6 @@
 // The miner's whole loop against a real dev node, with the real ember-miner binary (cpu
-// backend, the cpu-dev class): it registers, seals, and answers challenges, seen as finalized
-// events; stopped, it faults. A second miner presenting the same device is refused, and bad
+// backend, the cpu-dev class): it registers, seals, passes its seal check and answers storage
+// challenges drawn at random blocks, seen as finalized events; stopped, it faults. A second miner presenting the same device is refused, and bad
 // input gives one clear message and a non-zero exit.
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
@@ -68,6 +68,12 @@ test('a miner registers, seals and answers challenges, rides out a node restart;
     assert.equal(ours('ProofRejected').length, 0, 'no proof rejected');
     const status = await node.api.call.pocpsApi.deviceStatus(device);
     assert.equal(status.unwrap().toString(), 'Active');
+    // The seal check came first; every later challenge was a storage challenge the chain drew
+    // at a block it published nowhere in advance (there is no "next challenge" to ask for).
+    const kinds = ours('ChallengeOpened').map((e) => e.data.sealCheck ?? e.data.seal_check);
+    assert.equal(kinds[0], true, 'the first challenge after sealing is the seal check');
+    assert.ok(kinds.length >= 3 && kinds.slice(1).every((k) => k === false), `kinds ${kinds}`);
+    assert.equal(node.api.call.pocpsApi.nextChallengeAt, undefined, 'no published schedule');
     await waitFor('3 answers in the miner\'s metrics',
       async () => (await metric(port, 'ember_miner_challenges_answered_total')) >= 3, 60_000);
     assert.ok((await metric(port, 'ember_miner_challenges_received_total')) >= 3);

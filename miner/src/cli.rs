@@ -214,14 +214,13 @@ async fn run(cli: Cli) -> Result<()> {
 				"challenges: {} answered, {} missed, {} invalid; last latency {} blocks",
 				stats.answered, stats.missed, stats.invalid, stats.last_latency
 			);
-			for (id, info) in miner.open_challenges(device).await? {
+			for (id, view) in miner.open_challenges(device).await? {
+				let kind = if view.info.seal_check { "seal check" } else { "storage challenge" };
+				let seed = if view.seed.is_some() { "answerable" } else { "seed not yet known" };
 				println!(
-					"open challenge {id}: opened #{}, deadline #{}",
-					info.opened_at, info.deadline
+					"open {kind} {id}: opened #{}, deadline #{}, {seed}",
+					view.info.opened_at, view.info.deadline
 				);
-			}
-			if let Some(at) = miner.next_challenge_at(device).await? {
-				println!("next challenge at #{at}");
 			}
 			Ok(())
 		}

@@ -21,7 +21,7 @@ use ember_pocps::NativeSha256;
 use ember_primitives::{ChallengeId, ClassId, DeviceId, DeviceStatus};
 use ember_runtime::{currency::EMB, BlockNumber, Runtime, RuntimeCall, RuntimeEvent};
 use pallet_device_registry::{Attestation, DeviceClassOf, DeviceInfoOf};
-use pallet_pocps::{ChallengeInfo, DeviceStats, SealInfo};
+use pallet_pocps::{DeviceStats, OpenChallengeView, SealInfo};
 use sp_core::{sr25519, Pair, H256};
 use std::{
 	collections::BTreeMap,
@@ -294,6 +294,7 @@ impl Miner {
 			device,
 			root: header.root,
 			nonce: header.nonce,
+			params: header.params,
 		});
 		self.chain.submit_and_watch(&self.account, call, "commit_seal").await?;
 		tracing::info!("committed seal {} (root 0x{})", header.nonce, hex::encode(header.root));
@@ -355,14 +356,17 @@ impl Miner {
 			tracing::warn!("device {device} is {status:?} at block {}: re-sealing", header.number);
 			return Ok(false);
 		}
-		let open: Vec<(ChallengeId, ChallengeInfo<BlockNumber>)> =
+		let open: Vec<(ChallengeId, OpenChallengeView<BlockNumber>)> =
 			self.chain.runtime_api("PocpsApi_open_challenges", device, at).await?;
 		// Answers that landed, or challenges that closed, need nothing more.
 		pending.retain(|challenge, _| open.iter().any(|(id, _)| id == challenge));
-		for (challenge, info) in open {
+		for (challenge, OpenChallengeView { info, seed }) in open {
 			if header.number >= info.deadline {
 				continue;
 			}
+			// The seed needs the VRF output of the block after the one that opened the
+			// challenge: it is on chain from block `opened_at + 2`.
+			let Some(seed) = seed else { continue };
 			let first_seen = *seen.entry(challenge).or_insert_with(|| {
 				self.metrics.received.inc();
 				tracing::info!(
@@ -384,7 +388,9 @@ impl Miner {
 					let extrinsic = match self.chain.submit(&extrinsic).await {
 						Ok(_) => extrinsic,
 						// Stale (nonce used by something else): sign a fresh one.
-						Err(_) => self.submit_answer(data, challenge, &info).await?,
+						Err(_) => {
+							self.submit_answer(data, challenge, &seed, info.seal_check).await?
+						}
 					};
 					pending.insert(
 						challenge,
@@ -392,7 +398,8 @@ impl Miner {
 					);
 				}
 				None => {
-					let extrinsic = self.submit_answer(data, challenge, &info).await?;
+					let extrinsic =
+						self.submit_answer(data, challenge, &seed, info.seal_check).await?;
 					self.metrics.response_seconds.observe(first_seen.elapsed().as_secs_f64());
 					tracing::info!(
 						"answered challenge {challenge} in {:.0?}",
@@ -412,9 +419,10 @@ impl Miner {
 		&self,
 		data: &ember_pocps::prover::Dataset,
 		challenge: ChallengeId,
-		info: &ChallengeInfo<BlockNumber>,
+		seed: &[u8; 32],
+		seal_check: bool,
 	) -> Result<Vec<u8>> {
-		let proof = data.prove::<NativeSha256>(&info.seed).ok_or_else(|| {
+		let proof = data.prove::<NativeSha256>(seed, seal_check).ok_or_else(|| {
 			Error::State(format!("cannot open the labels challenge {challenge} asks for"))
 		})?;
 		let call =
@@ -469,13 +477,8 @@ impl Miner {
 	pub async fn open_challenges(
 		&self,
 		device: DeviceId,
-	) -> Result<Vec<(ChallengeId, ChallengeInfo<BlockNumber>)>> {
+	) -> Result<Vec<(ChallengeId, OpenChallengeView<BlockNumber>)>> {
 		self.chain.runtime_api("PocpsApi_open_challenges", device, None).await
-	}
-
-	/// When the device's next challenge opens.
-	pub async fn next_challenge_at(&self, device: DeviceId) -> Result<Option<BlockNumber>> {
-		self.chain.runtime_api("PocpsApi_next_challenge_at", device, None).await
 	}
 }
 

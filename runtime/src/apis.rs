@@ -244,7 +244,7 @@ impl_runtime_apis! {
 
 		fn open_challenges(
 			device: ember_primitives::DeviceId,
-		) -> Vec<(ember_primitives::ChallengeId, pallet_pocps::ChallengeInfo<BlockNumber>)> {
+		) -> Vec<(ember_primitives::ChallengeId, pallet_pocps::OpenChallengeView<BlockNumber>)> {
 			Pocps::open_challenges(device)
 		}
 
@@ -252,8 +252,8 @@ impl_runtime_apis! {
 			pallet_pocps::Stats::<Runtime>::get(device)
 		}
 
-		fn next_challenge_at(device: ember_primitives::DeviceId) -> Option<BlockNumber> {
-			pallet_pocps::NextChallengeAt::<Runtime>::get(device)
+		fn capacity() -> pallet_pocps::Capacity {
+			Pocps::capacity()
 		}
 	}
 

@@ -160,8 +160,8 @@ pub fn device_classes() -> Vec<Value> {
 		})
 	};
 	vec![
-		// Small enough to seal on one CPU core in seconds, and challenged every 2 to 4 blocks so a
-		// newcomer (and CI) sees the whole loop in a minute: development only.
+		// Small enough to seal on one CPU core in seconds, and challenged every 3 blocks on
+		// average so a newcomer (and CI) sees the whole loop in a minute: development only.
 		class("cpu-dev", 64, CPU_DEV_PARAMS, DEV_CHALLENGE_INTERVAL, 100 * EMB),
 		// 64 GiB of labels in 64 lanes of 2^25: fits an 80 GB H100/A100.
 		class("gpu-80g", 80 * 1024, GPU_80G_PARAMS, GPU_CHALLENGE_INTERVAL, 10_000 * EMB),
@@ -170,26 +170,29 @@ pub fn device_classes() -> Vec<Value> {
 	]
 }
 
-/// Blocks a device has to answer a challenge: it sees the challenge when the block that opens
-/// it is imported and must land its answer within the next three blocks (18 s).
-pub const RESPONSE_DEADLINE: u32 = 4;
+/// Blocks a device has to answer a challenge. A challenge opened in block `n` has its seed
+/// from the VRF outputs of `n` and `n + 1`; the miner reads it in block `n + 2` and its answer
+/// must be in a block before `n + 5`. Anyone who regenerates instead has from block `n + 1`'s
+/// authoring to block `n + 4`'s: 3 blocks, 18 s (docs/pocps.md).
+pub const RESPONSE_DEADLINE: u32 = 5;
 
-/// Blocks between a GPU device's challenges: 1 to 4 minutes, so 2.5 to 10 challenges per device
-/// per 10-minute epoch, at a rate block space allows for thousands of devices (docs/pocps.md).
-pub const GPU_CHALLENGE_INTERVAL: (u32, u32) = (10, 40);
-/// Blocks between a `cpu-dev` device's challenges.
+/// Blocks between a GPU device's challenges: each block challenges it with probability 1/7
+/// (the mean of this range), ~14 storage challenges per 10-minute epoch: a device that dropped
+/// 10 % of its labels is caught within an epoch with probability ≥ 99 % (docs/pocps.md).
+pub const GPU_CHALLENGE_INTERVAL: (u32, u32) = (4, 10);
+/// Blocks between a `cpu-dev` device's challenges: one every 3 blocks on average.
 pub const DEV_CHALLENGE_INTERVAL: (u32, u32) = (2, 4);
 
 /// `cpu-dev`: 2^18 labels (8 MiB).
 pub const CPU_DEV_PARAMS: ember_pocps::Params =
-	ember_pocps::Params { lanes: 64, lane_len: 4096, parents: 6, iterations: 16, challenges: 8 };
-/// `gpu-80g`: 2^31 labels (64 GiB).
+	ember_pocps::Params { lanes: 64, lane_len: 4096, parents: 6, iterations: 16, challenges: 4 };
+/// `gpu-80g`: 2^31 labels (64 GiB); storage proofs open 4 leaves (4.1 KB).
 pub const GPU_80G_PARAMS: ember_pocps::Params = ember_pocps::Params {
 	lanes: 64,
 	lane_len: 1 << 25,
 	parents: 6,
 	iterations: 256,
-	challenges: 8,
+	challenges: 4,
 };
 /// `gpu-24g`: 2^29 labels (16 GiB).
 pub const GPU_24G_PARAMS: ember_pocps::Params = ember_pocps::Params {
@@ -197,7 +200,7 @@ pub const GPU_24G_PARAMS: ember_pocps::Params = ember_pocps::Params {
 	lane_len: 1 << 25,
 	parents: 6,
 	iterations: 256,
-	challenges: 8,
+	challenges: 4,
 };
 
 fn dev_accounts() -> Vec<AccountId> {

@@ -82,7 +82,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("ember"),
 	impl_name: alloc::borrow::Cow::Borrowed("ember"),
 	authoring_version: 1,
-	spec_version: 100,
+	spec_version: 200,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -193,7 +193,8 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
 /// All migrations of the runtime, aside from the ones declared in the pallets.
 #[allow(unused_parens)]
-type Migrations = ();
+/// PoCPS v2 (spec 200): v1 seals are kept for their nonces, their devices suspended to re-seal.
+type Migrations = (pallet_pocps::migrations::v2::Migrate<Runtime>,);
 
 /// Executive: handles dispatch to the various modules.
 pub type Executive = frame_executive::Executive<

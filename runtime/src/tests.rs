@@ -130,49 +130,64 @@ fn register(owner: &AccountId, class: u32, seed: u8) -> sp_core::sr25519::Pair {
 	device_key
 }
 
+/// Runs PoCPS's block initialization up to block `n`, giving each block the VRF output BABE
+/// would have written for its parent.
 fn run_to(n: u32) {
 	while System::block_number() < n {
 		let next = System::block_number() + 1;
 		System::set_block_number(next);
+		let vrf = sp_io::hashing::blake2_256(&next.to_le_bytes());
+		pallet_babe::AuthorVrfRandomness::<Runtime>::put(Some(vrf));
 		Pocps::on_initialize(next);
 	}
 }
 
+/// Seals `owner`'s `cpu-dev` device 0 as the miner does and commits it; returns the dataset.
+fn seal_cpu_dev(owner: &AccountId, device_key: &sp_core::sr25519::Pair) -> Dataset {
+	let params = genesis_config_presets::CPU_DEV_PARAMS;
+	let ek = pallet_pocps::encoding_key::<Runtime>(&device_key.public().0, 1);
+	let data = Dataset::seal::<pallet_pocps::HostSha256>(params, ek).unwrap();
+	assert_ok!(Pocps::commit_seal(RuntimeOrigin::signed(owner.clone()), 0, data.root(), 1, params));
+	data
+}
+
+/// The device's open challenge once its seed is on chain (running blocks until it is), with
+/// the honest answer to it.
+fn answerable(device: u64, data: &Dataset) -> (u64, ember_pocps::Proof) {
+	loop {
+		if let Some((id, view)) = Pocps::open_challenges(device).pop() {
+			if let Some(seed) = view.seed {
+				let proof = data.prove::<pallet_pocps::HostSha256>(&seed, view.info.seal_check);
+				return (id, proof.unwrap());
+			}
+		}
+		assert!(System::block_number() < 2_000, "challenges keep coming");
+		run_to(System::block_number() + 1);
+	}
+}
+
 #[test]
-fn register_seal_answer_then_miss_a_deadline() {
+fn register_seal_challenged_at_random_answer_then_miss_a_deadline() {
 	preset_ext("development").execute_with(|| {
 		run_to(1);
 		let owner: AccountId = Sr25519Keyring::Bob.to_account_id();
 		let device_key = register(&owner, 0, 7);
 		let device = 0;
-
-		// Seal the cpu-dev dataset as the miner does, and commit it.
-		let params = genesis_config_presets::CPU_DEV_PARAMS;
-		let ek = pallet_pocps::encoding_key::<Runtime>(&device_key.public().0, 1);
-		let data = Dataset::seal::<pallet_pocps::HostSha256>(params, ek).unwrap();
-		assert_ok!(Pocps::commit_seal(
-			RuntimeOrigin::signed(owner.clone()),
-			device,
-			data.root(),
-			1
-		));
+		let data = seal_cpu_dev(&owner, &device_key);
 		let status = || pallet_device_registry::Devices::<Runtime>::get(device).unwrap().status;
 		assert_eq!(status(), DeviceStatus::Sealed);
 
-		// Answer three challenges in time.
-		let mut answered = 0;
-		while answered < 3 {
-			run_to(System::block_number() + 1);
-			if let Some((id, info)) = Pocps::open_challenges(device).pop() {
-				run_to(System::block_number() + 1);
-				let proof = Box::new(data.prove::<pallet_pocps::HostSha256>(&info.seed).unwrap());
-				assert_ok!(Pocps::respond(RuntimeOrigin::signed(owner.clone()), id, proof));
-				answered += 1;
-			}
-			assert!(System::block_number() < 2_000, "challenges keep coming");
+		// Answer the seal check, then storage challenges drawn at blocks nobody scheduled.
+		let mut opened_at = Vec::new();
+		while opened_at.len() < 4 {
+			let (id, proof) = answerable(device, &data);
+			opened_at.push(pallet_pocps::Challenges::<Runtime>::get(id).unwrap().opened_at);
+			assert_ok!(Pocps::respond(RuntimeOrigin::signed(owner.clone()), id, Box::new(proof)));
 		}
 		assert_eq!(status(), DeviceStatus::Active);
-		assert_eq!(pallet_pocps::Stats::<Runtime>::get(device).answered, 3);
+		assert_eq!(pallet_pocps::Stats::<Runtime>::get(device).answered, 4);
+		let gaps: Vec<u32> = opened_at.windows(2).map(|w| w[1] - w[0]).collect();
+		assert!(gaps.iter().all(|gap| *gap >= 2), "opened at {opened_at:?}");
 
 		// Proven, it stakes its hours as the class pool's first liquidity.
 		let min_epochs = ComputePools::min_stake_epochs();
@@ -186,17 +201,25 @@ fn register_seal_answer_then_miss_a_deadline() {
 		let in_pool = Balances::free_balance(&owner);
 		assert!(pallet_compute_pools::DeviceStake::<Runtime>::contains_key(device));
 
-		// Then stay silent: the next challenge's deadline passes and the chain records a fault.
-		let next = pallet_pocps::NextChallengeAt::<Runtime>::get(device).unwrap();
-		run_to(next);
-		let (_, info) = Pocps::open_challenges(device).pop().unwrap();
+		// Then stay silent: the next drawn challenge's deadline passes and the chain records a
+		// fault.
+		let (id, _) = answerable(device, &data);
+		let info = pallet_pocps::Challenges::<Runtime>::get(id).unwrap();
 		run_to(info.deadline);
 		assert_eq!(pallet_pocps::Stats::<Runtime>::get(device).missed, 1);
 		assert_eq!(status(), DeviceStatus::Suspended);
+		assert!(pallet_pocps::MemberOf::<Runtime>::get(device).is_none());
 		// The fault reached the pools: the stake ended and its EMB came back.
 		assert!(!pallet_compute_pools::DeviceStake::<Runtime>::contains_key(device));
 		assert_eq!(pallet_compute_pools::Pools::<Runtime>::get(0).unwrap().rate, 0);
 		assert!(Balances::free_balance(&owner) > in_pool);
+		// And slashing scheduled at least what an invalid proof costs.
+		let pending = pallet_slashing::Pending::<Runtime>::get(
+			device,
+			ember_primitives::Incident::Challenge(id),
+		)
+		.unwrap();
+		assert!(pending.fraction >= sp_runtime::Perbill::from_percent(10));
 
 		DeviceRegistry::do_try_state().unwrap();
 		Pocps::do_try_state().unwrap();
@@ -204,5 +227,193 @@ fn register_seal_answer_then_miss_a_deadline() {
 		Slashing::do_try_state().unwrap();
 		Issuance::do_try_state().unwrap();
 		crate::Reputation::do_try_state().unwrap();
+	});
+}
+
+/// `call` signed by `signer` with `nonce` and `tip`, immortal, as a wallet builds it.
+fn signed(
+	signer: Sr25519Keyring,
+	nonce: u32,
+	tip: crate::Balance,
+	call: crate::RuntimeCall,
+) -> crate::UncheckedExtrinsic {
+	let extension: crate::TxExtension = (
+		frame_system::AuthorizeCall::<Runtime>::new(),
+		frame_system::CheckNonZeroSender::<Runtime>::new(),
+		frame_system::CheckSpecVersion::<Runtime>::new(),
+		frame_system::CheckTxVersion::<Runtime>::new(),
+		frame_system::CheckGenesis::<Runtime>::new(),
+		frame_system::CheckEra::<Runtime>::from(sp_runtime::generic::Era::Immortal),
+		frame_system::CheckNonce::<Runtime>::from(nonce),
+		frame_system::CheckWeight::<Runtime>::new(),
+		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(tip),
+		frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
+		frame_system::WeightReclaim::<Runtime>::new(),
+	);
+	let genesis = System::block_hash(0);
+	let implicit = (
+		(),
+		(),
+		crate::VERSION.spec_version,
+		crate::VERSION.transaction_version,
+		genesis,
+		genesis,
+		(),
+		(),
+		(),
+		None,
+		(),
+	);
+	let payload = crate::SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
+	let signature = codec::Encode::using_encoded(&payload, |bytes| signer.pair().sign(bytes));
+	crate::UncheckedExtrinsic::new_signed(
+		call,
+		sp_runtime::MultiAddress::Id(signer.to_account_id()),
+		sp_runtime::MultiSignature::Sr25519(signature),
+		extension,
+	)
+}
+
+/// The priority the transaction pool gives `xt` (validated, then rolled back).
+fn priority(xt: crate::UncheckedExtrinsic) -> u64 {
+	frame_support::storage::with_transaction(|| {
+		let validity = crate::Executive::validate_transaction(
+			sp_runtime::transaction_validity::TransactionSource::External,
+			xt,
+			System::parent_hash(),
+		);
+		sp_runtime::TransactionOutcome::Rollback(Ok::<_, sp_runtime::DispatchError>(
+			validity.unwrap().priority,
+		))
+	})
+	.unwrap()
+}
+
+#[test]
+fn an_answer_lands_in_a_block_full_of_large_tipped_remarks() {
+	use sp_runtime::transaction_validity::{InvalidTransaction, TransactionValidityError};
+	preset_ext("development").execute_with(|| {
+		run_to(1);
+		let owner = Sr25519Keyring::Bob;
+		let device_key = register(&owner.to_account_id(), 0, 7);
+		let data = seal_cpu_dev(&owner.to_account_id(), &device_key);
+		let (id, proof) = answerable(0, &data);
+		let deadline = pallet_pocps::Challenges::<Runtime>::get(id).unwrap().deadline;
+		let answer = signed(
+			owner,
+			0,
+			0,
+			crate::RuntimeCall::Pocps(pallet_pocps::Call::respond {
+				challenge: id,
+				proof: Box::new(proof),
+			}),
+		);
+		// 1.3 MB remarks from four other accounts, each tipping 1 EMB (the attack seen on a dev
+		// chain used 60 planck).
+		let remark = |who| {
+			signed(
+				who,
+				0,
+				crate::currency::EMB,
+				crate::RuntimeCall::System(frame_system::Call::remark {
+					remark: vec![0u8; 1_300_000],
+				}),
+			)
+		};
+		let spammers = [
+			Sr25519Keyring::Charlie,
+			Sr25519Keyring::Dave,
+			Sr25519Keyring::Eve,
+			Sr25519Keyring::Ferdie,
+		];
+		// The pool puts the answer first: an operational call outranks the tipped remarks.
+		let answer_priority = priority(answer.clone());
+		for spammer in spammers {
+			let remark_priority = priority(remark(spammer));
+			assert!(answer_priority > remark_priority, "{answer_priority} <= {remark_priority}");
+		}
+		// And even when a block builder takes the remarks first, normal transactions stop at
+		// 75 % of the block and the answer still fits the rest.
+		let mut included = 0;
+		for spammer in spammers {
+			match crate::Executive::apply_extrinsic(remark(spammer)) {
+				Ok(Ok(())) => included += 1,
+				Err(TransactionValidityError::Invalid(InvalidTransaction::ExhaustsResources)) => {
+					break
+				}
+				other => panic!("unexpected {other:?}"),
+			}
+		}
+		assert_eq!(included, 3, "three 1.3 MB remarks fill the normal class");
+		assert!(System::block_number() < deadline);
+		let balance = Balances::free_balance(owner.to_account_id());
+		assert_eq!(crate::Executive::apply_extrinsic(answer), Ok(Ok(())));
+		assert_eq!(pallet_pocps::Stats::<Runtime>::get(0).answered, 1);
+		// A valid answer is free.
+		assert_eq!(Balances::free_balance(owner.to_account_id()), balance);
+		Pocps::do_try_state().unwrap();
+		DeviceRegistry::do_try_state().unwrap();
+	});
+}
+
+/// The issue's target: at least 1,000 `gpu-80g` answers fit a block, by length and by the
+/// benchmarked weights, after the block's own PoCPS work (a block drawing `AnswersPerBlock`
+/// challenges). Prints the figures docs/benchmarks.md records.
+#[test]
+fn answers_per_block_by_length_and_weight() {
+	use frame_support::dispatch::{DispatchClass, GetDispatchInfo};
+	use pallet_pocps::WeightInfo as _;
+	preset_ext("development").execute_with(|| {
+		let params = genesis_config_presets::GPU_80G_PARAMS;
+		let ek = [7u8; 32];
+		let seed = [9u8; 32];
+		let sparse = ember_pocps::prover::SparseDataset::for_challenge::<pallet_pocps::HostSha256>(
+			&params, &ek, &seed,
+		)
+		.unwrap();
+		let proof = sparse.prove::<pallet_pocps::HostSha256>(&params, &ek, &seed, false).unwrap();
+		let proof_bytes = codec::Encode::encoded_size(&proof);
+		let answer = signed(
+			Sr25519Keyring::Bob,
+			1_000_000,
+			0,
+			crate::RuntimeCall::Pocps(pallet_pocps::Call::respond {
+				challenge: u64::MAX,
+				proof: Box::new(proof),
+			}),
+		);
+		let length = codec::Encode::encoded_size(&answer);
+		let block_length =
+			*crate::configs::RuntimeBlockLength::get().max.get(DispatchClass::Operational);
+		let by_length = block_length as usize / length;
+
+		// A block takes an answer while its pre-dispatch weight (a fault's outcome included)
+		// fits; after dispatch a valid answer is charged what it used (`WeightReclaim`).
+		let weights = crate::configs::RuntimeBlockWeights::get();
+		let operational = weights.get(DispatchClass::Operational);
+		let base = operational.base_extrinsic;
+		let charged = answer.get_dispatch_info().total_weight() + base;
+		type Outcome = <Runtime as pallet_pocps::Config>::OnOutcome;
+		let work = params.storage_verify_hashes() as u32;
+		let used = <Runtime as pallet_pocps::Config>::WeightInfo::respond(work)
+			+ <Outcome as ember_primitives::OnChallengeOutcome<AccountId>>::success_weight()
+			+ base;
+		let answers = <Runtime as pallet_pocps::Config>::AnswersPerBlock::get();
+		let hooks = <Runtime as pallet_pocps::Config>::WeightInfo::on_initialize(answers, 0);
+		let limit = operational.max_total.unwrap_or(weights.max_block);
+		let available = limit.ref_time() - weights.base_block.ref_time() - hooks.ref_time();
+		let by_weight = (available - charged.ref_time()) / used.ref_time() + 1;
+		println!(
+			"gpu-80g storage proof {proof_bytes} B, extrinsic {length} B: {by_length} per \
+			 {block_length}-byte block; by weight {} µs each ({} µs charged up front, base {} \
+			 µs) after {} µs of on_initialize for {answers} draws: {by_weight} per block",
+			used.ref_time() / 1_000_000,
+			charged.ref_time() / 1_000_000,
+			base.ref_time() / 1_000_000,
+			hooks.ref_time() / 1_000_000,
+		);
+		assert!(by_length >= 1_000, "{by_length} answers per block by length");
+		assert!(by_weight >= 1_000, "{by_weight} answers per block by weight");
+		assert!(by_length.min(by_weight as usize) >= answers as usize);
 	});
 }

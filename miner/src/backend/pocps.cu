@@ -51,6 +51,19 @@ __device__ void sha256(u32 *msg, u32 words, u32 state[8]) {
 	for (u32 b = 0; b < blocks; b++) compress(state, msg + b * 16);
 }
 
+// The DRSample parent of label `index` >= 1 for one digest word (ember_pocps::drsample_parent):
+// a distance bucket [2^b, 2^(b+1)) with b uniform below the bit length of `index`, a distance
+// uniform in it, the top bucket folded into [1, index].
+__device__ __forceinline__ u32 drsample_parent(u32 word, u32 index) {
+	u32 bits = 32u - (u32)__clz(index);
+	if (bits == 0) bits = 1;
+	u32 bucket = word % bits;
+	u32 low = 1u << bucket;
+	u32 distance = low + ((word / bits) & (low - 1u));
+	if (distance > index) distance = distance % index + 1u;
+	return index - distance;
+}
+
 __device__ void header(u32 *msg, const u32 *config, u32 domain0, u32 domain1, u32 lane) {
 	msg[0] = domain0;
 	msg[1] = domain1;
@@ -76,7 +89,7 @@ extern "C" __global__ void seal(const u32 *config, u32 *data) {
 			header(msg, config, 0x454d4250u, 0x41524e54u, lane);
 			msg[11] = bswap(index);
 			sha256(msg, 12, state);
-			for (u32 j = 0; j < parents; j++) positions[j] = bswap(state[j]) % index;
+			for (u32 j = 0; j < parents; j++) positions[j] = drsample_parent(bswap(state[j]), index);
 		}
 		header(msg, config, 0x454d424cu, 0x4142454cu, lane);
 		msg[11] = bswap(index);

@@ -134,6 +134,20 @@ fn header(domain0: u32, domain1: u32, lane: u32) {
 	push(bswap(lane));
 }
 
+// The DRSample parent of label `index` >= 1 for one digest word (ember_pocps::drsample_parent):
+// a distance bucket [2^b, 2^(b+1)) with b uniform below the bit length of `index`, a distance
+// uniform in it, the top bucket folded into [1, index].
+fn drsample_parent(word: u32, index: u32) -> u32 {
+	let bits = max(32u - countLeadingZeros(index), 1u);
+	let bucket = word % bits;
+	let low = 1u << bucket;
+	var distance = low + ((word / bits) & (low - 1u));
+	if (distance > index) {
+		distance = distance % index + 1u;
+	}
+	return index - distance;
+}
+
 fn label_word(label: u32, k: u32) -> u32 {
 	return data[label * 8u + k];
 }
@@ -157,14 +171,15 @@ fn seal(@builtin(global_invocation_id) id: vec3<u32>) {
 	let seed = state;
 
 	for (var index = config[4]; index < config[5]; index++) {
-		// Parents: words of SHA-256("EMBPARNT" ‖ ek ‖ lane ‖ index), little-endian, mod index.
+		// Parents: words of SHA-256("EMBPARNT" ‖ ek ‖ lane ‖ index), little-endian, each
+		// mapped to a DRSample parent.
 		var positions: array<u32, 8>;
 		if (index > 0u) {
 			header(0x454d4250u, 0x41524e54u, lane);
 			push(bswap(index));
 			finish();
 			for (var j = 0u; j < parents; j++) {
-				positions[j] = bswap(state[j]) % index;
+				positions[j] = drsample_parent(bswap(state[j]), index);
 			}
 		}
 		// SHA-256("EMBLABEL" ‖ ek ‖ lane ‖ index ‖ predecessor ‖ parents…), then re-hashed.

@@ -51,7 +51,7 @@ pub use weights::WeightInfo;
 
 use ember_primitives::{
 	ChallengeInspect, ChallengePolicy, ClassId, DeviceBond, DeviceId, DeviceInspect,
-	DeviceLifecycle, DeviceStatus,
+	DeviceLifecycle, DeviceStatus, MIN_RESPONSE_DEADLINE,
 };
 use frame_support::{
 	pallet_prelude::*,
@@ -62,7 +62,7 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::*;
 use sp_core::H256;
-use sp_runtime::traits::{One, SaturatedConversion, Saturating, Zero};
+use sp_runtime::traits::{SaturatedConversion, Saturating, Zero};
 
 /// Balance type of the currency.
 pub type BalanceOf<T> =
@@ -117,6 +117,16 @@ pub mod pallet {
 		/// Most certificates in a chain.
 		#[pallet::constant]
 		type MaxCertificateChain: Get<u32>;
+
+		/// Most sequential hashes per label a class may ask for: what PoCPS's `respond` weight
+		/// is bounded by (the runtime sets it to PoCPS's `MaxIterations`).
+		#[pallet::constant]
+		type MaxIterations: Get<u32>;
+
+		/// Longest response deadline a class may have, in blocks (PoCPS's
+		/// `MaxResponseDeadline`).
+		#[pallet::constant]
+		type MaxResponseDeadline: Get<u32>;
 
 		/// Most attestation roots.
 		#[pallet::constant]
@@ -282,6 +292,10 @@ pub mod pallet {
 			assert!(T::MaxDevicesPerAccount::get() > 0, "MaxDevicesPerAccount must be positive");
 			assert!(T::MaxClassNameLen::get() > 0, "MaxClassNameLen must be positive");
 			assert!(T::MaxCertificateChain::get() > 0, "MaxCertificateChain must be positive");
+			assert!(
+				T::MaxResponseDeadline::get() >= MIN_RESPONSE_DEADLINE,
+				"MaxResponseDeadline must allow the shortest deadline"
+			);
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -417,8 +431,10 @@ impl<T: Config> Pallet<T> {
 		let dataset_mib = class.pocps.dataset_bytes() >> 20;
 		ensure!(!class.name.is_empty(), Error::<T>::InvalidClass);
 		ensure!(class.pocps.validate().is_ok(), Error::<T>::InvalidClass);
+		ensure!(class.pocps.iterations <= T::MaxIterations::get(), Error::<T>::InvalidClass);
 		ensure!(
-			class.response_deadline >= BlockNumberFor::<T>::one().saturating_add(One::one()),
+			class.response_deadline >= MIN_RESPONSE_DEADLINE.into()
+				&& class.response_deadline <= T::MaxResponseDeadline::get().into(),
 			Error::<T>::InvalidClass
 		);
 		ensure!(
@@ -566,6 +582,9 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		ensure!(Fingerprints::<T>::iter().count() == devices, "stray fingerprints");
+		for (_, class) in Classes::<T>::iter() {
+			ensure!(Self::check_class(&class).is_ok(), "a class outside the limits");
+		}
 		ensure!(DeviceKeys::<T>::iter().count() == devices, "stray device keys");
 		for (owner, owned) in OwnedDevices::<T>::iter() {
 			let mut bonds = BalanceOf::<T>::zero();

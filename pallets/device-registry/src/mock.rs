@@ -77,6 +77,8 @@ impl Config for Test {
 	type MaxDevicesPerAccount = ConstU32<3>;
 	type MaxClassNameLen = ConstU32<16>;
 	type MaxCertificateChain = ConstU32<4>;
+	type MaxIterations = ConstU32<1024>;
+	type MaxResponseDeadline = ConstU32<64>;
 	type MaxAttestationRoots = ConstU32<2>;
 	type WeightInfo = ();
 }

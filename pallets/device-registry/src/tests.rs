@@ -91,7 +91,12 @@ fn class_errors() {
 		for broken in [
 			DeviceClass { name: Default::default(), ..class() },
 			DeviceClass { pocps: ember_pocps::Params { lanes: 3, ..class().pocps }, ..class() },
-			DeviceClass { response_deadline: 1, ..class() },
+			DeviceClass { response_deadline: 2, ..class() },
+			DeviceClass { response_deadline: 65, ..class() },
+			DeviceClass {
+				pocps: ember_pocps::Params { iterations: 1025, ..class().pocps },
+				..class()
+			},
 			DeviceClass { min_challenge_interval: 0, ..class() },
 			DeviceClass { min_challenge_interval: 20, max_challenge_interval: 10, ..class() },
 			DeviceClass { bond: 0, ..class() },
@@ -109,6 +114,15 @@ fn class_errors() {
 		assert_noop!(
 			DeviceRegistry::update_class(RuntimeOrigin::root(), 9, class()),
 			Error::<Test>::UnknownClass
+		);
+		// An update may not raise iterations past what PoCPS's `respond` weight covers.
+		let heavy = DeviceClass {
+			pocps: ember_pocps::Params { iterations: 1025, ..class().pocps },
+			..class()
+		};
+		assert_noop!(
+			DeviceRegistry::update_class(RuntimeOrigin::root(), 0, heavy),
+			Error::<Test>::InvalidClass
 		);
 	});
 }

@@ -1,9 +1,10 @@
 //! Benchmarks for PoCPS (frame-benchmarking v2).
 //!
 //! `respond` is measured against the verification work `h` (SHA-256 compressions, see
-//! [`ember_pocps::Params::verify_hashes`]) at the largest tree (depth 40) and parent count (8), on
-//! sparse datasets whose proofs verify like real ones (see
-//! [`ember_pocps::prover::SparseDataset`]).
+//! [`ember_pocps::Params::seal_verify_hashes`] and [`ember_pocps::Params::storage_verify_hashes`])
+//! at the largest tree (depth 40): storage proofs of 1 to 64 leaves for small `h`, seal checks
+//! with 8 parents and 1 to `MaxIterations` iterations for large `h`, on sparse datasets whose
+//! proofs verify like real ones (see [`ember_pocps::prover::SparseDataset`]).
 
 // Test and benchmark code: panics and plain arithmetic are how it fails.
 #![allow(
@@ -16,7 +17,7 @@
 use super::*;
 use crate::Pallet as Pocps;
 use ember_pocps::{
-	params::{MAX_CHALLENGES, MAX_PARENTS, MAX_TREE_DEPTH},
+	params::{MAX_CHALLENGES, MAX_PARENTS, MAX_TREE_DEPTH, SEAL_CHALLENGES},
 	prover::SparseDataset,
 	Params,
 };
@@ -24,39 +25,45 @@ use frame_benchmarking::v2::*;
 use frame_support::traits::Hooks;
 use frame_system::RawOrigin;
 
-/// Merkle-path hashes per challenged label at the largest shape.
+/// Hashes per storage leaf at the largest tree: its path and its index.
+const LEAF_WORK: u32 = MAX_TREE_DEPTH + 2;
+/// Merkle-path hashes per seal-check label at the largest shape.
 const PATH_WORK: u32 = (MAX_PARENTS + 2) * MAX_TREE_DEPTH;
-/// The least work a proof can cost at that shape.
-const MIN_WORK: u32 = 1 + 2 + PATH_WORK;
+/// The least work a seal check can cost at that shape.
+const MIN_SEAL_WORK: u32 = SEAL_CHALLENGES * (1 + 6 + PATH_WORK);
 
-/// The largest-shape parameters whose verification costs about `h` hashes.
-fn params_for_work<T: Config>(h: u32) -> Params {
-	let per_challenge_max = T::MaxIterations::get().saturating_add(2 + PATH_WORK);
-	let challenges = h.div_ceil(per_challenge_max).clamp(1, MAX_CHALLENGES);
-	let iterations =
-		(h / challenges).saturating_sub(2 + PATH_WORK).clamp(1, T::MaxIterations::get());
-	Params {
+/// The largest-shape parameters whose verification costs about `h` hashes, and whether that
+/// is a seal check.
+fn params_for_work<T: Config>(h: u32) -> (Params, bool) {
+	let big = Params {
 		lanes: 1 << (MAX_TREE_DEPTH / 2),
 		lane_len: 1 << (MAX_TREE_DEPTH / 2),
 		parents: MAX_PARENTS,
-		iterations,
-		challenges,
+		iterations: 1,
+		challenges: 1,
+	};
+	if h < MIN_SEAL_WORK {
+		let challenges = (h / LEAF_WORK).clamp(1, MAX_CHALLENGES);
+		(Params { challenges, ..big }, false)
+	} else {
+		let iterations =
+			(h / SEAL_CHALLENGES).saturating_sub(6 + PATH_WORK).clamp(1, T::MaxIterations::get());
+		(Params { iterations, ..big }, true)
 	}
 }
 
 fn max_work<T: Config>() -> u32 {
-	MAX_CHALLENGES * (T::MaxIterations::get() + 2 + PATH_WORK)
+	SEAL_CHALLENGES * (T::MaxIterations::get() + 6 + PATH_WORK)
 }
 
-/// A sealed, challengeable device with seal `root` and `params`.
+/// A sealed, challengeable device of a class with `params`.
 fn sealed_device<T: Config>(owner: &T::AccountId, params: Params) -> (DeviceId, [u8; 32]) {
 	let (device, key) = T::BenchmarkHelper::device(owner.clone(), params, 4);
 	T::Devices::note_sealed(device).expect("fresh device can be sealed");
 	(device, key)
 }
 
-/// Opens a challenge for `device` with `seed` and `deadline`, as `on_initialize` would.
-/// A seal as a GPU class would have it: deadline 4 blocks, challenged every 10 to 40.
+/// A seal as a GPU class would have it: deadline 4 blocks, a challenge every 25 on average.
 fn seal_info<T: Config>(
 	root: [u8; 32],
 	nonce: u64,
@@ -68,20 +75,46 @@ fn seal_info<T: Config>(
 		nonce,
 		params,
 		response_deadline: 4,
-		min_interval: 10,
-		max_interval: 40,
+		class: 0,
+		rate: RATE_UNIT / 25,
 		sealed_at,
 	}
 }
 
-fn open<T: Config>(device: DeviceId, seed: [u8; 32], deadline: BlockNumberFor<T>) -> ChallengeId {
+/// Opens a challenge of `device` at the current block with its deadline at `deadline`, and puts
+/// the two VRF outputs its seed needs in the beacon. Returns the id and the seed.
+fn open<T: Config>(
+	device: DeviceId,
+	deadline: BlockNumberFor<T>,
+	seal_check: bool,
+) -> (ChallengeId, [u8; 32]) {
 	let id = NextChallengeId::<T>::get();
 	NextChallengeId::<T>::put(id + 1);
 	let opened_at = frame_system::Pallet::<T>::block_number();
-	Challenges::<T>::insert(id, ChallengeInfo { device, seed, opened_at, deadline });
+	let info = ChallengeInfo { device, opened_at, deadline, seal_check };
+	Beacon::<T>::insert(opened_at, sp_io::hashing::blake2_256(&id.to_le_bytes()));
+	Beacon::<T>::insert(opened_at + 1u32.into(), sp_io::hashing::blake2_256(&device.encode()));
+	let seed = Pocps::<T>::seed(id, &info).expect("both outputs are in the beacon");
+	Challenges::<T>::insert(id, info);
 	OpenChallenge::<T>::insert(device, id);
 	Deadlines::<T>::mutate(deadline, |q| q.try_push(id).expect("room for one"));
-	id
+	(id, seed)
+}
+
+/// Puts `device` in class 0's index at one challenge per block.
+fn index<T: Config>(device: DeviceId) {
+	let mut draws = Draws::<T>::get(0);
+	Members::<T>::insert(0, draws.members, device);
+	MemberOf::<T>::insert(device, Membership { class: 0, index: draws.members, rate: RATE_UNIT });
+	draws.members += 1;
+	draws.load += RATE_UNIT;
+	Draws::<T>::insert(0, draws);
+	Load::<T>::mutate(|load| *load += RATE_UNIT);
+	DrawClasses::<T>::mutate(|classes| {
+		if !classes.contains(&0) {
+			classes.try_push(0).expect("room for one class");
+		}
+	});
 }
 
 #[benchmarks]
@@ -91,32 +124,41 @@ mod benchmarks {
 	#[benchmark]
 	fn commit_seal() {
 		let owner: T::AccountId = whitelisted_caller();
-		let params = params_for_work::<T>(MIN_WORK);
+		let (params, _) = params_for_work::<T>(MIN_SEAL_WORK);
 		let (device, _) = T::BenchmarkHelper::device(owner.clone(), params, 4);
-		// Re-seal (the heavier path): a previous seal exists.
-		Seals::<T>::insert(
+		// Re-seal (the heavier path): a previous seal exists and the device is indexed.
+		Pocps::<T>::commit_seal(
+			RawOrigin::Signed(owner.clone()).into(),
 			device,
-			seal_info::<T>([1; 32], 1, params, frame_system::Pallet::<T>::block_number()),
-		);
+			[1; 32],
+			1,
+			params,
+		)
+		.expect("first seal");
+		let id = OpenChallenge::<T>::get(device).expect("the seal check opened");
+		let info = Challenges::<T>::get(id).expect("open");
+		Pocps::<T>::close(id, &info);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(owner), device, [2; 32], 2);
+		_(RawOrigin::Signed(owner), device, [2; 32], 2, params);
 		assert_eq!(Seals::<T>::get(device).map(|s| s.nonce), Some(2));
 	}
 
 	#[benchmark]
-	fn respond(h: Linear<MIN_WORK, { max_work::<T>() }>) {
+	fn respond(h: Linear<LEAF_WORK, { max_work::<T>() }>) {
 		let owner: T::AccountId = whitelisted_caller();
-		let params = params_for_work::<T>(h);
+		let (params, seal_check) = params_for_work::<T>(h);
 		let (device, key) = sealed_device::<T>(&owner, params);
 		let nonce = 1;
 		let ek = encoding_key::<T>(&key, nonce);
-		let seed = sp_io::hashing::blake2_256(&h.to_le_bytes());
+		let now = frame_system::Pallet::<T>::block_number();
+		let (challenge, seed) = open::<T>(device, now + 4u32.into(), seal_check);
 		let sparse = SparseDataset::for_challenge::<HostSha256>(&params, &ek, &seed)
 			.expect("valid parameters");
-		let now = frame_system::Pallet::<T>::block_number();
 		Seals::<T>::insert(device, seal_info::<T>(sparse.root(), nonce, params, now));
-		let challenge = open::<T>(device, seed, now.saturating_add(4u32.into()));
-		let proof = sparse.prove::<HostSha256>(&params, &ek, &seed).expect("sparse proof");
+		index::<T>(device);
+		let proof =
+			sparse.prove::<HostSha256>(&params, &ek, &seed, seal_check).expect("sparse proof");
+		frame_system::Pallet::<T>::set_block_number(now + 2u32.into());
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), challenge, alloc::boxed::Box::new(proof));
 		assert_eq!(Stats::<T>::get(device).answered, 1);
@@ -128,28 +170,29 @@ mod benchmarks {
 		s: Linear<0, { T::MaxChallengesPerBlock::get() }>,
 	) {
 		let owner: T::AccountId = whitelisted_caller();
-		let params = params_for_work::<T>(MIN_WORK);
-		let now = frame_system::Pallet::<T>::block_number().saturating_add(10u32.into());
+		let (params, _) = params_for_work::<T>(LEAF_WORK);
+		let now = frame_system::Pallet::<T>::block_number() + 10u32.into();
 		let seal = seal_info::<T>([1; 32], 1, params, now);
 		// `s` open challenges whose deadline is `now`.
-		for i in 0..s {
+		for _ in 0..s {
 			let (device, _) = sealed_device::<T>(&owner, params);
 			Seals::<T>::insert(device, seal.clone());
-			open::<T>(device, [i as u8; 32], now);
+			index::<T>(device);
+			open::<T>(device, now, false);
 		}
-		// `o` sealed devices scheduled for `now`.
+		// `o` more indexed devices, each drawn once per block: `o` draws at `now`.
 		for _ in 0..o {
 			let (device, _) = sealed_device::<T>(&owner, params);
 			Seals::<T>::insert(device, seal.clone());
-			Schedule::<T>::mutate(now, |q| q.try_push(device).expect("o <= MaxChallengesPerBlock"));
-			NextChallengeAt::<T>::insert(device, now);
+			index::<T>(device);
 		}
+		Draws::<T>::mutate(0, |draws| draws.load = u64::from(o) * RATE_UNIT);
 		frame_system::Pallet::<T>::set_block_number(now);
 		#[block]
 		{
 			Pocps::<T>::on_initialize(now);
 		}
-		assert_eq!(OpenChallenge::<T>::iter().count() as u32, o);
+		assert!(OpenChallenge::<T>::iter().count() as u32 <= o);
 	}
 
 	impl_benchmark_test_suite!(Pocps, crate::mock::ExtBuilder::build(), crate::mock::Test);

@@ -1,33 +1,40 @@
 //! # PoCPS: Proof-of-Computing-Power-Staking
 //!
-//! Devices commit a sealed dataset and are challenged, at unpredictable times, to open random
-//! labels of it before a deadline. Answers are verified on chain with
+//! Devices commit a sealed dataset and are challenged, at times nobody knows in advance, to open
+//! random labels of it before a deadline. Answers are verified on chain with
 //! [`ember_pocps::verify`] using the runtime's SHA-256 host function.
 //!
 //! ## Pallet API
 //!
 //! - [`Pallet::commit_seal`]: the device's owner commits the Merkle root of the dataset sealed
-//!   under encoding key `ek = SHA-256("EMBENCKY" ‖ genesis hash ‖ device key ‖ nonce)`. The device
-//!   goes on probation (`Sealed`) and is challenged in the next block.
-//! - [`Pallet::respond`]: the owner answers an open challenge with a [`ember_pocps::Proof`]. A
-//!   valid answer is free (fee refunded), moves a device on probation to `Active`, and schedules
-//!   its next challenge. A proof that is well-formed but does not verify is recorded as
-//!   [`ChallengeOutcome::InvalidProof`] and suspends the device; a malformed one is refused with
-//!   [`Error::MalformedProof`] and changes nothing.
-//! - Hooks: `on_initialize` first records a fault for every challenge whose deadline is this
-//!   block, then opens the challenges scheduled for it. Both are queues keyed by block, processed
-//!   up to `MaxChallengesPerBlock` each: no scan over devices.
+//!   under encoding key `ek = SHA-256("EMBENCKY" ‖ genesis hash ‖ device key ‖ nonce)` and names
+//!   the parameters it sealed under (refused unless they are the class's). The device goes on
+//!   probation (`Sealed`), joins its class's challenge index if the block space reserved for
+//!   answers can serve it (admission control), and gets its seal check at once.
+//! - [`Pallet::respond`]: the owner answers an open challenge: the seal check
+//!   ([`ember_pocps::SealProof`], labels recomputed from their parents) first, storage proofs
+//!   ([`ember_pocps::StorageProof`], leaves only) after. An `Operational` call: answers draw on
+//!   the block space normal transactions cannot fill and outrank them in the pool. A valid answer
+//!   is free (fee refunded) and moves a device on probation to `Active`. A proof that is
+//!   well-formed but does not verify is recorded as [`ChallengeOutcome::InvalidProof`] and
+//!   suspends the device; a malformed one is refused with [`Error::MalformedProof`] and changes
+//!   nothing.
+//! - Hooks: `on_initialize` records the parent block's VRF output in the beacon, records a fault
+//!   for every challenge whose deadline is this block, then draws this block's challenges: per
+//!   class, `members × rate` challenges per block (the fraction by a random roll), each a
+//!   uniformly random device of the class's dense index. O(challenges + classes) per block, never a scan.
 //!
 //! ## Design
 //!
-//! - Each device has at most one open challenge and at most one scheduled one. After a challenge
-//!   closes, the next opens after a pseudo-random gap in
-//!   the class's `[min_challenge_interval, max_challenge_interval]` drawn from BABE's randomness
-//!   of the parent block, so a device is challenged several times per epoch at times it cannot predict.
-//! - Seeds derive from the parent block's VRF output and the challenge id: known to nobody before
-//!   the parent block is authored.
-//! - The response deadline is part of the class; docs/pocps.md explains how it and the dataset
-//!   parameters were chosen, and what this construction does not yet defend.
+//! - No published schedule: a device learns it is challenged when the block that draws it is
+//!   imported, and each block challenges it with probability `1 / mean interval`.
+//! - Seeds mix only VRF outputs: those of the block that opens the challenge and of the next
+//!   (`SHA-256`-free blake2 of both, the device and the challenge id). Nobody can grind them
+//!   (a VRF output is fixed by the author's key and slot) and nobody knows them before block
+//!   `opened_at + 1` is authored; the challenge is answerable from `opened_at + 2`.
+//! - Fail closed: a sealed, challengeable device is always in its class's index
+//!   (`do_try_state` checks it), and a seal that the answer space cannot serve is refused.
+//! - docs/pocps.md has the construction, the parameters and the attack analysis.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -35,6 +42,7 @@ extern crate alloc;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 pub mod runtime_api;
@@ -48,13 +56,14 @@ pub use types::*;
 pub use weights::WeightInfo;
 
 use codec::Encode;
-use ember_pocps::{Hash, Hasher, VerifyError};
+use ember_pocps::{Hash, Hasher, Proof, VerifyError};
 use ember_primitives::{
-	ChallengeHistory, ChallengeId, ChallengeInspect, ChallengeOutcome, ChallengeRecord, DeviceId,
-	DeviceInspect, DeviceLifecycle, DeviceStatus, OnChallengeOutcome,
+	ChallengeHistory, ChallengeId, ChallengeInspect, ChallengeOutcome, ChallengeRecord, ClassId,
+	DeviceId, DeviceInspect, DeviceLifecycle, DeviceStatus, OnChallengeOutcome,
+	MIN_RESPONSE_DEADLINE,
 };
 use frame_support::{
-	dispatch::{DispatchResultWithPostInfo, Pays, PostDispatchInfo},
+	dispatch::{DispatchClass, DispatchResultWithPostInfo, Pays, PostDispatchInfo},
 	pallet_prelude::*,
 	traits::Randomness,
 };
@@ -81,18 +90,32 @@ pub fn encoding_key<T: frame_system::Config>(device_key: &[u8; 32], nonce: u64) 
 }
 
 /// The largest verification work a proof of this shape can cost, in SHA-256 compressions,
-/// assuming `max_iterations` per label: the pre-dispatch weight of [`Pallet::respond`].
-pub fn proof_work_bound(proof: &ember_pocps::Proof, max_iterations: u32) -> u64 {
-	let challenges = proof.openings.len() as u32;
-	let parents = proof.openings.iter().map(|o| o.parents.len() as u32).max().unwrap_or(0);
-	let depth = proof.openings.iter().map(|o| o.label.path.len() as u32).max().unwrap_or(0);
-	ember_pocps::Params { lanes: 1, lane_len: 1, parents, iterations: max_iterations, challenges }
-		.verify_hashes()
-		.saturating_add(
-			u64::from(challenges)
-				.saturating_mul(u64::from(parents.saturating_add(2)))
-				.saturating_mul(u64::from(depth)),
-		)
+/// assuming `max_iterations` per label: the pre-dispatch weight of [`Pallet::respond`] (the
+/// actual work, from the seal's parameters, is refunded).
+pub fn proof_work_bound(proof: &Proof, max_iterations: u32) -> u64 {
+	match proof {
+		Proof::Seal(seal) => {
+			let parents = seal.openings.iter().map(|o| o.parents.len() as u64).max().unwrap_or(0);
+			let depth = seal
+				.openings
+				.iter()
+				.flat_map(|o| {
+					core::iter::once(&o.label).chain(o.predecessor.as_ref()).chain(o.parents.iter())
+				})
+				.map(|opening| opening.path.len() as u64)
+				.max()
+				.unwrap_or(0);
+			let per_label = u64::from(max_iterations)
+				.saturating_add(6)
+				.saturating_add(parents.saturating_add(2).saturating_mul(depth));
+			per_label.saturating_mul(seal.openings.len() as u64)
+		}
+		Proof::Storage(storage) => storage
+			.leaves
+			.iter()
+			.map(|leaf| (leaf.path.len() as u64).saturating_add(2))
+			.fold(0u64, |total, work| total.saturating_add(work)),
+	}
 }
 
 // FRAME's macro expansions call `expect()` on values they construct; every other runtime lint
@@ -102,7 +125,12 @@ pub fn proof_work_bound(proof: &ember_pocps::Proof, max_iterations: u32) -> u64 
 pub mod pallet {
 	use super::*;
 
+	/// v1: scheduled challenges with seeds from the parent hash, v1 proofs. v2: drawn challenges,
+	/// VRF-only seeds, the seal check and storage proofs, admission control.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
@@ -110,20 +138,35 @@ pub mod pallet {
 		/// Devices, their owners, keys, classes and status.
 		type Devices: DeviceInspect<Self::AccountId> + DeviceLifecycle;
 
-		/// Randomness of the parent block (BABE's VRF output in the runtime).
+		/// The parent block's VRF output (BABE's in the runtime).
 		type Randomness: Randomness<Option<Self::Hash>, BlockNumberFor<Self>>;
 
 		/// Told of every challenge outcome (slashing, reputation).
 		type OnOutcome: OnChallengeOutcome<Self::AccountId>;
 
-		/// Most challenges opened, and most deadlines swept, in one block.
+		/// Most challenges whose deadline is one block, and so most drawn in one block.
 		#[pallet::constant]
 		type MaxChallengesPerBlock: Get<u32>;
 
-		/// Most sequential hashes per label any class may use: bounds `respond`'s pre-dispatch
-		/// weight (the actual weight, from the seal's parameters, is refunded).
+		/// Answers per block the network admits devices for: the sum over challengeable devices
+		/// of their challenge rates may not exceed it. It must not exceed the answers that fit a
+		/// block by length and by weight (docs/pocps.md has the arithmetic).
+		#[pallet::constant]
+		type AnswersPerBlock: Get<u32>;
+
+		/// Most sequential hashes per label a seal may use: bounds `respond`'s pre-dispatch
+		/// weight.
 		#[pallet::constant]
 		type MaxIterations: Get<u32>;
+
+		/// Longest response deadline, in blocks, a seal may have: how long the beacon keeps a
+		/// VRF output.
+		#[pallet::constant]
+		type MaxResponseDeadline: Get<u32>;
+
+		/// Most classes with challengeable devices at once.
+		#[pallet::constant]
+		type MaxClasses: Get<u32>;
 
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;
@@ -150,20 +193,6 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type NextChallengeId<T: Config> = StorageValue<_, ChallengeId, ValueQuery>;
 
-	/// Devices whose challenge opens at a block.
-	#[pallet::storage]
-	pub type Schedule<T: Config> = StorageMap<
-		_,
-		Twox64Concat,
-		BlockNumberFor<T>,
-		BoundedVec<DeviceId, T::MaxChallengesPerBlock>,
-		ValueQuery,
-	>;
-
-	/// When each scheduled device's next challenge opens.
-	#[pallet::storage]
-	pub type NextChallengeAt<T: Config> = StorageMap<_, Twox64Concat, DeviceId, BlockNumberFor<T>>;
-
 	/// Challenges whose deadline is a block.
 	#[pallet::storage]
 	pub type Deadlines<T: Config> = StorageMap<
@@ -174,6 +203,33 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
+	/// The VRF output of each recent block (written during the next block), kept
+	/// `MaxResponseDeadline + 2` blocks: the seeds of open challenges.
+	#[pallet::storage]
+	pub type Beacon<T: Config> = StorageMap<_, Twox64Concat, BlockNumberFor<T>, [u8; 32]>;
+
+	/// Each class's dense index of challengeable devices: positions `0..members`.
+	#[pallet::storage]
+	pub type Members<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, ClassId, Twox64Concat, u32, DeviceId>;
+
+	/// Where each indexed device sits in its class's index.
+	#[pallet::storage]
+	pub type MemberOf<T: Config> = StorageMap<_, Twox64Concat, DeviceId, Membership>;
+
+	/// Each class's index size and load.
+	#[pallet::storage]
+	pub type Draws<T: Config> = StorageMap<_, Twox64Concat, ClassId, ClassDraws, ValueQuery>;
+
+	/// Classes with indexed devices: what `on_initialize` draws from.
+	#[pallet::storage]
+	pub type DrawClasses<T: Config> =
+		StorageValue<_, BoundedVec<ClassId, T::MaxClasses>, ValueQuery>;
+
+	/// The sum of every indexed device's challenge rate, in [`RATE_UNIT`]s per block.
+	#[pallet::storage]
+	pub type Load<T: Config> = StorageValue<_, u64, ValueQuery>;
+
 	/// Each device's challenge record.
 	#[pallet::storage]
 	pub type Stats<T: Config> = StorageMap<_, Twox64Concat, DeviceId, DeviceStats, ValueQuery>;
@@ -181,13 +237,15 @@ pub mod pallet {
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
-		/// A device committed a sealed dataset and is on probation until its first answer.
+		/// A device committed a sealed dataset and is on probation until it passes its seal
+		/// check.
 		SealCommitted { device: DeviceId, root: [u8; 32], nonce: u64 },
-		/// A challenge opened; the device must answer before block `deadline`.
+		/// A challenge opened; its seed is known once block `opened_at + 1` is, and the device
+		/// must answer before block `deadline`.
 		ChallengeOpened {
 			device: DeviceId,
 			challenge: ChallengeId,
-			seed: [u8; 32],
+			seal_check: bool,
 			deadline: BlockNumberFor<T>,
 		},
 		/// A challenge was answered with a valid proof, `latency` blocks after it opened.
@@ -196,9 +254,9 @@ pub mod pallet {
 		ChallengeMissed { device: DeviceId, challenge: ChallengeId },
 		/// A challenge was answered with a proof that does not verify: the device is suspended.
 		ProofRejected { device: DeviceId, challenge: ChallengeId, reason: ProofRejection },
-		/// No slot was free to schedule a device's next challenge within the search window; it
-		/// stays unscheduled until it re-seals. Raise `MaxChallengesPerBlock` if this appears.
-		ScheduleFull { device: DeviceId },
+		/// A drawn device could not be challenged because the deadline queues were full; it
+		/// stays indexed and is drawn again. Admission control keeps this from happening.
+		DrawDeferred { device: DeviceId },
 	}
 
 	/// Why a well-formed proof was rejected.
@@ -215,7 +273,7 @@ pub mod pallet {
 		TypeInfo,
 	)]
 	pub enum ProofRejection {
-		/// A challenged label's Merkle path does not lead to the committed root.
+		/// A challenged label's (or leaf's) Merkle path does not lead to the committed root.
 		LabelPath,
 		/// A predecessor's Merkle path does not lead to the committed root.
 		PredecessorPath,
@@ -240,36 +298,62 @@ pub mod pallet {
 		/// The seal nonce must exceed the previous seal's, so every seal has a fresh encoding
 		/// key.
 		StaleNonce,
+		/// The parameters named are not the device class's current ones: read the class again
+		/// and seal under its parameters.
+		ParamsMismatch,
+		/// The class's parameters are outside what this chain can challenge (iterations above
+		/// `MaxIterations`, or a response deadline outside `3..=MaxResponseDeadline`); governance
+		/// must fix the class.
+		UnsupportedClass,
+		/// The block space reserved for answers serves no more devices at their challenge
+		/// rates (or no more classes): wait for a device to leave, or for governance to slow
+		/// the class's challenges.
+		ChallengeCapacityFull,
 		/// No open challenge with this id: it was never opened, was already answered, or its
 		/// deadline passed.
 		UnknownChallenge,
 		/// The challenge's deadline has passed.
 		DeadlinePassed,
+		/// The challenge's seed needs the VRF output of the block after it opened: answer from
+		/// block `opened_at + 2` on.
+		SeedNotYetKnown,
 		/// The device has no seal (it cannot have been challenged).
 		NotSealed,
-		/// The proof's shape does not match the challenge: wrong number of openings, a missing or
-		/// extra predecessor, or the wrong number of parents. Nothing was recorded; fix the
-		/// prover and answer again before the deadline.
+		/// The proof's shape does not match the challenge: the wrong kind (seal check or storage
+		/// proof), the wrong number of openings, a missing or extra predecessor, or the wrong
+		/// number of parents. Nothing was recorded; fix the prover and answer again before the
+		/// deadline.
 		MalformedProof,
 	}
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			let vrf = Self::record_beacon(now);
 			let swept = Self::sweep_deadlines(now);
-			let opened = Self::open_scheduled(now);
+			let tried = Self::draw_challenges(now, &vrf);
 			// Each fault is also reported to the outcome listener.
-			T::WeightInfo::on_initialize(opened, swept)
+			T::WeightInfo::on_initialize(tried, swept)
 				.saturating_add(T::OnOutcome::outcome_weight().saturating_mul(swept.into()))
 		}
 
 		fn integrity_test() {
 			assert!(T::MaxChallengesPerBlock::get() > 0, "MaxChallengesPerBlock must be positive");
 			assert!(
+				T::AnswersPerBlock::get() > 0
+					&& T::AnswersPerBlock::get() <= T::MaxChallengesPerBlock::get(),
+				"AnswersPerBlock must be positive and fit the deadline queues"
+			);
+			assert!(
 				T::MaxIterations::get() > 0
 					&& T::MaxIterations::get() <= ember_pocps::params::MAX_ITERATIONS,
 				"MaxIterations must be within the primitives' limit"
 			);
+			assert!(
+				T::MaxResponseDeadline::get() >= MIN_RESPONSE_DEADLINE,
+				"MaxResponseDeadline must allow the shortest deadline"
+			);
+			assert!(T::MaxClasses::get() > 0, "MaxClasses must be positive");
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -281,8 +365,9 @@ pub mod pallet {
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
 		/// Commits the Merkle `root` of the dataset sealed with encoding key
-		/// `ek(genesis, device key, nonce)` under the device class's current parameters. The
-		/// device goes on probation and is challenged in the next block.
+		/// `ek(genesis, device key, nonce)` under `params`, which must be the device class's
+		/// current parameters. The device goes on probation, joins its class's challenge index
+		/// (if the answer space can serve it) and its seal check opens at once.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::commit_seal())]
 		pub fn commit_seal(
@@ -290,6 +375,7 @@ pub mod pallet {
 			device: DeviceId,
 			root: [u8; 32],
 			nonce: u64,
+			params: ember_pocps::Params,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let owner = T::Devices::owner(device).ok_or(Error::<T>::UnknownDevice)?;
@@ -298,12 +384,24 @@ pub mod pallet {
 				T::Devices::status(device) != Some(DeviceStatus::Retired),
 				Error::<T>::DeviceRetired
 			);
-			ensure!(!OpenChallenge::<T>::contains_key(device), Error::<T>::ChallengeOpen);
 			if let Some(previous) = Seals::<T>::get(device) {
 				ensure!(nonce > previous.nonce, Error::<T>::StaleNonce);
 			}
+			ensure!(!OpenChallenge::<T>::contains_key(device), Error::<T>::ChallengeOpen);
+			let class = T::Devices::class(device).ok_or(Error::<T>::UnknownClass)?;
 			let policy = T::Devices::challenge_policy(device).ok_or(Error::<T>::UnknownClass)?;
+			ensure!(params == policy.params, Error::<T>::ParamsMismatch);
+			ensure!(
+				policy.params.iterations <= T::MaxIterations::get()
+					&& (MIN_RESPONSE_DEADLINE..=T::MaxResponseDeadline::get())
+						.contains(&policy.response_deadline),
+				Error::<T>::UnsupportedClass
+			);
+			let rate = challenge_rate(&policy);
 
+			// Every call is transactional: an error below (admission, full queues) undoes all.
+			Self::leave_index(device);
+			Self::join_index(device, class, rate)?;
 			T::Devices::note_sealed(device)?;
 			let now = frame_system::Pallet::<T>::block_number();
 			Seals::<T>::insert(
@@ -311,27 +409,35 @@ pub mod pallet {
 				SealInfo {
 					root,
 					nonce,
-					params: policy.params,
+					params,
 					response_deadline: policy.response_deadline,
-					min_interval: policy.min_interval.max(1),
-					max_interval: policy.max_interval.max(policy.min_interval).max(1),
+					class,
+					rate,
 					sealed_at: now,
 				},
 			);
 			Self::deposit_event(Event::SealCommitted { device, root, nonce });
-			// Probation: the first challenge opens in the next block.
-			Self::schedule(device, now.saturating_add(1u32.into()));
+			// Probation: the seal check opens now, its seed drawn from this block's and the next
+			// block's VRF outputs, which the miner did not know when it chose the root.
+			Self::open(device, now, policy.response_deadline, true)
+				.then_some(())
+				.ok_or(Error::<T>::ChallengeCapacityFull)?;
 			Ok(())
 		}
 
-		/// Answers open challenge `challenge` of one of the caller's devices.
+		/// Answers open challenge `challenge` of one of the caller's devices: a seal check with
+		/// [`ember_pocps::Proof::Seal`], a storage challenge with
+		/// [`ember_pocps::Proof::Storage`].
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::respond(proof_work_bound(proof, T::MaxIterations::get()).saturated_into())
-			.saturating_add(T::OnOutcome::outcome_weight()))]
+		#[pallet::weight((
+			T::WeightInfo::respond(proof_work_bound(proof, T::MaxIterations::get()).saturated_into())
+				.saturating_add(T::OnOutcome::outcome_weight()),
+			DispatchClass::Operational,
+		))]
 		pub fn respond(
 			origin: OriginFor<T>,
 			challenge: ChallengeId,
-			proof: alloc::boxed::Box<ember_pocps::Proof>,
+			proof: alloc::boxed::Box<Proof>,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let info = Challenges::<T>::get(challenge).ok_or(Error::<T>::UnknownChallenge)?;
@@ -339,19 +445,24 @@ pub mod pallet {
 			ensure!(owner == who, Error::<T>::NotOwner);
 			let now = frame_system::Pallet::<T>::block_number();
 			ensure!(now < info.deadline, Error::<T>::DeadlinePassed);
+			let seed = Self::seed(challenge, &info).ok_or(Error::<T>::SeedNotYetKnown)?;
 			let seal = Seals::<T>::get(info.device).ok_or(Error::<T>::NotSealed)?;
 			let device_key =
 				T::Devices::device_key(info.device).ok_or(Error::<T>::UnknownDevice)?;
 			let ek = encoding_key::<T>(&device_key, seal.nonce);
-			let actual_weight =
-				T::WeightInfo::respond(seal.params.verify_hashes().saturated_into())
-					.saturating_add(T::OnOutcome::outcome_weight());
+			let work = if info.seal_check {
+				seal.params.seal_verify_hashes()
+			} else {
+				seal.params.storage_verify_hashes()
+			};
+			let verified = T::WeightInfo::respond(work.saturated_into());
 
 			let rejection = match ember_pocps::verify::<HostSha256>(
 				&seal.params,
 				&ek,
 				&seal.root,
-				&info.seed,
+				&seed,
+				info.seal_check,
 				&proof,
 			) {
 				Ok(()) => None,
@@ -361,6 +472,7 @@ pub mod pallet {
 				Err(VerifyError::LabelMismatch) => Some(ProofRejection::LabelMismatch),
 				Err(
 					VerifyError::InvalidParams
+					| VerifyError::WrongKind
 					| VerifyError::WrongChallengeCount
 					| VerifyError::PredecessorShape
 					| VerifyError::ParentCount,
@@ -375,7 +487,9 @@ pub mod pallet {
 						s.answered = s.answered.saturating_add(1);
 						s.last_latency = latency;
 					});
-					if T::Devices::status(info.device) == Some(DeviceStatus::Sealed) {
+					if info.seal_check
+						&& T::Devices::status(info.device) == Some(DeviceStatus::Sealed)
+					{
 						T::Devices::note_proven(info.device)?;
 					}
 					T::OnOutcome::on_challenge_outcome(
@@ -389,13 +503,14 @@ pub mod pallet {
 						challenge,
 						latency,
 					});
-					let next = now.saturating_add(Self::next_gap(&seal, info.device, challenge));
-					Self::schedule(info.device, next);
-					// Honest answers are free: proving is the miner's job, not a tax on it.
+					// Honest answers are free: proving is the miner's job, not a tax on it. They
+					// weigh only what they used, so the block holds as many as it can verify.
+					let actual_weight = verified.saturating_add(T::OnOutcome::success_weight());
 					Ok(PostDispatchInfo { actual_weight: Some(actual_weight), pays_fee: Pays::No })
 				}
 				Some(reason) => {
 					Stats::<T>::mutate(info.device, |s| s.invalid = s.invalid.saturating_add(1));
+					Self::leave_index(info.device);
 					T::Devices::note_faulted(info.device)?;
 					T::OnOutcome::on_challenge_outcome(
 						info.device,
@@ -408,6 +523,7 @@ pub mod pallet {
 						challenge,
 						reason,
 					});
+					let actual_weight = verified.saturating_add(T::OnOutcome::outcome_weight());
 					Ok(PostDispatchInfo { actual_weight: Some(actual_weight), pays_fee: Pays::Yes })
 				}
 			}
@@ -423,49 +539,135 @@ pub trait BenchmarkHelper<AccountId> {
 		-> (DeviceId, [u8; 32]);
 }
 
-/// How many successive blocks to try when a block's queue is full.
-const SCHEDULE_SEARCH: u32 = 16;
+/// Members tried per drawn challenge before it is given up for this block.
+const DRAW_TRIES: u32 = 4;
+
+/// How many successive blocks to try when a block's deadline queue is full (the deadline moves
+/// later, in the device's favour, never earlier).
+const DEADLINE_SEARCH: u32 = 16;
+
+/// A class's challenge rate per device, in [`RATE_UNIT`]s per block: one challenge every
+/// `(min_interval + max_interval) / 2` blocks on average.
+pub fn challenge_rate(policy: &ember_primitives::ChallengePolicy) -> u64 {
+	let mean = u64::from(policy.min_interval)
+		.saturating_add(u64::from(policy.max_interval))
+		.checked_div(2)
+		.unwrap_or(0)
+		.max(1);
+	RATE_UNIT.checked_div(mean).unwrap_or(RATE_UNIT)
+}
+
+/// The first 8 bytes of `entropy` as a little-endian integer.
+fn word(entropy: &[u8; 32]) -> u64 {
+	let mut bytes = [0u8; 8];
+	bytes.copy_from_slice(entropy.get(..8).unwrap_or(&[0u8; 8]));
+	u64::from_le_bytes(bytes)
+}
 
 impl<T: Config> Pallet<T> {
-	/// Queues `device`'s next challenge at `at`, or the first block after it with room.
-	fn schedule(device: DeviceId, at: BlockNumberFor<T>) {
-		if NextChallengeAt::<T>::contains_key(device) {
-			return;
+	/// Records the parent block's VRF output in the beacon and forgets the one no open challenge
+	/// can need any more. Returns it (zero when the chain has none yet, e.g. at block 1).
+	fn record_beacon(now: BlockNumberFor<T>) -> [u8; 32] {
+		let (randomness, _) = T::Randomness::random(b"EMBBEACN");
+		let parent = now.saturating_sub(1u32.into());
+		let vrf = randomness.map(|r| sp_io::hashing::blake2_256(r.as_ref())).unwrap_or_default();
+		if randomness.is_some() && !now.is_zero() {
+			Beacon::<T>::insert(parent, vrf);
 		}
-		let mut block = at;
-		for _ in 0..SCHEDULE_SEARCH {
-			if Schedule::<T>::mutate(block, |queue| queue.try_push(device).is_ok()) {
-				NextChallengeAt::<T>::insert(device, block);
-				return;
+		let keep: BlockNumberFor<T> = T::MaxResponseDeadline::get().saturating_add(2).into();
+		if parent > keep {
+			Beacon::<T>::remove(parent.saturating_sub(keep).saturating_sub(1u32.into()));
+		}
+		vrf
+	}
+
+	/// The seed of an open challenge, once the VRF outputs of its block and the next are known.
+	pub fn seed(challenge: ChallengeId, info: &ChallengeInfo<BlockNumberFor<T>>) -> Option<Hash> {
+		let first = Beacon::<T>::get(info.opened_at)?;
+		let second = Beacon::<T>::get(info.opened_at.saturating_add(1u32.into()))?;
+		Some(sp_io::hashing::blake2_256(
+			&(b"EMBSEED2", first, second, info.device, challenge).encode(),
+		))
+	}
+
+	/// Adds `device` to `class`'s index with `rate`, unless the answer space or the class list
+	/// is full.
+	fn join_index(device: DeviceId, class: ClassId, rate: u64) -> DispatchResult {
+		let budget = u64::from(T::AnswersPerBlock::get()).saturating_mul(RATE_UNIT);
+		let load = Load::<T>::get().saturating_add(rate);
+		ensure!(load <= budget, Error::<T>::ChallengeCapacityFull);
+		let mut draws = Draws::<T>::get(class);
+		if draws.members == 0 && !DrawClasses::<T>::get().contains(&class) {
+			DrawClasses::<T>::try_mutate(|classes| classes.try_push(class))
+				.map_err(|_| Error::<T>::ChallengeCapacityFull)?;
+		}
+		Members::<T>::insert(class, draws.members, device);
+		MemberOf::<T>::insert(device, Membership { class, index: draws.members, rate });
+		draws.members = draws.members.saturating_add(1);
+		draws.load = draws.load.saturating_add(rate);
+		Draws::<T>::insert(class, draws);
+		Load::<T>::put(load);
+		Ok(())
+	}
+
+	/// Removes `device` from its class's index (if indexed), moving the last member into its
+	/// place so the index stays dense.
+	fn leave_index(device: DeviceId) {
+		let Some(member) = MemberOf::<T>::take(device) else { return };
+		let mut draws = Draws::<T>::get(member.class);
+		let last = draws.members.saturating_sub(1);
+		if let Some(moved) = Members::<T>::take(member.class, last) {
+			if moved != device {
+				Members::<T>::insert(member.class, member.index, moved);
+				MemberOf::<T>::mutate(moved, |m| {
+					if let Some(m) = m {
+						m.index = member.index;
+					}
+				});
 			}
-			block = block.saturating_add(1u32.into());
 		}
-		Self::deposit_event(Event::ScheduleFull { device });
+		draws.members = last;
+		draws.load = draws.load.saturating_sub(member.rate);
+		Load::<T>::mutate(|load| *load = load.saturating_sub(member.rate));
+		if draws.members == 0 {
+			Draws::<T>::remove(member.class);
+			DrawClasses::<T>::mutate(|classes| classes.retain(|c| *c != member.class));
+		} else {
+			Draws::<T>::insert(member.class, draws);
+		}
 	}
 
-	/// A pseudo-random gap in the seal's `[min_interval, max_interval]`.
-	fn next_gap(
-		seal: &SealInfo<BlockNumberFor<T>>,
-		device: DeviceId,
-		challenge: ChallengeId,
-	) -> BlockNumberFor<T> {
-		let min: BlockNumberFor<T> = seal.min_interval.into();
-		let span = u64::from(seal.max_interval.saturating_sub(seal.min_interval)).saturating_add(1);
-		let (randomness, _) = T::Randomness::random(&(b"EMBGAP", device, challenge).encode());
-		let entropy = sp_io::hashing::blake2_256(
-			&(randomness, frame_system::Pallet::<T>::parent_hash(), device, challenge).encode(),
+	/// Opens a challenge of `device` at `now` with its deadline `deadline` blocks later (or the
+	/// first block after with room in its queue). Returns whether it opened.
+	fn open(device: DeviceId, now: BlockNumberFor<T>, deadline: u32, seal_check: bool) -> bool {
+		let challenge = NextChallengeId::<T>::get();
+		let mut at = now.saturating_add(deadline.into());
+		let mut queued = false;
+		for _ in 0..DEADLINE_SEARCH {
+			if Deadlines::<T>::mutate(at, |q| q.try_push(challenge).is_ok()) {
+				queued = true;
+				break;
+			}
+			at = at.saturating_add(1u32.into());
+		}
+		if !queued {
+			return false;
+		}
+		NextChallengeId::<T>::put(challenge.saturating_add(1));
+		Challenges::<T>::insert(
+			challenge,
+			ChallengeInfo { device, opened_at: now, deadline: at, seal_check },
 		);
-		let mut word = [0u8; 8];
-		word.copy_from_slice(entropy.get(..8).unwrap_or(&[0u8; 8]));
-		let offset = u64::from_le_bytes(word).checked_rem(span).unwrap_or(0);
-		min.saturating_add(offset.saturated_into())
+		OpenChallenge::<T>::insert(device, challenge);
+		Self::deposit_event(Event::ChallengeOpened { device, challenge, seal_check, deadline: at });
+		true
 	}
 
-	/// Removes an open challenge from every index.
+	/// Closes an open challenge. Its id stays in its deadline's queue, which the sweep takes
+	/// whole and in which it skips closed challenges: one storage write less per answer.
 	fn close(challenge: ChallengeId, info: &ChallengeInfo<BlockNumberFor<T>>) {
 		Challenges::<T>::remove(challenge);
 		OpenChallenge::<T>::remove(info.device);
-		Deadlines::<T>::mutate(info.deadline, |queue| queue.retain(|c| *c != challenge));
 	}
 
 	/// Records a fault for every challenge whose deadline is `now`. Returns how many.
@@ -477,6 +679,7 @@ impl<T: Config> Pallet<T> {
 			swept = swept.saturating_add(1);
 			OpenChallenge::<T>::remove(info.device);
 			Stats::<T>::mutate(info.device, |s| s.missed = s.missed.saturating_add(1));
+			Self::leave_index(info.device);
 			// The device may have been retired or removed meanwhile; the fault still counts.
 			let _ = T::Devices::note_faulted(info.device);
 			if let Some(owner) = T::Devices::owner(info.device) {
@@ -492,62 +695,79 @@ impl<T: Config> Pallet<T> {
 		swept
 	}
 
-	/// Opens the challenges scheduled for `now`. Returns how many.
-	fn open_scheduled(now: BlockNumberFor<T>) -> u32 {
-		let due = Schedule::<T>::take(now);
-		if due.is_empty() {
-			return 0;
-		}
-		let (randomness, _) = T::Randomness::random(b"EMBCHALL");
-		let parent = frame_system::Pallet::<T>::parent_hash();
-		let mut opened = 0u32;
-		for device in due {
-			NextChallengeAt::<T>::remove(device);
-			let challengeable =
-				T::Devices::status(device).map(|s| s.is_challengeable()).unwrap_or(false);
-			let Some(seal) = Seals::<T>::get(device) else { continue };
-			if !challengeable || OpenChallenge::<T>::contains_key(device) {
-				continue;
-			}
-			let challenge = NextChallengeId::<T>::get();
-			NextChallengeId::<T>::put(challenge.saturating_add(1));
-			let seed = sp_io::hashing::blake2_256(
-				&(b"EMBSEED", randomness, parent, device, challenge).encode(),
-			);
-			let mut deadline = now.saturating_add(seal.response_deadline.into());
-			// Queue the deadline; if that block is full, the next one with room (in the
-			// device's favour by a block or two, never against it).
-			let mut queued = false;
-			for _ in 0..SCHEDULE_SEARCH {
-				if Deadlines::<T>::mutate(deadline, |q| q.try_push(challenge).is_ok()) {
-					queued = true;
+	/// Draws this block's storage challenges: per class, its load's worth (the fraction by a
+	/// random roll), each a uniformly random member of its index chosen with the parent block's
+	/// VRF output. A drawn device that is no longer challengeable leaves the index; one with a
+	/// challenge still open is passed over for another draw (up to [`DRAW_TRIES`] per
+	/// challenge), so a device's long-run rate stays its class's rate. Returns the members tried
+	/// (the work done).
+	fn draw_challenges(now: BlockNumberFor<T>, vrf: &[u8; 32]) -> u32 {
+		let mut room = T::MaxChallengesPerBlock::get();
+		let mut tried = 0u32;
+		for class in DrawClasses::<T>::get() {
+			// The load's whole challenges, plus one more with the probability of its fraction:
+			// the expected count is the load exactly, and even a class of one device is drawn
+			// at random blocks, not every `mean interval` blocks like clockwork.
+			let load = Draws::<T>::get(class).load;
+			let whole = load.checked_div(RATE_UNIT).unwrap_or(0);
+			let fraction = load.checked_rem(RATE_UNIT).unwrap_or(0);
+			let roll = sp_io::hashing::blake2_256(&(b"EMBCOUNT", vrf, class).encode());
+			let extra = word(&roll).checked_rem(RATE_UNIT).unwrap_or(0) < fraction;
+			let count = whole.saturating_add(u64::from(extra));
+			let count = u32::try_from(count).unwrap_or(u32::MAX).min(room);
+			room = room.saturating_sub(count);
+			for n in 0..count {
+				for attempt in 0..DRAW_TRIES {
+					let members = Draws::<T>::get(class).members;
+					if members == 0 {
+						break;
+					}
+					tried = tried.saturating_add(1);
+					let entropy =
+						sp_io::hashing::blake2_256(&(b"EMBDRAW", vrf, class, n, attempt).encode());
+					let index = word(&entropy).checked_rem(u64::from(members)).unwrap_or(0);
+					let Some(device) = Members::<T>::get(class, u32::try_from(index).unwrap_or(0))
+					else {
+						break;
+					};
+					let challengeable =
+						T::Devices::status(device).is_some_and(|status| status.is_challengeable());
+					let Some(seal) = Seals::<T>::get(device).filter(|_| challengeable) else {
+						Self::leave_index(device);
+						continue;
+					};
+					if OpenChallenge::<T>::contains_key(device) {
+						continue;
+					}
+					if !Self::open(device, now, seal.response_deadline, false) {
+						Self::deposit_event(Event::DrawDeferred { device });
+					}
 					break;
 				}
-				deadline = deadline.saturating_add(1u32.into());
 			}
-			if !queued {
-				Self::deposit_event(Event::ScheduleFull { device });
-				continue;
-			}
-			Challenges::<T>::insert(
-				challenge,
-				ChallengeInfo { device, seed, opened_at: now, deadline },
-			);
-			OpenChallenge::<T>::insert(device, challenge);
-			opened = opened.saturating_add(1);
-			Self::deposit_event(Event::ChallengeOpened { device, challenge, seed, deadline });
 		}
-		opened
+		tried
 	}
 
-	/// The device's open challenges, for the runtime API.
+	/// The device's open challenges (at most one) with their seeds once known, for the runtime
+	/// API.
 	pub fn open_challenges(
 		device: DeviceId,
-	) -> alloc::vec::Vec<(ChallengeId, ChallengeInfo<BlockNumberFor<T>>)> {
+	) -> alloc::vec::Vec<(ChallengeId, OpenChallengeView<BlockNumberFor<T>>)> {
 		OpenChallenge::<T>::get(device)
 			.and_then(|id| Challenges::<T>::get(id).map(|info| (id, info)))
+			.map(|(id, info)| (id, OpenChallengeView { seed: Self::seed(id, &info), info }))
 			.into_iter()
 			.collect()
+	}
+
+	/// How much of the answer space admitted devices use, for the runtime API.
+	pub fn capacity() -> Capacity {
+		let devices = DrawClasses::<T>::get()
+			.iter()
+			.map(|class| Draws::<T>::get(class).members)
+			.fold(0u32, |total, members| total.saturating_add(members));
+		Capacity { answers_per_block: T::AnswersPerBlock::get(), load: Load::<T>::get(), devices }
 	}
 
 	/// Checks the pallet's invariants.
@@ -556,9 +776,13 @@ impl<T: Config> Pallet<T> {
 	///
 	/// - Every open challenge belongs to a sealed device that is challengeable (`Sealed` on
 	///   probation, or `Active`), is indexed in `OpenChallenge`, and is queued under its
-	///   deadline, which lies in the future.
-	/// - `OpenChallenge` holds nothing else.
-	/// - Every scheduled device is queued at the block `NextChallengeAt` names, and vice versa.
+	///   deadline, which lies in the future; `OpenChallenge` holds nothing else.
+	/// - Fail closed: every sealed device that is challengeable is in its class's index.
+	/// - Each class's index is dense (`0..members`, each entry pointing back), its load is the
+	///   sum of its members' rates, and `Load` is the sum over classes; `DrawClasses` lists
+	///   exactly the classes with members.
+	/// - Every seal's iterations are within `MaxIterations`.
+	/// - The beacon keeps at most `MaxResponseDeadline + 3` outputs.
 	// Also under `std`, so the runtime's own tests can check the invariants after a scenario.
 	#[cfg(any(feature = "try-runtime", feature = "std", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
@@ -576,17 +800,43 @@ impl<T: Config> Pallet<T> {
 			ensure!(info.deadline > now, "a challenge outlived its deadline");
 		}
 		ensure!(OpenChallenge::<T>::iter().count() == open, "stray OpenChallenge entries");
-		let mut scheduled = 0usize;
-		for (block, queue) in Schedule::<T>::iter() {
-			for device in queue.iter() {
-				scheduled = scheduled.saturating_add(1);
+
+		for (device, seal) in Seals::<T>::iter() {
+			ensure!(
+				seal.params.iterations <= T::MaxIterations::get(),
+				"a seal's iterations exceed MaxIterations"
+			);
+			if T::Devices::status(device).is_some_and(|s| s.is_challengeable()) {
 				ensure!(
-					NextChallengeAt::<T>::get(device) == Some(block),
-					"scheduled device without NextChallengeAt"
+					MemberOf::<T>::get(device).is_some_and(|m| m.class == seal.class),
+					"a sealed, challengeable device is not in its class's index"
 				);
 			}
 		}
-		ensure!(NextChallengeAt::<T>::iter().count() == scheduled, "stray NextChallengeAt entries");
+
+		let mut total = 0u64;
+		let classes = DrawClasses::<T>::get();
+		for (class, draws) in Draws::<T>::iter() {
+			ensure!(draws.members > 0 && classes.contains(&class), "an empty or unlisted class");
+			let mut load = 0u64;
+			for index in 0..draws.members {
+				let device = Members::<T>::get(class, index).ok_or("a hole in a class's index")?;
+				let member = MemberOf::<T>::get(device).ok_or("an index entry without MemberOf")?;
+				ensure!(member.class == class && member.index == index, "MemberOf mismatch");
+				load = load.saturating_add(member.rate);
+			}
+			ensure!(load == draws.load, "a class's load is not its members' rates");
+			total = total.saturating_add(load);
+		}
+		ensure!(classes.len() == Draws::<T>::iter().count(), "a listed class without members");
+		ensure!(total == Load::<T>::get(), "Load is not the sum of the classes' loads");
+		let indexed: usize = Draws::<T>::iter().map(|(_, d)| d.members as usize).sum();
+		ensure!(MemberOf::<T>::iter().count() == indexed, "stray MemberOf entries");
+		ensure!(Members::<T>::iter().count() == indexed, "stray Members entries");
+		ensure!(
+			Beacon::<T>::iter().count() <= T::MaxResponseDeadline::get().saturating_add(3) as usize,
+			"the beacon outgrew its window"
+		);
 		Ok(())
 	}
 }

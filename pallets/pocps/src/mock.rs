@@ -86,6 +86,14 @@ impl MockDevices {
 	pub fn remove_class(device: DeviceId) {
 		DEVICES.with(|d| d.borrow_mut().get_mut(&device).unwrap().class = ClassId::MAX);
 	}
+	/// Moves the device to another class (of the same parameters).
+	pub fn set_class(device: DeviceId, class: ClassId) {
+		DEVICES.with(|d| d.borrow_mut().get_mut(&device).unwrap().class = class);
+	}
+	/// Changes the device class's parameters (a class update).
+	pub fn set_params(device: DeviceId, params: ember_pocps::Params) {
+		DEVICES.with(|d| d.borrow_mut().get_mut(&device).unwrap().params = params);
+	}
 	pub fn remove(device: DeviceId) {
 		DEVICES.with(|d| d.borrow_mut().remove(&device));
 	}
@@ -192,7 +200,7 @@ impl crate::BenchmarkHelper<AccountId> for MockBenchmarkHelper {
 	}
 }
 
-/// The mock class's challenge interval.
+/// The mock class's challenge interval: a challenge every 10 blocks on average.
 pub const MIN_CHALLENGE_INTERVAL: u32 = 5;
 pub const MAX_CHALLENGE_INTERVAL: u32 = 15;
 
@@ -201,7 +209,11 @@ impl Config for Test {
 	type Randomness = BlockRandomness;
 	type OnOutcome = RecordOutcomes;
 	type MaxChallengesPerBlock = ConstU32<4>;
+	// One answer per block: with one challenge every 10 blocks per device, room for 10 devices.
+	type AnswersPerBlock = ConstU32<1>;
 	type MaxIterations = ConstU32<64>;
+	type MaxResponseDeadline = ConstU32<8>;
+	type MaxClasses = ConstU32<2>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MockBenchmarkHelper;

@@ -1,6 +1,6 @@
 //! The PoCPS runtime API: what a miner (or a dashboard) asks about a device.
 
-use crate::types::{ChallengeInfo, DeviceStats, SealInfo};
+use crate::types::{Capacity, DeviceStats, OpenChallengeView, SealInfo};
 use alloc::vec::Vec;
 use ember_primitives::{ChallengeId, DeviceId, DeviceStatus};
 
@@ -11,11 +11,13 @@ sp_api::decl_runtime_apis! {
 		fn device_status(device: DeviceId) -> Option<DeviceStatus>;
 		/// The device's committed seal.
 		fn seal(device: DeviceId) -> Option<SealInfo<BlockNumber>>;
-		/// The device's open challenges (at most one at a time).
-		fn open_challenges(device: DeviceId) -> Vec<(ChallengeId, ChallengeInfo<BlockNumber>)>;
+		/// The device's open challenges (at most one at a time), each with its seed once the
+		/// VRF output it needs is on chain. There is no "next challenge" to ask for: each block
+		/// draws its challenges, and nobody knows them in advance.
+		fn open_challenges(device: DeviceId) -> Vec<(ChallengeId, OpenChallengeView<BlockNumber>)>;
 		/// The device's challenge record.
 		fn stats(device: DeviceId) -> DeviceStats;
-		/// The block at which the device's next challenge opens, if one is scheduled.
-		fn next_challenge_at(device: DeviceId) -> Option<BlockNumber>;
+		/// How much of the answer space admitted devices use.
+		fn capacity() -> Capacity;
 	}
 }

@@ -1,4 +1,5 @@
-//! PoCPS pallet tests: sealing, challenge scheduling, answers, faults and every error.
+//! PoCPS pallet tests: sealing and admission, the seal check, drawn storage challenges with
+//! VRF-only seeds, answers, faults and every error.
 
 // Test and benchmark code: panics and plain arithmetic are how it fails.
 #![allow(
@@ -9,7 +10,7 @@
 )]
 
 use crate::{mock::*, *};
-use ember_pocps::prover::Dataset;
+use ember_pocps::{prover::Dataset, Proof};
 use frame_support::{assert_noop, assert_ok, dispatch::Pays, traits::Hooks};
 
 const NONCE: u64 = 1;
@@ -19,7 +20,13 @@ fn seal(device: DeviceId, nonce: u64) -> Dataset {
 	let key = <MockDevices as DeviceInspect<AccountId>>::device_key(device).unwrap();
 	let data = Dataset::seal::<HostSha256>(PARAMS, encoding_key::<Test>(&key, nonce)).unwrap();
 	let owner = <MockDevices as DeviceInspect<AccountId>>::owner(device).unwrap();
-	assert_ok!(Pocps::commit_seal(RuntimeOrigin::signed(owner), device, data.root(), nonce));
+	assert_ok!(Pocps::commit_seal(
+		RuntimeOrigin::signed(owner),
+		device,
+		data.root(),
+		nonce,
+		PARAMS
+	));
 	data
 }
 
@@ -28,8 +35,18 @@ fn open_challenge(device: DeviceId) -> (ChallengeId, ChallengeInfo<u64>) {
 	(id, Challenges::<Test>::get(id).unwrap())
 }
 
-fn proof(data: &Dataset, info: &ChallengeInfo<u64>) -> Box<ember_pocps::Proof> {
-	Box::new(data.prove::<HostSha256>(&info.seed).unwrap())
+/// The honest answer to challenge `id` (whose seed must be known).
+fn proof(data: &Dataset, id: ChallengeId, info: &ChallengeInfo<u64>) -> Box<Proof> {
+	let seed = Pocps::seed(id, info).expect("the seed is known");
+	Box::new(data.prove::<HostSha256>(&seed, info.seal_check).unwrap())
+}
+
+/// Advances to the first block the device's open challenge is answerable in, and answers it.
+fn answer(data: &Dataset, device: DeviceId) -> ChallengeId {
+	let (id, info) = open_challenge(device);
+	run_to_block(System::block_number().max(info.opened_at + 2));
+	assert_ok!(Pocps::respond(RuntimeOrigin::signed(ALICE), id, proof(data, id, &info)));
+	id
 }
 
 fn status(device: DeviceId) -> DeviceStatus {
@@ -37,85 +54,166 @@ fn status(device: DeviceId) -> DeviceStatus {
 }
 
 #[test]
-fn seal_puts_the_device_on_probation_and_schedules_a_challenge() {
+fn seal_puts_the_device_on_probation_indexes_it_and_opens_its_seal_check() {
 	ExtBuilder::build_and_execute(|| {
 		MockDevices::add(0, ALICE, DeviceStatus::Registered);
 		let data = seal(0, NONCE);
-		System::assert_last_event(
+		System::assert_has_event(
 			Event::SealCommitted { device: 0, root: data.root(), nonce: NONCE }.into(),
 		);
 		assert_eq!(status(0), DeviceStatus::Sealed);
-		assert_eq!(NextChallengeAt::<Test>::get(0), Some(2));
-		assert_eq!(Seals::<Test>::get(0).unwrap().params, PARAMS);
+		let seal = Seals::<Test>::get(0).unwrap();
+		assert_eq!((seal.params, seal.class, seal.rate), (PARAMS, 0, RATE_UNIT / 10));
+		assert_eq!(
+			MemberOf::<Test>::get(0),
+			Some(Membership { class: 0, index: 0, rate: 100_000 })
+		);
+		assert_eq!(Load::<Test>::get(), 100_000);
+		let (id, info) = open_challenge(0);
+		assert!(info.seal_check);
+		assert_eq!((info.opened_at, info.deadline), (1, 1 + u64::from(DEADLINE)));
+		System::assert_last_event(
+			Event::ChallengeOpened { device: 0, challenge: id, seal_check: true, deadline: 5 }
+				.into(),
+		);
 	});
 }
 
 #[test]
-fn probation_challenge_answered_makes_the_device_active_for_free() {
+fn the_seed_is_unknown_until_the_next_blocks_vrf_output_is_on_chain() {
 	ExtBuilder::build_and_execute(|| {
 		MockDevices::add(0, ALICE, DeviceStatus::Registered);
 		let data = seal(0, NONCE);
-		run_to_block(2);
 		let (id, info) = open_challenge(0);
-		assert_eq!(info.deadline, 2 + u64::from(DEADLINE));
-		System::assert_has_event(
-			Event::ChallengeOpened {
-				device: 0,
-				challenge: id,
-				seed: info.seed,
-				deadline: info.deadline,
-			}
-			.into(),
+		// Block 2 records block 1's VRF output; block 2's own comes with block 3.
+		run_to_block(2);
+		assert_eq!(Pocps::seed(id, &info), None);
+		let honest = Box::new(data.prove::<HostSha256>(&[0u8; 32], true).unwrap());
+		assert_noop!(
+			Pocps::respond(RuntimeOrigin::signed(ALICE), id, honest),
+			Error::<Test>::SeedNotYetKnown
 		);
 		run_to_block(3);
-		let result = Pocps::respond(RuntimeOrigin::signed(ALICE), id, proof(&data, &info)).unwrap();
+		let seed = Pocps::seed(id, &info).unwrap();
+		// The seed mixes VRF outputs only: the parent hash (which an author can re-sign to
+		// grind) does not enter it.
+		let expected = sp_io::hashing::blake2_256(
+			&(
+				b"EMBSEED2",
+				Beacon::<Test>::get(1).unwrap(),
+				Beacon::<Test>::get(2).unwrap(),
+				0u64,
+				id,
+			)
+				.encode(),
+		);
+		assert_eq!(seed, expected);
+		System::set_parent_hash([0xab; 32].into());
+		assert_eq!(Pocps::seed(id, &info), Some(seed));
+		assert_eq!(
+			Pocps::open_challenges(0),
+			vec![(id, OpenChallengeView { info, seed: Some(seed) })]
+		);
+	});
+}
+
+#[test]
+fn the_seal_check_makes_the_device_active_for_free() {
+	ExtBuilder::build_and_execute(|| {
+		MockDevices::add(0, ALICE, DeviceStatus::Registered);
+		let data = seal(0, NONCE);
+		let (id, info) = open_challenge(0);
+		run_to_block(3);
+		let result =
+			Pocps::respond(RuntimeOrigin::signed(ALICE), id, proof(&data, id, &info)).unwrap();
 		assert_eq!(result.pays_fee, Pays::No);
 		System::assert_last_event(
-			Event::ChallengeAnswered { device: 0, challenge: id, latency: 1 }.into(),
+			Event::ChallengeAnswered { device: 0, challenge: id, latency: 2 }.into(),
 		);
 		assert_eq!(status(0), DeviceStatus::Active);
 		assert_eq!(outcomes(), vec![(0, id, ChallengeOutcome::Success)]);
 		assert_eq!(Stats::<Test>::get(0).answered, 1);
-		// The next challenge comes 5..=15 blocks later.
-		let next = NextChallengeAt::<Test>::get(0).unwrap();
-		assert!((3 + 5..=3 + 15).contains(&next), "next challenge at {next}");
+		assert!(OpenChallenge::<Test>::get(0).is_none());
 	});
 }
 
 #[test]
-fn a_device_is_challenged_again_and_again() {
+fn a_seal_check_answered_with_a_storage_proof_is_malformed_and_changes_nothing() {
 	ExtBuilder::build_and_execute(|| {
 		MockDevices::add(0, ALICE, DeviceStatus::Registered);
 		let data = seal(0, NONCE);
-		let mut opened_at = Vec::new();
-		for block in 2..=120u64 {
-			run_to_block(block);
-			if let Some(id) = OpenChallenge::<Test>::get(0) {
+		let (id, info) = open_challenge(0);
+		run_to_block(3);
+		let seed = Pocps::seed(id, &info).unwrap();
+		let storage = Box::new(data.prove::<HostSha256>(&seed, false).unwrap());
+		assert_noop!(
+			Pocps::respond(RuntimeOrigin::signed(ALICE), id, storage),
+			Error::<Test>::MalformedProof
+		);
+	});
+}
+
+/// Runs blocks `from..=to`, answering every challenge of the devices as soon as its seed is
+/// known; returns the blocks at which each storage challenge opened.
+fn answer_everything(devices: &[(DeviceId, &Dataset)], from: u64, to: u64) -> Vec<(DeviceId, u64)> {
+	let mut opened = Vec::new();
+	for block in from..=to {
+		run_to_block(block);
+		for (device, data) in devices {
+			if let Some(id) = OpenChallenge::<Test>::get(device) {
 				let info = Challenges::<Test>::get(id).unwrap();
-				if info.opened_at == block {
-					opened_at.push(block);
+				if info.opened_at == block && !info.seal_check {
+					opened.push((*device, block));
+				}
+				if Pocps::seed(id, &info).is_some() {
 					assert_ok!(Pocps::respond(
 						RuntimeOrigin::signed(ALICE),
 						id,
-						proof(&data, &info)
+						proof(data, id, &info)
 					));
 				}
 			}
 		}
-		assert!(opened_at.len() >= 7, "challenged at {opened_at:?}");
-		let gaps: Vec<u64> = opened_at.windows(2).map(|w| w[1] - w[0]).collect();
-		assert!(gaps.iter().all(|g| (5..=15).contains(g)), "gaps {gaps:?}");
-		assert!(gaps.iter().any(|g| *g != gaps[0]), "gaps vary: {gaps:?}");
-		assert_eq!(Stats::<Test>::get(0).answered as usize, opened_at.len());
+	}
+	opened
+}
+
+#[test]
+fn devices_are_challenged_at_their_classs_rate_at_unpredictable_times() {
+	ExtBuilder::build_and_execute(|| {
+		let data: Vec<Dataset> = (0..5)
+			.map(|device| {
+				MockDevices::add(device, ALICE, DeviceStatus::Registered);
+				seal(device, NONCE)
+			})
+			.collect();
+		let devices: Vec<(DeviceId, &Dataset)> = (0..5).zip(data.iter()).collect();
+		let opened = answer_everything(&devices, 2, 401);
+		// 5 devices × one challenge per 10 blocks × 400 blocks: 200 expected. A draw that hits
+		// a device with a challenge still open (about 2 blocks of every 10) tries another.
+		assert!((150..=250).contains(&opened.len()), "{} challenges", opened.len());
+		for device in 0..5 {
+			let times: Vec<u64> =
+				opened.iter().filter(|(d, _)| *d == device).map(|(_, b)| *b).collect();
+			let gaps: Vec<u64> = times.windows(2).map(|w| w[1] - w[0]).collect();
+			// Memoryless: short and long gaps of either parity occur, so no gap can be predicted
+			// (the earliest is 3: the previous challenge is open until its answer at +2).
+			assert!(gaps.iter().all(|g| *g >= 3), "device {device} gaps {gaps:?}");
+			assert!(gaps.iter().any(|g| *g <= 5), "device {device} gaps {gaps:?}");
+			assert!(gaps.iter().any(|g| *g >= 20), "device {device} gaps {gaps:?}");
+			assert!(gaps.iter().any(|g| g % 2 == 1), "device {device} gaps {gaps:?}");
+			assert!(times.len() >= 20, "device {device} challenged {} times", times.len());
+		}
+		assert_eq!(Stats::<Test>::get(0).missed, 0);
+		assert!((0..5).all(|d| status(d) == DeviceStatus::Active));
 	});
 }
 
 #[test]
-fn a_missed_deadline_is_a_fault() {
+fn a_missed_deadline_is_a_fault_and_leaves_the_index() {
 	ExtBuilder::build_and_execute(|| {
 		MockDevices::add(0, ALICE, DeviceStatus::Registered);
 		seal(0, NONCE);
-		run_to_block(2);
 		let (id, info) = open_challenge(0);
 		run_to_block(info.deadline - 1);
 		assert!(OpenChallenge::<Test>::contains_key(0), "still open the block before");
@@ -125,9 +223,31 @@ fn a_missed_deadline_is_a_fault() {
 		assert_eq!(outcomes(), vec![(0, id, ChallengeOutcome::Fault)]);
 		assert_eq!(Stats::<Test>::get(0).missed, 1);
 		// Suspended devices are not challenged again until they re-seal.
-		assert!(NextChallengeAt::<Test>::get(0).is_none());
-		run_to_block(info.deadline + 30);
+		assert!(MemberOf::<Test>::get(0).is_none());
+		assert_eq!(Load::<Test>::get(), 0);
+		run_to_block(info.deadline + 60);
 		assert!(OpenChallenge::<Test>::get(0).is_none());
+	});
+}
+
+#[test]
+fn a_missed_storage_challenge_is_a_fault() {
+	ExtBuilder::build_and_execute(|| {
+		MockDevices::add(0, ALICE, DeviceStatus::Registered);
+		let data = seal(0, NONCE);
+		answer(&data, 0);
+		assert_eq!(status(0), DeviceStatus::Active);
+		// Wait for a drawn storage challenge and let it lapse.
+		let mut block = System::block_number();
+		while OpenChallenge::<Test>::get(0).is_none() {
+			block += 1;
+			run_to_block(block);
+		}
+		let (id, info) = open_challenge(0);
+		assert!(!info.seal_check);
+		run_to_block(info.deadline);
+		assert_eq!(status(0), DeviceStatus::Suspended);
+		assert_eq!(outcomes().last(), Some(&(0, id, ChallengeOutcome::Fault)));
 	});
 }
 
@@ -136,10 +256,11 @@ fn an_invalid_proof_is_recorded_and_suspends() {
 	ExtBuilder::build_and_execute(|| {
 		MockDevices::add(0, ALICE, DeviceStatus::Registered);
 		let data = seal(0, NONCE);
-		run_to_block(2);
 		let (id, info) = open_challenge(0);
-		let mut bad = proof(&data, &info);
-		bad.openings[0].label.label[0] ^= 1;
+		run_to_block(3);
+		let mut bad = proof(&data, id, &info);
+		let Proof::Seal(ref mut seal) = *bad else { unreachable!() };
+		seal.openings[0].label.label[0] ^= 1;
 		let result = Pocps::respond(RuntimeOrigin::signed(ALICE), id, bad).unwrap();
 		assert_eq!(result.pays_fee, Pays::Yes);
 		System::assert_last_event(
@@ -147,21 +268,28 @@ fn an_invalid_proof_is_recorded_and_suspends() {
 				.into(),
 		);
 		assert_eq!(status(0), DeviceStatus::Suspended);
+		assert!(MemberOf::<Test>::get(0).is_none());
 		assert_eq!(outcomes(), vec![(0, id, ChallengeOutcome::InvalidProof)]);
 	});
 }
 
 #[test]
-fn a_dataset_of_another_key_is_rejected() {
+fn a_dataset_of_another_key_fails_the_seal_check() {
 	ExtBuilder::build_and_execute(|| {
 		MockDevices::add(0, ALICE, DeviceStatus::Registered);
 		// Commit the root of a dataset sealed under another nonce's key.
 		let key = <MockDevices as DeviceInspect<AccountId>>::device_key(0).unwrap();
 		let wrong = Dataset::seal::<HostSha256>(PARAMS, encoding_key::<Test>(&key, 99)).unwrap();
-		assert_ok!(Pocps::commit_seal(RuntimeOrigin::signed(ALICE), 0, wrong.root(), NONCE));
-		run_to_block(2);
+		assert_ok!(Pocps::commit_seal(
+			RuntimeOrigin::signed(ALICE),
+			0,
+			wrong.root(),
+			NONCE,
+			PARAMS
+		));
 		let (id, info) = open_challenge(0);
-		assert_ok!(Pocps::respond(RuntimeOrigin::signed(ALICE), id, proof(&wrong, &info)));
+		run_to_block(3);
+		assert_ok!(Pocps::respond(RuntimeOrigin::signed(ALICE), id, proof(&wrong, id, &info)));
 		// This key picks other parents than the ones opened, or the label does not hash.
 		let rejected = System::events().into_iter().any(|r| {
 			matches!(
@@ -181,36 +309,104 @@ fn a_dataset_of_another_key_is_rejected() {
 #[test]
 fn commit_seal_errors() {
 	ExtBuilder::build_and_execute(|| {
+		let commit = |who, device, nonce, params| {
+			Pocps::commit_seal(RuntimeOrigin::signed(who), device, [0; 32], nonce, params)
+		};
 		MockDevices::add(0, ALICE, DeviceStatus::Registered);
-		assert_noop!(
-			Pocps::commit_seal(RuntimeOrigin::signed(ALICE), 9, [0; 32], 1),
-			Error::<Test>::UnknownDevice
-		);
-		assert_noop!(
-			Pocps::commit_seal(RuntimeOrigin::signed(BOB), 0, [0; 32], 1),
-			Error::<Test>::NotOwner
-		);
+		assert_noop!(commit(ALICE, 9, 1, PARAMS), Error::<Test>::UnknownDevice);
+		assert_noop!(commit(BOB, 0, 1, PARAMS), Error::<Test>::NotOwner);
+		// Sealed under other parameters than the class's: refused, before anything changes.
+		let other = ember_pocps::Params { iterations: 3, ..PARAMS };
+		assert_noop!(commit(ALICE, 0, 1, other), Error::<Test>::ParamsMismatch);
 		seal(0, 5);
-		assert_noop!(
-			Pocps::commit_seal(RuntimeOrigin::signed(ALICE), 0, [0; 32], 5),
-			Error::<Test>::StaleNonce
-		);
-		run_to_block(2);
-		assert_noop!(
-			Pocps::commit_seal(RuntimeOrigin::signed(ALICE), 0, [0; 32], 6),
-			Error::<Test>::ChallengeOpen
-		);
+		assert_noop!(commit(ALICE, 0, 5, PARAMS), Error::<Test>::StaleNonce);
+		assert_noop!(commit(ALICE, 0, 6, PARAMS), Error::<Test>::ChallengeOpen);
 		MockDevices::add(1, ALICE, DeviceStatus::Retired);
-		assert_noop!(
-			Pocps::commit_seal(RuntimeOrigin::signed(ALICE), 1, [0; 32], 1),
-			Error::<Test>::DeviceRetired
-		);
+		assert_noop!(commit(ALICE, 1, 1, PARAMS), Error::<Test>::DeviceRetired);
 		MockDevices::add(2, ALICE, DeviceStatus::Registered);
 		MockDevices::remove_class(2);
+		assert_noop!(commit(ALICE, 2, 1, PARAMS), Error::<Test>::UnknownClass);
+		// Classes this chain cannot challenge: too many iterations for `respond`'s weight bound,
+		// a deadline shorter than the seed takes to become known, or longer than the beacon.
+		let heavy = ember_pocps::Params { iterations: 65, ..PARAMS };
+		MockDevices::add_with(3, ALICE, DeviceStatus::Registered, heavy, DEADLINE);
+		assert_noop!(commit(ALICE, 3, 1, heavy), Error::<Test>::UnsupportedClass);
+		MockDevices::add_with(4, ALICE, DeviceStatus::Registered, PARAMS, 2);
+		assert_noop!(commit(ALICE, 4, 1, PARAMS), Error::<Test>::UnsupportedClass);
+		MockDevices::add_with(5, ALICE, DeviceStatus::Registered, PARAMS, 9);
+		assert_noop!(commit(ALICE, 5, 1, PARAMS), Error::<Test>::UnsupportedClass);
+	});
+}
+
+#[test]
+fn admission_stops_at_the_answer_space_and_fails_closed() {
+	ExtBuilder::build_and_execute(|| {
+		// One answer per block at one challenge per 10 blocks each: ten devices.
+		for device in 0..10 {
+			MockDevices::add(device, ALICE, DeviceStatus::Registered);
+			Pocps::commit_seal(RuntimeOrigin::signed(ALICE), device, [1; 32], 1, PARAMS).unwrap();
+		}
+		assert_eq!(Load::<Test>::get(), RATE_UNIT);
+		MockDevices::add(10, ALICE, DeviceStatus::Registered);
 		assert_noop!(
-			Pocps::commit_seal(RuntimeOrigin::signed(ALICE), 2, [0; 32], 1),
-			Error::<Test>::UnknownClass
+			Pocps::commit_seal(RuntimeOrigin::signed(ALICE), 10, [1; 32], 1, PARAMS),
+			Error::<Test>::ChallengeCapacityFull
 		);
+		assert_eq!(status(10), DeviceStatus::Registered);
+		// Devices that leave (here by missing their seal checks, whose deadlines the full
+		// queues spread over three blocks) make room.
+		run_to_block(3 + u64::from(DEADLINE));
+		assert_eq!(Load::<Test>::get(), 0);
+		assert_ok!(Pocps::commit_seal(RuntimeOrigin::signed(ALICE), 10, [1; 32], 1, PARAMS));
+	});
+}
+
+#[test]
+fn admission_is_bounded_by_the_number_of_classes() {
+	ExtBuilder::build_and_execute(|| {
+		for (device, class) in [(0, 0), (1, 1), (2, 2)] {
+			MockDevices::add(device, ALICE, DeviceStatus::Registered);
+			MockDevices::set_class(device, class);
+		}
+		assert_ok!(Pocps::commit_seal(RuntimeOrigin::signed(ALICE), 0, [1; 32], 1, PARAMS));
+		assert_ok!(Pocps::commit_seal(RuntimeOrigin::signed(ALICE), 1, [1; 32], 1, PARAMS));
+		assert_eq!(DrawClasses::<Test>::get().into_inner(), vec![0, 1]);
+		assert_noop!(
+			Pocps::commit_seal(RuntimeOrigin::signed(ALICE), 2, [1; 32], 1, PARAMS),
+			Error::<Test>::ChallengeCapacityFull
+		);
+	});
+}
+
+#[test]
+fn a_retired_device_leaves_the_index_when_drawn() {
+	ExtBuilder::build_and_execute(|| {
+		MockDevices::add(0, ALICE, DeviceStatus::Registered);
+		MockDevices::add(1, ALICE, DeviceStatus::Registered);
+		let first = seal(0, NONCE);
+		let second = seal(1, NONCE);
+		answer(&first, 0);
+		answer(&second, 1);
+		MockDevices::set_status(1, DeviceStatus::Retired);
+		let mut block = System::block_number();
+		while MemberOf::<Test>::get(1).is_some() {
+			block += 1;
+			run_to_block(block);
+			if let Some(id) = OpenChallenge::<Test>::get(0) {
+				let info = Challenges::<Test>::get(id).unwrap();
+				if Pocps::seed(id, &info).is_some() {
+					assert_ok!(Pocps::respond(
+						RuntimeOrigin::signed(ALICE),
+						id,
+						proof(&first, id, &info)
+					));
+				}
+			}
+			assert!(block < 400, "the retired device was never drawn");
+		}
+		assert!(OpenChallenge::<Test>::get(1).is_none());
+		assert_eq!(Draws::<Test>::get(0).members, 1);
+		assert_eq!(Members::<Test>::get(0, 0), Some(0));
 	});
 }
 
@@ -219,9 +415,9 @@ fn respond_errors() {
 	ExtBuilder::build_and_execute(|| {
 		MockDevices::add(0, ALICE, DeviceStatus::Registered);
 		let data = seal(0, NONCE);
-		run_to_block(2);
 		let (id, info) = open_challenge(0);
-		let good = proof(&data, &info);
+		run_to_block(3);
+		let good = proof(&data, id, &info);
 		assert_noop!(
 			Pocps::respond(RuntimeOrigin::signed(ALICE), id + 1, good.clone()),
 			Error::<Test>::UnknownChallenge
@@ -231,13 +427,15 @@ fn respond_errors() {
 			Error::<Test>::NotOwner
 		);
 		let mut short = good.clone();
-		short.openings.pop();
+		let Proof::Seal(ref mut seal) = *short else { unreachable!() };
+		seal.openings.pop();
 		assert_noop!(
 			Pocps::respond(RuntimeOrigin::signed(ALICE), id, short),
 			Error::<Test>::MalformedProof
 		);
 		let mut no_parents = good.clone();
-		let target = no_parents.openings.iter_mut().find(|o| !o.parents.is_empty()).unwrap();
+		let Proof::Seal(ref mut seal) = *no_parents else { unreachable!() };
+		let target = seal.openings.iter_mut().find(|o| !o.parents.is_empty()).unwrap();
 		target.parents.pop();
 		assert_noop!(
 			Pocps::respond(RuntimeOrigin::signed(ALICE), id, no_parents),
@@ -257,18 +455,19 @@ fn late_answers_are_refused() {
 	ExtBuilder::build_and_execute(|| {
 		MockDevices::add(0, ALICE, DeviceStatus::Registered);
 		let data = seal(0, NONCE);
-		run_to_block(2);
 		let (id, info) = open_challenge(0);
+		run_to_block(info.deadline - 1);
+		let answer = proof(&data, id, &info);
 		// A challenge still indexed at its deadline block (its sweep deferred) is refused...
 		System::set_block_number(info.deadline);
 		assert_noop!(
-			Pocps::respond(RuntimeOrigin::signed(ALICE), id, proof(&data, &info)),
+			Pocps::respond(RuntimeOrigin::signed(ALICE), id, answer.clone()),
 			Error::<Test>::DeadlinePassed
 		);
 		// ...and after the sweep it is gone.
 		Pocps::on_initialize(info.deadline);
 		assert_noop!(
-			Pocps::respond(RuntimeOrigin::signed(ALICE), id, proof(&data, &info)),
+			Pocps::respond(RuntimeOrigin::signed(ALICE), id, answer),
 			Error::<Test>::UnknownChallenge
 		);
 	});
@@ -279,9 +478,9 @@ fn respond_needs_a_known_sealed_device() {
 	ExtBuilder::build_and_execute(|| {
 		MockDevices::add(0, ALICE, DeviceStatus::Registered);
 		let data = seal(0, NONCE);
-		run_to_block(2);
 		let (id, info) = open_challenge(0);
-		let answer = proof(&data, &info);
+		run_to_block(3);
+		let answer = proof(&data, id, &info);
 		let seal_info = Seals::<Test>::take(0).unwrap();
 		assert_noop!(
 			Pocps::respond(RuntimeOrigin::signed(ALICE), id, answer.clone()),
@@ -299,29 +498,16 @@ fn respond_needs_a_known_sealed_device() {
 }
 
 #[test]
-fn retired_devices_are_not_challenged() {
+fn a_class_update_does_not_invalidate_existing_seals() {
 	ExtBuilder::build_and_execute(|| {
 		MockDevices::add(0, ALICE, DeviceStatus::Registered);
-		seal(0, NONCE);
-		MockDevices::set_status(0, DeviceStatus::Retired);
-		run_to_block(2);
-		assert!(OpenChallenge::<Test>::get(0).is_none());
-		assert!(NextChallengeAt::<Test>::get(0).is_none());
-	});
-}
-
-#[test]
-fn full_blocks_push_challenges_to_the_next_block() {
-	ExtBuilder::build_and_execute(|| {
-		for device in 0..6 {
-			MockDevices::add(device, ALICE, DeviceStatus::Registered);
-			seal(device, NONCE);
-		}
-		// MaxChallengesPerBlock is 4: two devices wait one block more.
-		assert_eq!(Schedule::<Test>::get(2).len(), 4);
-		assert_eq!(Schedule::<Test>::get(3).len(), 2);
-		run_to_block(3);
-		assert_eq!(OpenChallenge::<Test>::iter().count(), 6);
+		let data = seal(0, NONCE);
+		// Governance changes the class mid-probation: the seal keeps the parameters it was
+		// sealed under, and the honest answer still verifies.
+		MockDevices::set_params(0, ember_pocps::Params { iterations: 3, ..PARAMS });
+		answer(&data, 0);
+		assert_eq!(status(0), DeviceStatus::Active);
+		assert_eq!(Seals::<Test>::get(0).unwrap().params, PARAMS);
 	});
 }
 
@@ -330,16 +516,38 @@ fn reseal_after_suspension_restarts_probation() {
 	ExtBuilder::build_and_execute(|| {
 		MockDevices::add(0, ALICE, DeviceStatus::Registered);
 		seal(0, NONCE);
-		run_to_block(2);
 		let (_, info) = open_challenge(0);
 		run_to_block(info.deadline);
 		assert_eq!(status(0), DeviceStatus::Suspended);
 		let data = seal(0, NONCE + 1);
 		assert_eq!(status(0), DeviceStatus::Sealed);
-		run_to_block(info.deadline + 1);
-		let (id, info) = open_challenge(0);
-		assert_ok!(Pocps::respond(RuntimeOrigin::signed(ALICE), id, proof(&data, &info)));
+		assert!(MemberOf::<Test>::get(0).is_some());
+		answer(&data, 0);
 		assert_eq!(status(0), DeviceStatus::Active);
+	});
+}
+
+#[test]
+fn full_deadline_queues_push_deadlines_later() {
+	ExtBuilder::build_and_execute(|| {
+		for device in 0..6 {
+			MockDevices::add(device, ALICE, DeviceStatus::Registered);
+			seal(device, NONCE);
+		}
+		// MaxChallengesPerBlock is 4: two seal checks get one block more.
+		assert_eq!(Deadlines::<Test>::get(5).len(), 4);
+		assert_eq!(Deadlines::<Test>::get(6).len(), 2);
+		assert_eq!(OpenChallenge::<Test>::iter().count(), 6);
+	});
+}
+
+#[test]
+fn the_beacon_keeps_only_what_open_challenges_can_need() {
+	ExtBuilder::build_and_execute(|| {
+		run_to_block(40);
+		// MaxResponseDeadline 8: outputs of blocks 29..=39.
+		assert_eq!(Beacon::<Test>::iter().count(), 11);
+		assert!(Beacon::<Test>::get(39).is_some() && Beacon::<Test>::get(28).is_none());
 	});
 }
 
@@ -347,12 +555,11 @@ fn reseal_after_suspension_restarts_probation() {
 fn runtime_api_helpers_and_challenge_inspect() {
 	ExtBuilder::build_and_execute(|| {
 		MockDevices::add(0, ALICE, DeviceStatus::Registered);
-		seal(0, NONCE);
 		assert!(Pocps::open_challenges(0).is_empty());
 		assert!(!<Pocps as ChallengeInspect>::has_open_challenge(0));
-		run_to_block(2);
+		seal(0, NONCE);
 		let (id, info) = open_challenge(0);
-		assert_eq!(Pocps::open_challenges(0), vec![(id, info)]);
+		assert_eq!(Pocps::open_challenges(0), vec![(id, OpenChallengeView { info, seed: None })]);
 		assert!(<Pocps as ChallengeInspect>::has_open_challenge(0));
 	});
 }
@@ -362,10 +569,13 @@ fn proof_work_bound_covers_the_actual_work() {
 	ExtBuilder::build_and_execute(|| {
 		MockDevices::add(0, ALICE, DeviceStatus::Registered);
 		let data = seal(0, NONCE);
-		run_to_block(2);
-		let (_, info) = open_challenge(0);
-		let bound = proof_work_bound(&proof(&data, &info), 64);
-		assert!(bound >= PARAMS.verify_hashes(), "{bound} < {}", PARAMS.verify_hashes());
+		let (id, info) = open_challenge(0);
+		run_to_block(3);
+		let bound = proof_work_bound(&proof(&data, id, &info), 64);
+		assert!(bound >= PARAMS.seal_verify_hashes(), "{bound} < {}", PARAMS.seal_verify_hashes());
+		let seed = Pocps::seed(id, &info).unwrap();
+		let storage = data.prove::<HostSha256>(&seed, false).unwrap();
+		assert_eq!(proof_work_bound(&storage, 64), PARAMS.storage_verify_hashes());
 	});
 }
 
@@ -382,23 +592,84 @@ mod property {
 	proptest! {
 		#![proptest_config(ProptestConfig::with_cases(64))]
 
-		/// Whatever byte of an honest answer changes, the pallet never counts it as answered.
+		/// Whatever byte of an honest answer (seal check or storage proof) changes, the pallet
+		/// never counts it as answered.
 		#[test]
-		fn a_changed_byte_never_passes(position in any::<prop::sample::Index>(), flip in 1u8..=255) {
+		fn a_changed_byte_never_passes(
+			storage in any::<bool>(),
+			position in any::<prop::sample::Index>(),
+			flip in 1u8..=255,
+		) {
 			ExtBuilder::build_and_execute(|| {
 				MockDevices::add(0, ALICE, DeviceStatus::Registered);
 				let data = seal(0, NONCE);
-				run_to_block(2);
+				if storage {
+					answer(&data, 0);
+					let mut block = System::block_number();
+					while OpenChallenge::<Test>::get(0).is_none() {
+						block += 1;
+						run_to_block(block);
+					}
+				}
 				let (id, info) = open_challenge(0);
-				let mut bytes = proof(&data, &info).encode();
+				run_to_block(System::block_number().max(info.opened_at + 2));
+				let answered = Stats::<Test>::get(0).answered;
+				let mut bytes = proof(&data, id, &info).encode();
 				let at = position.index(bytes.len());
 				bytes[at] ^= flip;
-				if let Ok(tampered) = ember_pocps::Proof::decode(&mut &bytes[..]) {
+				if let Ok(tampered) = Proof::decode(&mut &bytes[..]) {
 					let _ = Pocps::respond(RuntimeOrigin::signed(ALICE), id, Box::new(tampered));
 				}
-				assert_eq!(Stats::<Test>::get(0).answered, 0);
-				assert_ne!(status(0), DeviceStatus::Active);
+				assert_eq!(Stats::<Test>::get(0).answered, answered);
+				// Refused as malformed (still open) or rejected (the device suspended).
+				assert!(
+					OpenChallenge::<Test>::get(0) == Some(id) || status(0) == DeviceStatus::Suspended
+				);
 			});
 		}
 	}
+}
+
+#[test]
+fn the_v2_migration_keeps_nonces_and_suspends_v1_devices_to_reseal() {
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	ExtBuilder::build_and_execute(|| {
+		MockDevices::add(0, ALICE, DeviceStatus::Active);
+		StorageVersion::new(0).put::<Pocps>();
+		let old = migrations::v2::SealInfoV1 {
+			root: [7; 32],
+			nonce: 9,
+			params: PARAMS,
+			response_deadline: 4,
+			min_interval: 10,
+			max_interval: 40,
+			sealed_at: 1u64,
+		};
+		let seal_key = Seals::<Test>::hashed_key_for(0);
+		frame_support::storage::unhashed::put_raw(&seal_key, &old.encode());
+		// A v1 schedule entry and a v1 open challenge (with its seed) in the old layouts.
+		let schedule = frame_support::storage::storage_prefix(b"Pocps", b"Schedule");
+		frame_support::storage::unhashed::put_raw(&[&schedule[..], &[1u8; 16]].concat(), &[0]);
+		let challenges = frame_support::storage::storage_prefix(b"Pocps", b"Challenges");
+		frame_support::storage::unhashed::put_raw(&[&challenges[..], &[2u8; 16]].concat(), &[0]);
+
+		migrations::v2::Migrate::<Test>::on_runtime_upgrade();
+
+		let kept = Seals::<Test>::get(0).unwrap();
+		assert_eq!((kept.root, kept.nonce, kept.params, kept.rate), ([7; 32], 9, PARAMS, 100_000));
+		assert_eq!(status(0), DeviceStatus::Suspended);
+		assert_eq!(Pocps::on_chain_storage_version(), 2);
+		assert!(frame_support::storage::unhashed::get_raw(&[&schedule[..], &[1u8; 16]].concat())
+			.is_none());
+		assert!(frame_support::storage::unhashed::get_raw(&[&challenges[..], &[2u8; 16]].concat())
+			.is_none());
+		// The device re-seals under v2 with a fresh nonce and passes its seal check.
+		assert_noop!(
+			Pocps::commit_seal(RuntimeOrigin::signed(ALICE), 0, [0; 32], 9, PARAMS),
+			Error::<Test>::StaleNonce
+		);
+		let data = seal(0, 10);
+		answer(&data, 0);
+		assert_eq!(status(0), DeviceStatus::Active);
+	});
 }

@@ -610,12 +610,18 @@ impl<T: Config> Pallet<T> {
 		} else {
 			Perbill::from_rational(answered, total)
 		};
-		let offence = Offence::Downtime { uptime };
-		let fraction =
-			Perbill::from_parts(offence_fraction(offence).deconstruct().saturating_mul(misses));
-		if !fraction.is_zero() {
-			Self::schedule_seen(device, Incident::Challenge(challenge), offence, fraction);
-		}
+		let downtime = Offence::Downtime { uptime };
+		let escalated =
+			Perbill::from_parts(offence_fraction(downtime).deconstruct().saturating_mul(misses));
+		// A miss costs at least what an invalid proof costs: otherwise a prover whose faked or
+		// dropped labels are challenged would stay silent rather than answer.
+		let floor = offence_fraction(Offence::ResultMismatch);
+		let (offence, fraction) = if escalated >= floor {
+			(downtime, escalated)
+		} else {
+			(Offence::ResultMismatch, floor)
+		};
+		Self::schedule_seen(device, Incident::Challenge(challenge), offence, fraction);
 		if misses >= T::MaxConsecutiveMisses::get() {
 			// A device retired meanwhile is already out.
 			let _ = T::Bonds::force_out(device);
@@ -697,5 +703,10 @@ impl<T: Config> OnChallengeOutcome<T::AccountId> for Pallet<T> {
 
 	fn outcome_weight() -> Weight {
 		T::WeightInfo::on_challenge_outcome()
+	}
+
+	fn success_weight() -> Weight {
+		// A success only clears the device's run of misses.
+		T::DbWeight::get().writes(1)
 	}
 }

@@ -180,13 +180,34 @@ fn only_the_largest_offence_of_an_incident_counts() {
 }
 
 #[test]
+fn a_miss_costs_at_least_an_invalid_proof() {
+	build_and_execute(|| {
+		register(0, OWNER);
+		register(1, OWNER);
+		// Perfect uptime so far: the downtime rule alone would take nothing.
+		set_record(0, 40, 0);
+		set_record(1, 40, 0);
+		invalid_proof(0, 1);
+		miss(1, 2);
+		run_to(2 + WINDOW);
+		assert!(device(1).unwrap().bond <= device(0).unwrap().bond);
+		assert_eq!(device(1).unwrap().bond, BOND * 90 / 100);
+	});
+}
+
+#[test]
 fn missed_challenges_escalate_and_force_the_device_out() {
 	build_and_execute(|| {
 		register(0, OWNER);
-		// Under `MinUptimeSamples` challenges, uptime is not judged: misses are not slashed.
+		// Under `MinUptimeSamples` challenges uptime is not judged, but a miss still costs what
+		// an invalid proof costs.
 		set_record(0, 2, 1);
 		miss(0, 1);
-		assert_eq!(Pending::<Test>::iter().count(), 0);
+		let first = Pending::<Test>::get(0, Incident::Challenge(1)).unwrap();
+		assert_eq!(
+			(first.offence, first.fraction),
+			(Offence::ResultMismatch, Perbill::from_percent(10))
+		);
 		Slashing::on_challenge_outcome(0, &OWNER, 2, ChallengeOutcome::Success);
 		assert_eq!(Misses::<Test>::get(0), 0);
 

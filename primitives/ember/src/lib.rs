@@ -103,6 +103,11 @@ pub struct ChallengePolicy {
 	pub max_interval: u32,
 }
 
+/// The fewest blocks a class's response deadline may have: a PoCPS challenge opened at block
+/// `n` becomes answerable at `n + 2` (its seed needs block `n + 1`'s VRF output), and its
+/// deadline block must come after that.
+pub const MIN_RESPONSE_DEADLINE: u32 = 3;
+
 /// What PoCPS needs to know about a device.
 pub trait DeviceInspect<AccountId> {
 	/// The device's owner, if it exists.
@@ -153,6 +158,12 @@ pub trait OnChallengeOutcome<AccountId> {
 	/// The most one call of [`Self::on_challenge_outcome`] may weigh; the caller adds it to its
 	/// own weight.
 	fn outcome_weight() -> Weight;
+
+	/// The most one call with [`ChallengeOutcome::Success`] may weigh: what a valid answer is
+	/// charged after dispatch (faults cost far more, and every answer is charged that up front).
+	fn success_weight() -> Weight {
+		Self::outcome_weight()
+	}
 }
 
 impl<AccountId> OnChallengeOutcome<AccountId> for () {
@@ -180,6 +191,10 @@ macro_rules! impl_outcome_for_tuple {
 
 			fn outcome_weight() -> Weight {
 				Weight::zero()$(.saturating_add($listener::outcome_weight()))+
+			}
+
+			fn success_weight() -> Weight {
+				Weight::zero()$(.saturating_add($listener::success_weight()))+
 			}
 		}
 	};

@@ -5,8 +5,11 @@
 //!   cost on a CPU core.
 //! - `label_first_hash`: the first hash of a label with 6 parents (272-byte message).
 //! - `seal_lane`: a whole `cpu-dev` lane (4096 labels × 16 iterations), single thread.
-//! - `verify_gpu_80g`: verifying one proof at the `gpu-80g` class parameters (native).
-//! - `prove_cpu_dev`: answering a challenge from a resident `cpu-dev` dataset (openings + paths).
+//! - `verify_seal_gpu_80g`, `verify_storage_gpu_80g`: verifying a seal check and a storage proof
+//!   at the `gpu-80g` class parameters (native).
+//! - `prove_storage_cpu_dev`: answering a storage challenge from a resident `cpu-dev` dataset.
+//!
+//! It also prints the SCALE-encoded size of each proof at each class.
 //! - `merkle_level_4096`: hashing 4096 nodes into their 2048 parents.
 
 #![allow(clippy::unwrap_used)] // benchmark setup, not runtime code
@@ -21,10 +24,13 @@ use ember_pocps::{
 };
 use std::hint::black_box;
 
+// The classes' parameters (runtime/src/genesis_config_presets.rs).
 const CPU_DEV: Params =
-	Params { lanes: 64, lane_len: 4096, parents: 6, iterations: 16, challenges: 8 };
+	Params { lanes: 64, lane_len: 4096, parents: 6, iterations: 16, challenges: 4 };
+const GPU_24G: Params =
+	Params { lanes: 16, lane_len: 1 << 25, parents: 6, iterations: 256, challenges: 4 };
 const GPU_80G: Params =
-	Params { lanes: 64, lane_len: 1 << 25, parents: 6, iterations: 256, challenges: 8 };
+	Params { lanes: 64, lane_len: 1 << 25, parents: 6, iterations: 256, challenges: 4 };
 
 fn benches(c: &mut Criterion) {
 	let ek = encoding_key::<H>(&[1; 32], &[2; 32], 3);
@@ -51,21 +57,28 @@ fn benches(c: &mut Criterion) {
 
 	group.throughput(Throughput::Elements(1));
 	let seed = [9u8; 32];
+	for (name, params) in [("cpu-dev", CPU_DEV), ("gpu-24g", GPU_24G), ("gpu-80g", GPU_80G)] {
+		let sparse = SparseDataset::for_challenge::<H>(&params, &ek, &seed).unwrap();
+		for seal_check in [true, false] {
+			let proof = sparse.prove::<H>(&params, &ek, &seed, seal_check).unwrap();
+			let kind = if seal_check { "seal check" } else { "storage proof" };
+			eprintln!("{kind} size, {name}: {} bytes", proof.encode().len());
+		}
+	}
 	let sparse = SparseDataset::for_challenge::<H>(&GPU_80G, &ek, &seed).unwrap();
-	let proof = sparse.prove::<H>(&GPU_80G, &ek, &seed).unwrap();
 	let root = sparse.root();
-	eprintln!("proof size, gpu-80g parameters: {} bytes", proof.encode().len());
-	group.bench_function("verify_gpu_80g", |b| {
-		b.iter(|| verify::<H>(&GPU_80G, &ek, &root, &seed, black_box(&proof)).unwrap())
-	});
+	for (name, seal_check) in [("verify_seal_gpu_80g", true), ("verify_storage_gpu_80g", false)] {
+		let proof = sparse.prove::<H>(&GPU_80G, &ek, &seed, seal_check).unwrap();
+		group.bench_function(name, |b| {
+			b.iter(|| {
+				verify::<H>(&GPU_80G, &ek, &root, &seed, seal_check, black_box(&proof)).unwrap()
+			})
+		});
+	}
 
 	let dataset = ember_pocps::prover::Dataset::seal::<H>(CPU_DEV, ek).unwrap();
-	eprintln!(
-		"proof size, cpu-dev parameters: {} bytes",
-		dataset.prove::<H>(&seed).unwrap().encode().len()
-	);
-	group.bench_function("prove_cpu_dev", |b| {
-		b.iter(|| dataset.prove::<H>(black_box(&seed)).unwrap())
+	group.bench_function("prove_storage_cpu_dev", |b| {
+		b.iter(|| dataset.prove::<H>(black_box(&seed), false).unwrap())
 	});
 
 	group.throughput(Throughput::Elements(2048));

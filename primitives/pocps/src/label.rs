@@ -9,10 +9,12 @@
 //! ```
 //!
 //! where `label[-1]` and, for `i = 0`, every parent is the lane seed, and the parents
-//! `p_1..p_d` are pseudo-random earlier positions of the same lane (see [`parent_indices`]). Each
-//! label therefore depends on the whole prefix of its lane through a chain of
-//! `i * iterations` sequential hashes, and on `d` random earlier labels, which makes keeping only
-//! a sparse subset of labels (checkpoints) nearly useless (docs/pocps.md).
+//! `p_1..p_d` are earlier positions of the same lane drawn DRSample-style (Alwen, Blocki, Harsha,
+//! CCS 2017; see [`drsample_parent`]): the distance back is uniform within a bucket
+//! `[2^b, 2^(b+1))` whose `b` is uniform, so every scale of distance is equally likely. Uniform
+//! parents (v1) made almost every edge long, and a prover keeping every 16th label recomputed
+//! only short chains; with DRSample's short and middle edges the chain left stays a large part
+//! of the lane (docs/pocps.md, `examples/attack.rs`).
 
 use crate::{params::MAX_PARENTS, Hash, Hasher, Params};
 
@@ -52,9 +54,32 @@ pub fn lane_seed<H: Hasher>(ek: &Hash, lane: u32) -> Hash {
 	H::sha256(&message)
 }
 
-/// The parents of label `index` in `lane`: `parents` positions in `[0, index)`, from the 8
-/// little-endian words of `SHA-256("EMBPARNT" ‖ ek ‖ lane ‖ index)`, each reduced modulo
-/// `index`. Label 0 has none (its parents are the lane seed). Returns how many were written.
+/// The DRSample parent of label `index` (≥ 1) chosen by the 32-bit word `word`:
+///
+/// ```text
+/// g = bits of index            (1 ..= 32)
+/// b = word mod g               (the distance bucket)
+/// d = 2^b + ((word / g) mod 2^b)          distance in [2^b, 2^(b+1))
+/// d = 1 + (d mod index)   if d > index    (the top bucket folded into [1, index])
+/// parent = index − d
+/// ```
+///
+/// Only 32-bit integer operations, so the CUDA and WGSL kernels compute it bit for bit.
+pub fn drsample_parent(word: u32, index: u32) -> u32 {
+	let bits = 32u32.saturating_sub(index.leading_zeros()).max(1);
+	let bucket = word.checked_rem(bits).unwrap_or(0);
+	let low = 1u32.checked_shl(bucket).unwrap_or(1);
+	let offset = word.checked_div(bits).unwrap_or(0) & low.wrapping_sub(1);
+	let mut distance = low.saturating_add(offset);
+	if distance > index {
+		distance = distance.checked_rem(index).unwrap_or(0).saturating_add(1);
+	}
+	index.saturating_sub(distance)
+}
+
+/// The parents of label `index` in `lane`: `parents` positions in `[0, index)`, one per
+/// little-endian word of `SHA-256("EMBPARNT" ‖ ek ‖ lane ‖ index)` through [`drsample_parent`].
+/// Label 0 has none (its parents are the lane seed). Returns how many were written.
 pub fn parent_indices<H: Hasher>(
 	ek: &Hash,
 	lane: u32,
@@ -77,7 +102,7 @@ pub fn parent_indices<H: Hasher>(
 	let count = (parents.min(MAX_PARENTS)) as usize;
 	for (slot, word) in out.iter_mut().zip(digest.chunks_exact(4)).take(count) {
 		let value = <[u8; 4]>::try_from(word).map(u32::from_le_bytes).unwrap_or(0);
-		*slot = value.checked_rem(index).unwrap_or(0);
+		*slot = drsample_parent(value, index);
 	}
 	count
 }
@@ -140,6 +165,25 @@ mod tests {
 			assert_eq!(n, 6);
 			assert!(out[..n].iter().all(|&p| p < index));
 		}
+	}
+
+	#[test]
+	fn drsample_parents_cover_every_distance_scale() {
+		for index in 1..2_000u32 {
+			for word in [0u32, 1, 7, 0x8000_0000, u32::MAX, index.wrapping_mul(2_654_435_761)] {
+				assert!(drsample_parent(word, index) < index, "{word} {index}");
+			}
+		}
+		// Over many words, the distances fall into every bucket of a 2^20 index about equally
+		// (the top bucket folds into the lower ones, mostly the top two, so those are left out).
+		let index = 1u32 << 20;
+		let mut buckets = [0u32; 21];
+		for word in 0..21_000u32 {
+			let w = word.wrapping_mul(2_654_435_761);
+			let distance = index - drsample_parent(w, index);
+			buckets[(31 - distance.leading_zeros()) as usize] += 1;
+		}
+		assert!(buckets[..18].iter().all(|&n| (800..1_250).contains(&n)), "{buckets:?}");
 	}
 
 	#[test]

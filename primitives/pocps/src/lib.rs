@@ -7,7 +7,7 @@
 //! - [`label`]: the encoding key, the depth-robust labelling and its parent derivation.
 //! - [`merkle`]: the commitment over all labels.
 //! - [`challenge`]: which labels a challenge opens.
-//! - [`proof`]: the proof type and [`verify`].
+//! - [`proof`]: the proofs (the seal check, storage proofs) and [`verify`].
 //! - [`prover`]: a CPU reference prover (tests, small parameters, and the miner's cpu backend).
 //!
 //! Hashing goes through [`Hasher`], so the runtime can use its SHA-256 host function while the
@@ -26,9 +26,12 @@ pub mod proof;
 pub mod prover;
 
 pub use challenge::challenge_indices;
-pub use label::{compute_label, encoding_key, lane_seed, parent_indices};
-pub use params::{Params, ParamsError};
-pub use proof::{verify, ChallengeOpening, Opening, Proof, VerifyError};
+pub use label::{compute_label, drsample_parent, encoding_key, lane_seed, parent_indices};
+pub use params::{Params, ParamsError, SEAL_CHALLENGES};
+pub use proof::{
+	verify, verify_seal, verify_storage, ChallengeOpening, Opening, Proof, SealProof, StorageProof,
+	VerifyError,
+};
 
 /// A label, a Merkle node, a key: 32 bytes.
 pub type Hash = [u8; 32];

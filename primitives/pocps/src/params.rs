@@ -5,8 +5,13 @@ use scale_info::TypeInfo;
 
 /// Most parents a label may have besides its predecessor: one SHA-256 output gives 8 words.
 pub const MAX_PARENTS: u32 = 8;
-/// Most labels one challenge opens.
+/// Most leaves one storage challenge opens.
 pub const MAX_CHALLENGES: u32 = 64;
+/// Labels the seal check (a device's first challenge after each commitment) opens with their
+/// predecessors and parents and recomputes: the consistency proof of the whole labelling, paid
+/// once per seal. A prover whose labels are locally inconsistent in a fraction `e` passes with
+/// probability `(1 − e)^64` (e = 10 %: 0.12 %). docs/pocps.md.
+pub const SEAL_CHALLENGES: u32 = 64;
 /// Deepest Merkle tree: 2^40 labels (32 TiB) is beyond any GPU's memory.
 pub const MAX_TREE_DEPTH: u32 = 40;
 /// Most sequential hashes per label.
@@ -38,7 +43,8 @@ pub struct Params {
 	/// Sequential SHA-256 applications per label: multiplies the cost of regenerating a lane
 	/// without growing the dataset.
 	pub iterations: u32,
-	/// Labels opened per challenge.
+	/// Leaves (labels with their Merkle paths) opened per storage challenge. The seal check
+	/// opens [`SEAL_CHALLENGES`] labels with their parents instead.
 	pub challenges: u32,
 }
 
@@ -93,14 +99,20 @@ impl Params {
 		self.lanes.trailing_zeros().saturating_add(self.lane_len.trailing_zeros())
 	}
 
-	/// SHA-256 compressions to verify one proof (upper bound): per opened label, its
-	/// recomputation plus a Merkle path for it, its predecessor and each parent. The pallet's
-	/// weight is benchmarked against this.
-	pub fn verify_hashes(&self) -> u64 {
-		let per_challenge = u64::from(self.iterations).saturating_add(2).saturating_add(
+	/// SHA-256 compressions to verify a seal check (upper bound): per opened label, its
+	/// recomputation (`iterations` plus the first hash's extra blocks) and a Merkle path for it,
+	/// its predecessor and each parent. The pallet's weight is benchmarked against this.
+	pub fn seal_verify_hashes(&self) -> u64 {
+		let per_label = u64::from(self.iterations).saturating_add(6).saturating_add(
 			u64::from(self.parents.saturating_add(2)).saturating_mul(u64::from(self.depth())),
 		);
-		per_challenge.saturating_mul(u64::from(self.challenges))
+		per_label.saturating_mul(u64::from(SEAL_CHALLENGES))
+	}
+
+	/// SHA-256 compressions to verify a storage proof: one Merkle path per opened leaf, and the
+	/// leaf index derivations.
+	pub fn storage_verify_hashes(&self) -> u64 {
+		u64::from(self.depth()).saturating_add(2).saturating_mul(u64::from(self.challenges))
 	}
 }
 
@@ -133,6 +145,7 @@ mod tests {
 		assert_eq!(p.total_labels(), 256);
 		assert_eq!(p.dataset_bytes(), 8192);
 		assert_eq!(p.depth(), 8);
-		assert_eq!(p.verify_hashes(), 4 * (2 + 2 + 5 * 8));
+		assert_eq!(p.seal_verify_hashes(), 64 * (2 + 6 + 5 * 8));
+		assert_eq!(p.storage_verify_hashes(), 4 * (8 + 2));
 	}
 }

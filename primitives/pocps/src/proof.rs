@@ -1,15 +1,20 @@
-//! The response to a challenge and its verification.
+//! The two proofs a device gives, and their verification.
 //!
-//! For every challenged label the prover opens the label, its predecessor and its parents, each
-//! with a Merkle path to the committed root. The verifier checks the paths and recomputes the
-//! label from the opened predecessor and parents (`iterations` hashes): it never recomputes a
-//! label from the encoding key alone, which would take the whole lane prefix.
+//! - The **seal check** ([`SealProof`]), the first challenge after every commitment: for each of
+//!   [`SEAL_CHALLENGES`] labels the prover opens the label, its predecessor and its parents, each
+//!   with a Merkle path to the committed root, and the verifier recomputes the label
+//!   (`iterations` hashes). This shows the committed leaves are the labelling, not cheap filler.
+//!   It never recomputes a label from the encoding key alone, which would take the lane prefix.
+//! - **Storage proofs** ([`StorageProof`]), every later challenge: `params.challenges` leaves,
+//!   each with its Merkle path, and nothing else (Filecoin's split between the replication proof
+//!   and window PoSt). A leaf the prover no longer holds must be regenerated inside the window,
+//!   which the depth-robust labelling makes too slow. ~1 KiB per leaf at `gpu-80g`.
 
 use crate::{
-	challenge::challenge_index,
+	challenge::{challenge_index, seal_challenge_index},
 	label::{compute_label, lane_seed, parent_indices},
 	merkle::verify_path,
-	params::{MAX_CHALLENGES, MAX_PARENTS, MAX_TREE_DEPTH},
+	params::{MAX_CHALLENGES, MAX_PARENTS, MAX_TREE_DEPTH, SEAL_CHALLENGES},
 	Hash, Hasher, Params,
 };
 use bounded_collections::{BoundedVec, ConstU32};
@@ -30,7 +35,7 @@ pub struct Opening {
 	pub path: MerklePath,
 }
 
-/// The openings that prove one challenged label.
+/// The openings that prove one label of the seal check was computed correctly.
 #[derive(
 	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
@@ -44,13 +49,33 @@ pub struct ChallengeOpening {
 	pub parents: BoundedVec<Opening, ConstU32<MAX_PARENTS>>,
 }
 
-/// A response to a challenge: one [`ChallengeOpening`] per challenged label, in challenge order.
+/// The seal check: one [`ChallengeOpening`] per label it names, in order.
 #[derive(
 	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
-pub struct Proof {
+pub struct SealProof {
 	/// The openings, one per challenged label.
-	pub openings: BoundedVec<ChallengeOpening, ConstU32<MAX_CHALLENGES>>,
+	pub openings: BoundedVec<ChallengeOpening, ConstU32<SEAL_CHALLENGES>>,
+}
+
+/// A storage proof: the challenged leaves with their Merkle paths, in challenge order.
+#[derive(
+	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct StorageProof {
+	/// The opened leaves.
+	pub leaves: BoundedVec<Opening, ConstU32<MAX_CHALLENGES>>,
+}
+
+/// An answer to a challenge: the seal check or a storage proof, whichever the challenge asks.
+#[derive(
+	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub enum Proof {
+	/// The answer to a seal check.
+	Seal(SealProof),
+	/// The answer to a storage challenge.
+	Storage(StorageProof),
 }
 
 /// Why a proof was rejected.
@@ -58,9 +83,11 @@ pub struct Proof {
 pub enum VerifyError {
 	/// The parameters do not validate.
 	InvalidParams,
+	/// A seal check was answered with a storage proof, or the reverse.
+	WrongKind,
 	/// Not one opening per challenged label.
 	WrongChallengeCount,
-	/// A challenged label's Merkle path does not lead to the root.
+	/// A challenged label's (or storage leaf's) Merkle path does not lead to the root.
 	LabelPath,
 	/// A predecessor is missing, or present for a lane's first label.
 	PredecessorShape,
@@ -75,22 +102,61 @@ pub enum VerifyError {
 }
 
 /// Verifies `proof` against the dataset committed as `root` under encoding key `ek`, for the
-/// challenge with `seed`.
+/// challenge with `seed`, which asks for a seal check if `seal_check` and a storage proof
+/// otherwise.
 pub fn verify<H: Hasher>(
 	params: &Params,
 	ek: &Hash,
 	root: &Hash,
 	seed: &Hash,
+	seal_check: bool,
 	proof: &Proof,
 ) -> Result<(), VerifyError> {
+	match (seal_check, proof) {
+		(true, Proof::Seal(proof)) => verify_seal::<H>(params, ek, root, seed, proof),
+		(false, Proof::Storage(proof)) => verify_storage::<H>(params, root, seed, proof),
+		_ => Err(VerifyError::WrongKind),
+	}
+}
+
+/// Verifies a storage proof: every challenged leaf opens against `root`.
+pub fn verify_storage<H: Hasher>(
+	params: &Params,
+	root: &Hash,
+	seed: &Hash,
+	proof: &StorageProof,
+) -> Result<(), VerifyError> {
 	params.validate().map_err(|_| VerifyError::InvalidParams)?;
-	if proof.openings.len() != params.challenges as usize {
+	if proof.leaves.len() != params.challenges as usize {
+		return Err(VerifyError::WrongChallengeCount);
+	}
+	let depth = params.depth();
+	for (j, opening) in (0u32..).zip(proof.leaves.iter()) {
+		let leaf = challenge_index::<H>(params, seed, j);
+		if !verify_path::<H>(root, &opening.label, leaf, &opening.path, depth) {
+			return Err(VerifyError::LabelPath);
+		}
+	}
+	Ok(())
+}
+
+/// Verifies a seal check: every challenged label opens against `root` and is the hash of its
+/// opened predecessor and parents under `ek`.
+pub fn verify_seal<H: Hasher>(
+	params: &Params,
+	ek: &Hash,
+	root: &Hash,
+	seed: &Hash,
+	proof: &SealProof,
+) -> Result<(), VerifyError> {
+	params.validate().map_err(|_| VerifyError::InvalidParams)?;
+	if proof.openings.len() != SEAL_CHALLENGES as usize {
 		return Err(VerifyError::WrongChallengeCount);
 	}
 	let depth = params.depth();
 	let lane_len = u64::from(params.lane_len);
 	for (j, opening) in (0u32..).zip(proof.openings.iter()) {
-		let leaf = challenge_index::<H>(params, seed, j);
+		let leaf = seal_challenge_index::<H>(params, seed, j);
 		let lane = u32::try_from(leaf.checked_div(lane_len).unwrap_or(0))
 			.map_err(|_| VerifyError::InvalidParams)?;
 		let index = u32::try_from(leaf.checked_rem(lane_len).unwrap_or(0))

@@ -2,11 +2,11 @@
 //! GPU backends must produce the same labels bit for bit (see `test-vectors/`).
 
 use crate::{
-	challenge::challenge_indices,
+	challenge::{challenge_indices, seal_challenge_indices},
 	label::{compute_label, lane_seed, parent_indices},
 	merkle::MerkleTree,
 	params::MAX_PARENTS,
-	proof::{ChallengeOpening, MerklePath, Opening, Proof},
+	proof::{ChallengeOpening, MerklePath, Opening, Proof, SealProof, StorageProof},
 	Hash, Hasher, Params, ParamsError,
 };
 use alloc::vec::Vec;
@@ -128,24 +128,39 @@ impl Dataset {
 		Some(Opening { label, path: MerklePath::try_from(path).ok()? })
 	}
 
-	/// The response to the challenge with `seed`.
-	pub fn prove<H: Hasher>(&self, seed: &Hash) -> Option<Proof> {
-		assemble_proof::<H>(&self.params, &self.ek, seed, |leaf| self.opening(leaf))
+	/// The answer to the challenge with `seed`: the seal check if `seal_check`, else a storage
+	/// proof.
+	pub fn prove<H: Hasher>(&self, seed: &Hash, seal_check: bool) -> Option<Proof> {
+		let open = |leaf| self.opening(leaf);
+		if seal_check {
+			assemble_seal_proof::<H>(&self.params, &self.ek, seed, open).map(Proof::Seal)
+		} else {
+			assemble_storage_proof::<H>(&self.params, seed, open).map(Proof::Storage)
+		}
 	}
 }
 
-/// Assembles the response to the challenge `seed` from `open`, which yields any leaf's label and
-/// Merkle path: the challenged labels, their predecessors and parents, in the order `verify`
-/// expects.
-fn assemble_proof<H: Hasher>(
+/// Assembles a storage proof for `seed` from `open`, which yields any leaf's label and path.
+fn assemble_storage_proof<H: Hasher>(
+	params: &Params,
+	seed: &Hash,
+	open: impl Fn(u64) -> Option<Opening>,
+) -> Option<StorageProof> {
+	let leaves = challenge_indices::<H>(params, seed).map(open).collect::<Option<Vec<_>>>()?;
+	Some(StorageProof { leaves: leaves.try_into().ok()? })
+}
+
+/// Assembles the seal check for `seed` from `open`, which yields any leaf's label and Merkle
+/// path: the challenged labels, their predecessors and parents, in the order `verify` expects.
+fn assemble_seal_proof<H: Hasher>(
 	params: &Params,
 	ek: &Hash,
 	seed: &Hash,
 	open: impl Fn(u64) -> Option<Opening>,
-) -> Option<Proof> {
+) -> Option<SealProof> {
 	let lane_len = u64::from(params.lane_len);
-	let mut openings = Vec::with_capacity(params.challenges as usize);
-	for leaf in challenge_indices::<H>(params, seed) {
+	let mut openings = Vec::with_capacity(crate::SEAL_CHALLENGES as usize);
+	for leaf in seal_challenge_indices::<H>(params, seed) {
 		let lane = u32::try_from(leaf.checked_div(lane_len)?).ok()?;
 		let index = u32::try_from(leaf.checked_rem(lane_len)?).ok()?;
 		let lane_start = leaf.saturating_sub(u64::from(index));
@@ -167,13 +182,14 @@ fn assemble_proof<H: Hasher>(
 			parents: parents.try_into().ok()?,
 		});
 	}
-	Some(Proof { openings: openings.try_into().ok()? })
+	Some(SealProof { openings: openings.try_into().ok()? })
 }
 
-/// A dataset in which only the labels a challenge opens are set, every other label is zero, and
+/// A dataset in which only the labels a seal check opens are set, every other label is zero, and
 /// the opened labels hash correctly from their (possibly zero) predecessor and parents. Its proofs
-/// verify at any depth without sealing 2^depth labels: benchmarks use it to measure verification
-/// at the largest parameters. It proves nothing about a device, since no real dataset backs it.
+/// (that seal check, and storage proofs of any seed) verify at any depth without sealing 2^depth
+/// labels: benchmarks use it to measure verification at the largest parameters. It proves nothing
+/// about a device, since no real dataset backs it.
 pub struct SparseDataset {
 	depth: u32,
 	/// Non-zero nodes, level by level from the leaves.
@@ -183,13 +199,13 @@ pub struct SparseDataset {
 }
 
 impl SparseDataset {
-	/// Builds the sparse dataset answering the challenge `seed` under `ek`.
+	/// Builds the sparse dataset answering the seal check `seed` under `ek`.
 	pub fn for_challenge<H: Hasher>(params: &Params, ek: &Hash, seed: &Hash) -> Option<Self> {
 		params.validate().ok()?;
 		let lane_len = u64::from(params.lane_len);
 		let parents = params.parents as usize;
 		let mut leaves = alloc::collections::BTreeMap::<u64, Hash>::new();
-		let mut challenged: Vec<u64> = challenge_indices::<H>(params, seed).collect();
+		let mut challenged: Vec<u64> = seal_challenge_indices::<H>(params, seed).collect();
 		// Ascending order: a label's predecessor and parents sit below it in its lane, so they are
 		// final before it is computed.
 		challenged.sort_unstable();
@@ -267,8 +283,19 @@ impl SparseDataset {
 		Some(Opening { label, path: MerklePath::try_from(path).ok()? })
 	}
 
-	/// The response to the challenge this dataset was built for.
-	pub fn prove<H: Hasher>(&self, params: &Params, ek: &Hash, seed: &Hash) -> Option<Proof> {
-		assemble_proof::<H>(params, ek, seed, |leaf| self.opening(leaf))
+	/// The seal check this dataset was built for (`seal_check`), or a storage proof for `seed`.
+	pub fn prove<H: Hasher>(
+		&self,
+		params: &Params,
+		ek: &Hash,
+		seed: &Hash,
+		seal_check: bool,
+	) -> Option<Proof> {
+		let open = |leaf| self.opening(leaf);
+		if seal_check {
+			assemble_seal_proof::<H>(params, ek, seed, open).map(Proof::Seal)
+		} else {
+			assemble_storage_proof::<H>(params, seed, open).map(Proof::Storage)
+		}
 	}
 }

@@ -1,10 +1,12 @@
-//! The prover and the verifier agree, and the verifier rejects any tampering.
+//! The prover and the verifier agree, and the verifier rejects any tampering, for both proofs:
+//! the seal check (labels recomputed from their parents) and storage proofs (leaves only).
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use codec::{Decode, Encode};
 use ember_pocps::{
 	encoding_key, prover::Dataset, verify, Hash, NativeSha256 as H, Params, Proof, VerifyError,
+	SEAL_CHALLENGES,
 };
 use proptest::prelude::*;
 use std::sync::OnceLock;
@@ -26,63 +28,84 @@ fn seed(n: u64) -> Hash {
 	s
 }
 
+fn check(seal_check: bool, n: u64, proof: &Proof) -> Result<(), VerifyError> {
+	verify::<H>(&PARAMS, &ek(), &dataset().root(), &seed(n), seal_check, proof)
+}
+
 #[test]
-fn honest_proofs_verify() {
+fn honest_proofs_of_both_kinds_verify() {
 	let data = dataset();
-	for n in 0..64 {
-		let proof = data.prove::<H>(&seed(n)).unwrap();
-		assert_eq!(verify::<H>(&PARAMS, &ek(), &data.root(), &seed(n), &proof), Ok(()));
+	for n in 0..32 {
+		for seal_check in [true, false] {
+			let proof = data.prove::<H>(&seed(n), seal_check).unwrap();
+			assert_eq!(check(seal_check, n, &proof), Ok(()));
+		}
 	}
 }
 
 #[test]
+fn a_proof_of_the_other_kind_is_refused() {
+	let data = dataset();
+	let seal = data.prove::<H>(&seed(3), true).unwrap();
+	let storage = data.prove::<H>(&seed(3), false).unwrap();
+	assert_eq!(check(false, 3, &seal), Err(VerifyError::WrongKind));
+	assert_eq!(check(true, 3, &storage), Err(VerifyError::WrongKind));
+}
+
+#[test]
 fn first_label_of_a_lane_needs_no_predecessor() {
-	// Find a seed whose challenges hit index 0 of some lane, and check it verifies.
+	// Find a seed whose seal check hits index 0 of some lane, and check it verifies.
 	let data = dataset();
 	let hit = (0..10_000u64)
 		.find(|&n| {
-			ember_pocps::challenge_indices::<H>(&PARAMS, &seed(n))
+			ember_pocps::challenge::seal_challenge_indices::<H>(&PARAMS, &seed(n))
 				.any(|leaf| leaf % u64::from(PARAMS.lane_len) == 0)
 		})
 		.expect("some seed challenges a lane's first label");
-	let proof = data.prove::<H>(&seed(hit)).unwrap();
+	let Proof::Seal(proof) = data.prove::<H>(&seed(hit), true).unwrap() else { unreachable!() };
+	assert_eq!(proof.openings.len(), SEAL_CHALLENGES as usize);
 	assert!(proof.openings.iter().any(|o| o.predecessor.is_none() && o.parents.is_empty()));
-	assert_eq!(verify::<H>(&PARAMS, &ek(), &data.root(), &seed(hit), &proof), Ok(()));
+	assert_eq!(check(true, hit, &Proof::Seal(proof)), Ok(()));
 }
 
 #[test]
 fn wrong_key_root_seed_or_shape_is_rejected() {
 	let data = dataset();
-	let proof = data.prove::<H>(&seed(1)).unwrap();
 	let other_ek = encoding_key::<H>(&[0x11; 32], &[0x23; 32], 7);
-	assert!(verify::<H>(&PARAMS, &other_ek, &data.root(), &seed(1), &proof).is_err());
-	assert_eq!(
-		verify::<H>(&PARAMS, &ek(), &[0u8; 32], &seed(1), &proof),
-		Err(VerifyError::LabelPath)
-	);
-	assert!(verify::<H>(&PARAMS, &ek(), &data.root(), &seed(2), &proof).is_err());
+	for seal_check in [true, false] {
+		let proof = data.prove::<H>(&seed(1), seal_check).unwrap();
+		assert_eq!(
+			verify::<H>(&PARAMS, &ek(), &[0u8; 32], &seed(1), seal_check, &proof),
+			Err(VerifyError::LabelPath)
+		);
+		assert!(check(seal_check, 2, &proof).is_err());
+		let bad_params = Params { lanes: 3, ..PARAMS };
+		assert_eq!(
+			verify::<H>(&bad_params, &ek(), &data.root(), &seed(1), seal_check, &proof),
+			Err(VerifyError::InvalidParams)
+		);
+	}
+	let seal = data.prove::<H>(&seed(1), true).unwrap();
+	assert!(verify::<H>(&PARAMS, &other_ek, &data.root(), &seed(1), true, &seal).is_err());
 
-	let mut short = proof.clone();
+	let Proof::Seal(mut short) = seal else { unreachable!() };
 	short.openings.pop();
-	assert_eq!(
-		verify::<H>(&PARAMS, &ek(), &data.root(), &seed(1), &short),
-		Err(VerifyError::WrongChallengeCount)
-	);
-	let bad_params = Params { lanes: 3, ..PARAMS };
-	assert_eq!(
-		verify::<H>(&bad_params, &ek(), &data.root(), &seed(1), &proof),
-		Err(VerifyError::InvalidParams)
-	);
+	assert_eq!(check(true, 1, &Proof::Seal(short)), Err(VerifyError::WrongChallengeCount));
+	let Proof::Storage(mut short) = data.prove::<H>(&seed(1), false).unwrap() else {
+		unreachable!()
+	};
+	short.leaves.pop();
+	assert_eq!(check(false, 1, &Proof::Storage(short)), Err(VerifyError::WrongChallengeCount));
 }
 
 #[test]
-fn a_dataset_sealed_under_another_key_fails_the_label_check() {
+fn a_dataset_sealed_under_another_key_fails_the_seal_check() {
 	// A prover who commits to labels of another key (e.g. another device's dataset) opens valid
 	// Merkle paths, but this device's key picks other parents, and the labels do not hash from it.
 	let other = Dataset::seal::<H>(PARAMS, encoding_key::<H>(&[0x11; 32], &[0x99; 32], 7)).unwrap();
 	for n in 0..16 {
-		let proof = other.prove::<H>(&seed(n)).unwrap();
-		let result = verify::<H>(&PARAMS, &ek(), &other.root(), &seed(n), &proof);
+		let proof = other.prove::<H>(&seed(n), true).unwrap();
+		let result = verify::<H>(&PARAMS, &ek(), &other.root(), &seed(n), true, &proof);
 		assert!(
 			matches!(result, Err(VerifyError::ParentPath | VerifyError::LabelMismatch)),
 			"{result:?}"
@@ -93,16 +116,21 @@ fn a_dataset_sealed_under_another_key_fails_the_label_check() {
 proptest! {
 	#![proptest_config(ProptestConfig::with_cases(256))]
 
-	/// Any changed byte of an encoded proof either fails to decode or fails to verify.
+	/// Any changed byte of an encoded proof, of either kind, either fails to decode or fails to
+	/// verify.
 	#[test]
-	fn any_changed_byte_is_rejected(n in 0u64..1000, position in any::<prop::sample::Index>(), flip in 1u8..=255) {
-		let data = dataset();
-		let proof = data.prove::<H>(&seed(n)).unwrap();
+	fn any_changed_byte_is_rejected(
+		n in 0u64..1000,
+		seal_check in any::<bool>(),
+		position in any::<prop::sample::Index>(),
+		flip in 1u8..=255,
+	) {
+		let proof = dataset().prove::<H>(&seed(n), seal_check).unwrap();
 		let mut bytes = proof.encode();
 		let at = position.index(bytes.len());
 		bytes[at] ^= flip;
 		if let Ok(tampered) = Proof::decode(&mut &bytes[..]) {
-			prop_assert!(verify::<H>(&PARAMS, &ek(), &data.root(), &seed(n), &tampered).is_err());
+			prop_assert!(check(seal_check, n, &tampered).is_err());
 		}
 	}
 }
@@ -111,13 +139,17 @@ proptest! {
 fn sparse_datasets_verify_at_full_depth() {
 	let params =
 		Params { lanes: 1 << 20, lane_len: 1 << 20, parents: 8, iterations: 3, challenges: 16 };
-	for n in 0..4 {
+	for n in 0..2 {
 		let sparse =
 			ember_pocps::prover::SparseDataset::for_challenge::<H>(&params, &ek(), &seed(n))
 				.unwrap();
-		let proof = sparse.prove::<H>(&params, &ek(), &seed(n)).unwrap();
-		assert_eq!(verify::<H>(&params, &ek(), &sparse.root(), &seed(n), &proof), Ok(()));
-		assert!(proof.openings.iter().all(|o| o.label.path.len() == 40));
+		for seal_check in [true, false] {
+			let proof = sparse.prove::<H>(&params, &ek(), &seed(n), seal_check).unwrap();
+			assert_eq!(
+				verify::<H>(&params, &ek(), &sparse.root(), &seed(n), seal_check, &proof),
+				Ok(())
+			);
+		}
 	}
 }
 
@@ -127,7 +159,7 @@ fn sparse_datasets_verify_at_small_parameters_but_differ_from_the_sealed_one() {
 	// dataset: its root differs, which is why only a committed seal counts on chain.
 	let sparse =
 		ember_pocps::prover::SparseDataset::for_challenge::<H>(&PARAMS, &ek(), &seed(5)).unwrap();
-	let proof = sparse.prove::<H>(&PARAMS, &ek(), &seed(5)).unwrap();
-	assert_eq!(verify::<H>(&PARAMS, &ek(), &sparse.root(), &seed(5), &proof), Ok(()));
+	let proof = sparse.prove::<H>(&PARAMS, &ek(), &seed(5), true).unwrap();
+	assert_eq!(verify::<H>(&PARAMS, &ek(), &sparse.root(), &seed(5), true, &proof), Ok(()));
 	assert_ne!(sparse.root(), dataset().root());
 }

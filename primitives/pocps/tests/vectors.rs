@@ -16,7 +16,8 @@ fn vector(name: &str, params: Params) -> Value {
 	let ek = encoding_key::<H>(&genesis, &device, nonce);
 	let data = Dataset::seal::<H>(params, ek).unwrap();
 	let seed = [0x5eu8; 32];
-	let proof = data.prove::<H>(&seed).unwrap();
+	let seal_proof = data.prove::<H>(&seed, true).unwrap();
+	let storage_proof = data.prove::<H>(&seed, false).unwrap();
 	let lane_len = params.lane_len as usize;
 	json!({
 		"name": name,
@@ -33,7 +34,8 @@ fn vector(name: &str, params: Params) -> Value {
 		"labels_sha256": hex::encode(sp_crypto_hashing::sha2_256(&data.labels().concat())),
 		"root": hex::encode(data.root()),
 		"challenge_seed": hex::encode(seed),
-		"proof_scale": hex::encode(proof.encode()),
+		"seal_proof_scale": hex::encode(seal_proof.encode()),
+		"storage_proof_scale": hex::encode(storage_proof.encode()),
 	})
 }
 

@@ -18,6 +18,10 @@ use sp_runtime::{Perbill, Permill};
 parameter_types! {
 	/// A retired device's bond stays held for a week: time for late faults and disputes.
 	pub const DeviceUnbondingPeriod: BlockNumber = 7 * DAYS;
+	/// Most sequential hashes per label a class may use (bounds `respond`'s weight).
+	pub const PocpsMaxIterations: u32 = 1024;
+	/// Longest response deadline a class may have: 64 blocks (6.4 minutes).
+	pub const PocpsMaxResponseDeadline: u32 = 64;
 	/// The base price moves once an hour...
 	pub const PricePeriod: BlockNumber = HOURS;
 	/// ...by at most 12.5 % (EIP-1559's step) at twice or zero the target demand...
@@ -57,6 +61,8 @@ impl pallet_device_registry::Config for Runtime {
 	type MaxDevicesPerAccount = ConstU32<64>;
 	type MaxClassNameLen = ConstU32<32>;
 	type MaxCertificateChain = ConstU32<4>;
+	type MaxIterations = PocpsMaxIterations;
+	type MaxResponseDeadline = PocpsMaxResponseDeadline;
 	type MaxAttestationRoots = ConstU32<16>;
 	type WeightInfo = pallet_device_registry::weights::SubstrateWeight<Runtime>;
 }
@@ -68,11 +74,16 @@ impl pallet_pocps::Config for Runtime {
 	// Faults end stakes and leases first; then slashing schedules its slash and reputation
 	// scores the outcome (seeing the stake already ended).
 	type OnOutcome = (ComputePools, Slashing, Reputation);
-	// At most 256 challenges opened and 256 deadlines swept per block: with one challenge per
-	// GPU device every 25 blocks on average (the classes' intervals), queue room for ~6,400 devices, more than block length
-	// leaves room for answers (docs/pocps.md).
-	type MaxChallengesPerBlock = ConstU32<256>;
-	type MaxIterations = ConstU32<1024>;
+	// Deadline queues hold twice the answers admitted per block, so draws and seal checks whose
+	// deadlines bunch up still fit.
+	type MaxChallengesPerBlock = ConstU32<2048>;
+	// Devices are admitted while their challenge rates sum to at most 1,000 answers per block:
+	// what a block holds of the largest class's storage proofs by length (~1,200) and by weight
+	// (docs/pocps.md, docs/benchmarks.md).
+	type AnswersPerBlock = ConstU32<1000>;
+	type MaxIterations = PocpsMaxIterations;
+	type MaxResponseDeadline = PocpsMaxResponseDeadline;
+	type MaxClasses = ConstU32<16>;
 	type WeightInfo = pallet_pocps::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = PocpsBenchmarkHelper;
