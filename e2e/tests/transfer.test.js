@@ -40,10 +40,15 @@ test('device classes and the PoCPS runtime API are readable without type definit
   assert.deepEqual(names, ['cpu-dev', 'gpu-24g', 'gpu-80g']);
   const gpu = classes.map(([, c]) => c.unwrap()).find((c) => c.name.toUtf8() === 'gpu-80g');
   assert.equal(gpu.pocps.laneLen.toNumber(), 2 ** 25);
-  assert.equal(gpu.responseDeadline.toNumber(), 4);
+  assert.equal(gpu.responseDeadline.toNumber(), 5);
+  assert.equal(gpu.pocps.challenges.toNumber(), 4);
   // No device registered: the API answers None / empty, typed from metadata.
   assert.ok((await api.call.pocpsApi.deviceStatus(0)).isNone);
   assert.equal((await api.call.pocpsApi.openChallenges(0)).length, 0);
+  // Nothing admitted yet: the answer space is free.
+  const capacity = await api.call.pocpsApi.capacity();
+  assert.equal(capacity.answersPerBlock.toNumber(), 1000);
+  assert.equal(capacity.devices.toNumber(), 0);
 });
 
 test('a transfer signed by //Alice is finalized and moves the balances', async () => {
