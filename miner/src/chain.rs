@@ -203,6 +203,7 @@ impl Chain {
 			frame_system::CheckWeight::<Runtime>::new(),
 			pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
 			frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
+			pallet_pocps::PrioritizeAnswers::<Runtime>::new(),
 			frame_system::WeightReclaim::<Runtime>::new(),
 		);
 		let implicit = (
@@ -216,6 +217,7 @@ impl Chain {
 			(),
 			(),
 			None,
+			(),
 			(),
 		);
 		let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);

@@ -85,7 +85,9 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_version: 200,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 1,
+	// 2: `pocps.commitSeal` names the sealed parameters; `PrioritizeAnswers` joined the
+	// transaction extensions.
+	transaction_version: 2,
 	system_version: 1,
 };
 
@@ -181,6 +183,8 @@ pub type TxExtension = (
 	frame_system::CheckWeight<Runtime>,
 	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
 	frame_metadata_hash_extension::CheckMetadataHash<Runtime>,
+	// PoCPS answers: validated in the pool, above any tip (zero-sized: nothing to sign).
+	pallet_pocps::PrioritizeAnswers<Runtime>,
 	frame_system::WeightReclaim<Runtime>,
 );
 

@@ -248,6 +248,7 @@ fn signed(
 		frame_system::CheckWeight::<Runtime>::new(),
 		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(tip),
 		frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
+		pallet_pocps::PrioritizeAnswers::<Runtime>::new(),
 		frame_system::WeightReclaim::<Runtime>::new(),
 	);
 	let genesis = System::block_hash(0);
@@ -262,6 +263,7 @@ fn signed(
 		(),
 		(),
 		None,
+		(),
 		(),
 	);
 	let payload = crate::SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
@@ -297,8 +299,17 @@ fn an_answer_lands_in_a_block_full_of_large_tipped_remarks() {
 		let owner = Sr25519Keyring::Bob;
 		let device_key = register(&owner.to_account_id(), 0, 7);
 		let data = seal_cpu_dev(&owner.to_account_id(), &device_key);
+		// Past the seal check, the device's answers are storage proofs.
 		let (id, proof) = answerable(0, &data);
-		let deadline = pallet_pocps::Challenges::<Runtime>::get(id).unwrap().deadline;
+		assert_ok!(Pocps::respond(
+			RuntimeOrigin::signed(owner.to_account_id()),
+			id,
+			Box::new(proof)
+		));
+		let (id, proof) = answerable(0, &data);
+		let challenge = pallet_pocps::Challenges::<Runtime>::get(id).unwrap();
+		assert!(!challenge.seal_check);
+		let deadline = challenge.deadline;
 		let answer = signed(
 			owner,
 			0,
@@ -326,8 +337,35 @@ fn an_answer_lands_in_a_block_full_of_large_tipped_remarks() {
 			Sr25519Keyring::Eve,
 			Sr25519Keyring::Ferdie,
 		];
-		// The pool puts the answer first: an operational call outranks the tipped remarks.
+		// The pool puts the answer first, above any tip...
 		let answer_priority = priority(answer.clone());
+		assert!(answer_priority >= pallet_pocps::extension::ANSWER_PRIORITY);
+		// ...and refuses answers from anyone but the device's owner, so junk cannot take their
+		// place.
+		let junk = signed(
+			Sr25519Keyring::Charlie,
+			0,
+			crate::currency::EMB,
+			crate::RuntimeCall::Pocps(pallet_pocps::Call::respond {
+				challenge: id,
+				proof: Box::new(data.prove::<pallet_pocps::HostSha256>(&[0; 32], false).unwrap()),
+			}),
+		);
+		let refused = frame_support::storage::with_transaction(|| {
+			let validity = crate::Executive::validate_transaction(
+				sp_runtime::transaction_validity::TransactionSource::External,
+				junk,
+				System::parent_hash(),
+			);
+			sp_runtime::TransactionOutcome::Rollback(Ok::<_, sp_runtime::DispatchError>(validity))
+		})
+		.unwrap();
+		assert_eq!(
+			refused,
+			Err(TransactionValidityError::Invalid(InvalidTransaction::Custom(
+				pallet_pocps::extension::refusal::NOT_OWNER
+			)))
+		);
 		for spammer in spammers {
 			let remark_priority = priority(remark(spammer));
 			assert!(answer_priority > remark_priority, "{answer_priority} <= {remark_priority}");
@@ -348,72 +386,84 @@ fn an_answer_lands_in_a_block_full_of_large_tipped_remarks() {
 		assert!(System::block_number() < deadline);
 		let balance = Balances::free_balance(owner.to_account_id());
 		assert_eq!(crate::Executive::apply_extrinsic(answer), Ok(Ok(())));
-		assert_eq!(pallet_pocps::Stats::<Runtime>::get(0).answered, 1);
-		// A valid answer is free.
+		// Answered: the seal check before, this storage challenge now.
+		assert_eq!(pallet_pocps::Stats::<Runtime>::get(0).answered, 2);
+		// A valid storage answer is free.
 		assert_eq!(Balances::free_balance(owner.to_account_id()), balance);
 		Pocps::do_try_state().unwrap();
 		DeviceRegistry::do_try_state().unwrap();
 	});
 }
 
-/// The issue's target: at least 1,000 `gpu-80g` answers fit a block, by length and by the
-/// benchmarked weights, after the block's own PoCPS work (a block drawing `AnswersPerBlock`
-/// challenges). Prints the figures docs/benchmarks.md records.
+/// The issue's target: at least 1,000 answers of every GPU class fit a block, by length and by
+/// the benchmarked weights, after the block's own PoCPS work (a block drawing `AnswersPerBlock`
+/// challenges). Prints, per class, the figures docs/benchmarks.md records.
 #[test]
 fn answers_per_block_by_length_and_weight() {
 	use frame_support::dispatch::{DispatchClass, GetDispatchInfo};
 	use pallet_pocps::WeightInfo as _;
+	type Outcome = <Runtime as pallet_pocps::Config>::OnOutcome;
+	type PocpsWeights = <Runtime as pallet_pocps::Config>::WeightInfo;
 	preset_ext("development").execute_with(|| {
-		let params = genesis_config_presets::GPU_80G_PARAMS;
-		let ek = [7u8; 32];
-		let seed = [9u8; 32];
-		let sparse = ember_pocps::prover::SparseDataset::for_challenge::<pallet_pocps::HostSha256>(
-			&params, &ek, &seed,
-		)
-		.unwrap();
-		let proof = sparse.prove::<pallet_pocps::HostSha256>(&params, &ek, &seed, false).unwrap();
-		let proof_bytes = codec::Encode::encoded_size(&proof);
-		let answer = signed(
-			Sr25519Keyring::Bob,
-			1_000_000,
-			0,
-			crate::RuntimeCall::Pocps(pallet_pocps::Call::respond {
-				challenge: u64::MAX,
-				proof: Box::new(proof),
-			}),
-		);
-		let length = codec::Encode::encoded_size(&answer);
-		let block_length =
-			*crate::configs::RuntimeBlockLength::get().max.get(DispatchClass::Operational);
-		let by_length = block_length as usize / length;
-
-		// A block takes an answer while its pre-dispatch weight (a fault's outcome included)
-		// fits; after dispatch a valid answer is charged what it used (`WeightReclaim`).
 		let weights = crate::configs::RuntimeBlockWeights::get();
 		let operational = weights.get(DispatchClass::Operational);
 		let base = operational.base_extrinsic;
-		let charged = answer.get_dispatch_info().total_weight() + base;
-		type Outcome = <Runtime as pallet_pocps::Config>::OnOutcome;
-		let work = params.storage_verify_hashes() as u32;
-		let used = <Runtime as pallet_pocps::Config>::WeightInfo::respond(work)
-			+ <Outcome as ember_primitives::OnChallengeOutcome<AccountId>>::success_weight()
-			+ base;
 		let answers = <Runtime as pallet_pocps::Config>::AnswersPerBlock::get();
-		let hooks = <Runtime as pallet_pocps::Config>::WeightInfo::on_initialize(answers, 0);
+		let hooks = PocpsWeights::on_initialize(answers, 0);
 		let limit = operational.max_total.unwrap_or(weights.max_block);
 		let available = limit.ref_time() - weights.base_block.ref_time() - hooks.ref_time();
-		let by_weight = (available - charged.ref_time()) / used.ref_time() + 1;
+		let block_length =
+			*crate::configs::RuntimeBlockLength::get().max.get(DispatchClass::Operational);
 		println!(
-			"gpu-80g storage proof {proof_bytes} B, extrinsic {length} B: {by_length} per \
-			 {block_length}-byte block; by weight {} µs each ({} µs charged up front, base {} \
-			 µs) after {} µs of on_initialize for {answers} draws: {by_weight} per block",
-			used.ref_time() / 1_000_000,
-			charged.ref_time() / 1_000_000,
-			base.ref_time() / 1_000_000,
-			hooks.ref_time() / 1_000_000,
+			"block: {} µs for operational extrinsics after {} µs of PoCPS on_initialize \
+			 ({answers} draws), {block_length} bytes",
+			available / 1_000_000,
+			hooks.ref_time() / 1_000_000
 		);
-		assert!(by_length >= 1_000, "{by_length} answers per block by length");
-		assert!(by_weight >= 1_000, "{by_weight} answers per block by weight");
-		assert!(by_length.min(by_weight as usize) >= answers as usize);
+		for (name, params) in [
+			("cpu-dev", genesis_config_presets::CPU_DEV_PARAMS),
+			("gpu-24g", genesis_config_presets::GPU_24G_PARAMS),
+			("gpu-80g", genesis_config_presets::GPU_80G_PARAMS),
+		] {
+			let (ek, seed) = ([7u8; 32], [9u8; 32]);
+			let sparse = ember_pocps::prover::SparseDataset::for_challenge::<
+				pallet_pocps::HostSha256,
+			>(&params, &ek, &seed)
+			.unwrap();
+			let proof =
+				sparse.prove::<pallet_pocps::HostSha256>(&params, &ek, &seed, false).unwrap();
+			let proof_bytes = codec::Encode::encoded_size(&proof);
+			let answer = signed(
+				Sr25519Keyring::Bob,
+				1_000_000,
+				0,
+				crate::RuntimeCall::Pocps(pallet_pocps::Call::respond {
+					challenge: u64::MAX,
+					proof: Box::new(proof),
+				}),
+			);
+			let length = codec::Encode::encoded_size(&answer);
+			let by_length = block_length as usize / length;
+			// A block takes an answer while its pre-dispatch weight (a fault's outcome included)
+			// fits; after dispatch a valid answer is charged what it used (`WeightReclaim`).
+			let charged = answer.get_dispatch_info().total_weight() + base;
+			let work = params.storage_verify_hashes() as u32;
+			let used = PocpsWeights::respond(work)
+				+ <Outcome as ember_primitives::OnChallengeOutcome<AccountId>>::success_weight()
+				+ base;
+			let by_weight = (available - charged.ref_time()) / used.ref_time() + 1;
+			println!(
+				"{name}: storage proof {proof_bytes} B, extrinsic {length} B, {by_length} per \
+				 block by length; {} µs used ({} µs charged up front), {by_weight} per block by \
+				 weight",
+				used.ref_time() / 1_000_000,
+				charged.ref_time() / 1_000_000,
+			);
+			if name != "cpu-dev" {
+				assert!(by_length >= 1_000, "{name}: {by_length} answers per block by length");
+				assert!(by_weight >= 1_000, "{name}: {by_weight} answers per block by weight");
+				assert!(by_length.min(by_weight as usize) >= answers as usize);
+			}
+		}
 	});
 }

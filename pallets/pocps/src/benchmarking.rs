@@ -82,7 +82,7 @@ fn seal_info<T: Config>(
 }
 
 /// Opens a challenge of `device` at the current block with its deadline at `deadline`, and puts
-/// the two VRF outputs its seed needs in the beacon. Returns the id and the seed.
+/// the VRF outputs its seed needs in the beacon. Returns the id and the seed.
 fn open<T: Config>(
 	device: DeviceId,
 	deadline: BlockNumberFor<T>,
@@ -92,9 +92,11 @@ fn open<T: Config>(
 	NextChallengeId::<T>::put(id + 1);
 	let opened_at = frame_system::Pallet::<T>::block_number();
 	let info = ChallengeInfo { device, opened_at, deadline, seal_check };
-	Beacon::<T>::insert(opened_at, sp_io::hashing::blake2_256(&id.to_le_bytes()));
-	Beacon::<T>::insert(opened_at + 1u32.into(), sp_io::hashing::blake2_256(&device.encode()));
-	let seed = Pocps::<T>::seed(id, &info).expect("both outputs are in the beacon");
+	for offset in 0..=SEAL_CHECK_BEACONS {
+		let output = sp_io::hashing::blake2_256(&(id, device, offset).encode());
+		Beacon::<T>::insert(opened_at + offset.into(), output);
+	}
+	let seed = Pocps::<T>::seed(id, &info).expect("every output it mixes is in the beacon");
 	Challenges::<T>::insert(id, info);
 	OpenChallenge::<T>::insert(device, id);
 	Deadlines::<T>::mutate(deadline, |q| q.try_push(id).expect("room for one"));
@@ -151,17 +153,22 @@ mod benchmarks {
 		let nonce = 1;
 		let ek = encoding_key::<T>(&key, nonce);
 		let now = frame_system::Pallet::<T>::block_number();
-		let (challenge, seed) = open::<T>(device, now + 4u32.into(), seal_check);
+		let deadline = now + (SEAL_CHECK_BEACONS + 4).into();
+		let (challenge, seed) = open::<T>(device, deadline, seal_check);
 		let sparse = SparseDataset::for_challenge::<HostSha256>(&params, &ek, &seed)
 			.expect("valid parameters");
 		Seals::<T>::insert(device, seal_info::<T>(sparse.root(), nonce, params, now));
 		index::<T>(device);
 		let proof =
 			sparse.prove::<HostSha256>(&params, &ek, &seed, seal_check).expect("sparse proof");
-		frame_system::Pallet::<T>::set_block_number(now + 2u32.into());
+		// The heavier path: a draw owed while the challenge was open is served by the answer.
+		Owed::<T>::insert(device, 2);
+		let info = Challenges::<T>::get(challenge).expect("opened");
+		frame_system::Pallet::<T>::set_block_number(Pocps::<T>::answerable_from(&info));
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), challenge, alloc::boxed::Box::new(proof));
 		assert_eq!(Stats::<T>::get(device).answered, 1);
+		assert_eq!(Owed::<T>::get(device), 1);
 	}
 
 	#[benchmark]

@@ -14,8 +14,9 @@
 //! - [`Pallet::respond`]: the owner answers an open challenge: the seal check
 //!   ([`ember_pocps::SealProof`], labels recomputed from their parents) first, storage proofs
 //!   ([`ember_pocps::StorageProof`], leaves only) after. An `Operational` call: answers draw on
-//!   the block space normal transactions cannot fill and outrank them in the pool. A valid answer
-//!   is free (fee refunded) and moves a device on probation to `Active`. A proof that is
+//!   the block space normal transactions cannot fill, and [`PrioritizeAnswers`] puts the owner's
+//!   answer to an answerable challenge above any tip in the pool and keeps other answers out. A valid storage answer is free (fee
+//!   refunded); a passed seal check is paid for and moves a device on probation to `Active`. A proof that is
 //!   well-formed but does not verify is recorded as [`ChallengeOutcome::InvalidProof`] and
 //!   suspends the device; a malformed one is refused with [`Error::MalformedProof`] and changes
 //!   nothing.
@@ -28,10 +29,14 @@
 //!
 //! - No published schedule: a device learns it is challenged when the block that draws it is
 //!   imported, and each block challenges it with probability `1 / mean interval`.
-//! - Seeds mix only VRF outputs: those of the block that opens the challenge and of the next
-//!   (`SHA-256`-free blake2 of both, the device and the challenge id). Nobody can grind them
-//!   (a VRF output is fixed by the author's key and slot) and nobody knows them before block
-//!   `opened_at + 1` is authored; the challenge is answerable from `opened_at + 2`.
+//! - Seeds mix only VRF outputs (blake2 of them, the device and the challenge id): for a storage
+//!   challenge those of the block that opens it and of the next, answerable from
+//!   `opened_at + 2`; for a seal check those of the [`SEAL_CHECK_BEACONS`] blocks after the
+//!   commitment, so a committer cannot choose its root knowing which labels will be checked
+//!   unless it authors all of them. Nobody can grind a VRF output (it is fixed by the author's
+//!   key and slot).
+//! - A draw that hits a device whose challenge is still open is owed and served when it
+//!   answers: answering late does not lower its challenge rate.
 //! - Fail closed: a sealed, challengeable device is always in its class's index
 //!   (`do_try_state` checks it), and a seal that the answer space cannot serve is refused.
 //! - docs/pocps.md has the construction, the parameters and the attack analysis.
@@ -42,6 +47,7 @@ extern crate alloc;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod extension;
 pub mod migrations;
 #[cfg(test)]
 mod mock;
@@ -51,6 +57,7 @@ mod tests;
 pub mod types;
 pub mod weights;
 
+pub use extension::PrioritizeAnswers;
 pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
@@ -204,7 +211,7 @@ pub mod pallet {
 	>;
 
 	/// The VRF output of each recent block (written during the next block), kept
-	/// `MaxResponseDeadline + 2` blocks: the seeds of open challenges.
+	/// `MaxResponseDeadline + SEAL_CHECK_BEACONS + 2` blocks: the seeds of open challenges.
 	#[pallet::storage]
 	pub type Beacon<T: Config> = StorageMap<_, Twox64Concat, BlockNumberFor<T>, [u8; 32]>;
 
@@ -225,6 +232,10 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type DrawClasses<T: Config> =
 		StorageValue<_, BoundedVec<ClassId, T::MaxClasses>, ValueQuery>;
+
+	/// Draws that hit a device while a challenge of it was open, served as it answers.
+	#[pallet::storage]
+	pub type Owed<T: Config> = StorageMap<_, Twox64Concat, DeviceId, u8, ValueQuery>;
 
 	/// The sum of every indexed device's challenge rate, in [`RATE_UNIT`]s per block.
 	#[pallet::storage]
@@ -330,11 +341,12 @@ pub mod pallet {
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			let vrf = Self::record_beacon(now);
-			let swept = Self::sweep_deadlines(now);
+			let (entries, faults) = Self::sweep_deadlines(now);
 			let tried = Self::draw_challenges(now, &vrf);
-			// Each fault is also reported to the outcome listener.
-			T::WeightInfo::on_initialize(tried, swept)
-				.saturating_add(T::OnOutcome::outcome_weight().saturating_mul(swept.into()))
+			// Every queued entry is read (answered ones are skipped); each fault is also
+			// reported to the outcome listener.
+			T::WeightInfo::on_initialize(tried, entries)
+				.saturating_add(T::OnOutcome::outcome_weight().saturating_mul(faults.into()))
 		}
 
 		fn integrity_test() {
@@ -417,9 +429,11 @@ pub mod pallet {
 				},
 			);
 			Self::deposit_event(Event::SealCommitted { device, root, nonce });
-			// Probation: the seal check opens now, its seed drawn from this block's and the next
-			// block's VRF outputs, which the miner did not know when it chose the root.
-			Self::open(device, now, policy.response_deadline, true)
+			// Probation: the seal check opens now. Its seed comes from the VRF outputs of the next
+			// `SEAL_CHECK_BEACONS` blocks, which the miner did not know when it chose the root;
+			// its deadline counts from when the last of them is on chain.
+			let deadline = policy.response_deadline.saturating_add(SEAL_CHECK_BEACONS);
+			Self::open(device, now, deadline, true)
 				.then_some(())
 				.ok_or(Error::<T>::ChallengeCapacityFull)?;
 			Ok(())
@@ -503,10 +517,15 @@ pub mod pallet {
 						challenge,
 						latency,
 					});
-					// Honest answers are free: proving is the miner's job, not a tax on it. They
-					// weigh only what they used, so the block holds as many as it can verify.
+					// A draw that hit the device while this challenge was open is served now.
+					Self::serve_owed(info.device, now, seal.response_deadline);
+					// Storage answers are free: proving is the miner's job, not a tax on it. The
+					// seal check (up to ~0.5 MB, once per seal) is paid for, so re-sealing cannot
+					// fill blocks for free. Valid answers weigh only what they used, so the block
+					// holds as many as it can verify.
 					let actual_weight = verified.saturating_add(T::OnOutcome::success_weight());
-					Ok(PostDispatchInfo { actual_weight: Some(actual_weight), pays_fee: Pays::No })
+					let pays_fee = if info.seal_check { Pays::Yes } else { Pays::No };
+					Ok(PostDispatchInfo { actual_weight: Some(actual_weight), pays_fee })
 				}
 				Some(reason) => {
 					Stats::<T>::mutate(info.device, |s| s.invalid = s.invalid.saturating_add(1));
@@ -539,8 +558,19 @@ pub trait BenchmarkHelper<AccountId> {
 		-> (DeviceId, [u8; 32]);
 }
 
-/// Members tried per drawn challenge before it is given up for this block.
+/// Members tried per drawn challenge before it is given up for this block (a drawn member that
+/// is no longer challengeable leaves the index and another is tried).
 const DRAW_TRIES: u32 = 4;
+
+/// The seal check's seed mixes the VRF outputs of this many blocks after the commitment: a
+/// committer that authors its own block cannot know them all (each is fixed by its slot's
+/// author), unless it authors every one of them. Storage challenges, whose seed only decides
+/// which leaves to open, mix two.
+pub const SEAL_CHECK_BEACONS: u32 = 8;
+
+/// Most draws a device with a challenge still open can owe: served one after another as it
+/// answers, so answering late does not lower its challenge rate.
+pub const MAX_OWED: u8 = 4;
 
 /// How many successive blocks to try when a block's deadline queue is full (the deadline moves
 /// later, in the device's favour, never earlier).
@@ -574,20 +604,53 @@ impl<T: Config> Pallet<T> {
 		if randomness.is_some() && !now.is_zero() {
 			Beacon::<T>::insert(parent, vrf);
 		}
-		let keep: BlockNumberFor<T> = T::MaxResponseDeadline::get().saturating_add(2).into();
+		let keep: BlockNumberFor<T> = T::MaxResponseDeadline::get()
+			.saturating_add(SEAL_CHECK_BEACONS)
+			.saturating_add(2)
+			.into();
 		if parent > keep {
 			Beacon::<T>::remove(parent.saturating_sub(keep).saturating_sub(1u32.into()));
 		}
 		vrf
 	}
 
-	/// The seed of an open challenge, once the VRF outputs of its block and the next are known.
+	/// The seed of an open challenge, once the VRF outputs it mixes are known: for a storage
+	/// challenge those of its block and the next; for a seal check those of the
+	/// [`SEAL_CHECK_BEACONS`] blocks after the commitment.
 	pub fn seed(challenge: ChallengeId, info: &ChallengeInfo<BlockNumberFor<T>>) -> Option<Hash> {
-		let first = Beacon::<T>::get(info.opened_at)?;
-		let second = Beacon::<T>::get(info.opened_at.saturating_add(1u32.into()))?;
-		Some(sp_io::hashing::blake2_256(
-			&(b"EMBSEED2", first, second, info.device, challenge).encode(),
-		))
+		let at = |offset: u32| Beacon::<T>::get(info.opened_at.saturating_add(offset.into()));
+		if info.seal_check {
+			let beacons =
+				(1..=SEAL_CHECK_BEACONS).map(at).collect::<Option<alloc::vec::Vec<_>>>()?;
+			Some(sp_io::hashing::blake2_256(
+				&(b"EMBSEAL2", beacons, info.device, challenge).encode(),
+			))
+		} else {
+			Some(sp_io::hashing::blake2_256(
+				&(b"EMBSEED2", at(0)?, at(1)?, info.device, challenge).encode(),
+			))
+		}
+	}
+
+	/// Whether `who` may answer `challenge` now: the pool's check (see [`PrioritizeAnswers`]),
+	/// with the refusal code it reports otherwise.
+	pub fn check_answerable(who: &T::AccountId, challenge: ChallengeId) -> Result<(), u8> {
+		use extension::refusal;
+		let info = Challenges::<T>::get(challenge).ok_or(refusal::UNKNOWN_CHALLENGE)?;
+		let owner = T::Devices::owner(info.device).ok_or(refusal::UNKNOWN_CHALLENGE)?;
+		if &owner != who {
+			return Err(refusal::NOT_OWNER);
+		}
+		if frame_system::Pallet::<T>::block_number() >= info.deadline {
+			return Err(refusal::DEADLINE_PASSED);
+		}
+		Self::seed(challenge, &info).map(|_| ()).ok_or(refusal::SEED_NOT_YET_KNOWN)
+	}
+
+	/// The first block in which a challenge's seed is on chain.
+	pub fn answerable_from(info: &ChallengeInfo<BlockNumberFor<T>>) -> BlockNumberFor<T> {
+		let last_beacon = if info.seal_check { SEAL_CHECK_BEACONS } else { 1 };
+		info.opened_at.saturating_add(last_beacon.saturating_add(1).into())
 	}
 
 	/// Adds `device` to `class`'s index with `rate`, unless the answer space or the class list
@@ -610,9 +673,18 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Opens the next challenge a device owes, if any.
+	fn serve_owed(device: DeviceId, now: BlockNumberFor<T>, deadline: u32) {
+		let owed = Owed::<T>::take(device);
+		if owed > 0 && Self::open(device, now, deadline, false) && owed > 1 {
+			Owed::<T>::insert(device, owed.saturating_sub(1));
+		}
+	}
+
 	/// Removes `device` from its class's index (if indexed), moving the last member into its
-	/// place so the index stays dense.
+	/// place so the index stays dense; it owes nothing any more.
 	fn leave_index(device: DeviceId) {
+		Owed::<T>::remove(device);
 		let Some(member) = MemberOf::<T>::take(device) else { return };
 		let mut draws = Draws::<T>::get(member.class);
 		let last = draws.members.saturating_sub(1);
@@ -670,9 +742,11 @@ impl<T: Config> Pallet<T> {
 		OpenChallenge::<T>::remove(info.device);
 	}
 
-	/// Records a fault for every challenge whose deadline is `now`. Returns how many.
-	fn sweep_deadlines(now: BlockNumberFor<T>) -> u32 {
+	/// Records a fault for every challenge whose deadline is `now` and that is still open.
+	/// Returns the queue's length (each entry is read) and the faults.
+	fn sweep_deadlines(now: BlockNumberFor<T>) -> (u32, u32) {
 		let expired = Deadlines::<T>::take(now);
+		let entries = expired.len() as u32;
 		let mut swept = 0u32;
 		for challenge in expired {
 			let Some(info) = Challenges::<T>::take(challenge) else { continue };
@@ -692,15 +766,15 @@ impl<T: Config> Pallet<T> {
 			}
 			Self::deposit_event(Event::ChallengeMissed { device: info.device, challenge });
 		}
-		swept
+		(entries, swept)
 	}
 
 	/// Draws this block's storage challenges: per class, its load's worth (the fraction by a
 	/// random roll), each a uniformly random member of its index chosen with the parent block's
-	/// VRF output. A drawn device that is no longer challengeable leaves the index; one with a
-	/// challenge still open is passed over for another draw (up to [`DRAW_TRIES`] per
-	/// challenge), so a device's long-run rate stays its class's rate. Returns the members tried
-	/// (the work done).
+	/// VRF output. A drawn device that is no longer challengeable leaves the index (and another
+	/// is tried, up to [`DRAW_TRIES`]); one with a challenge still open owes the challenge and
+	/// gets it when it answers, so answering late does not lower its rate. Returns the members
+	/// tried (the work done).
 	fn draw_challenges(now: BlockNumberFor<T>, vrf: &[u8; 32]) -> u32 {
 		let mut room = T::MaxChallengesPerBlock::get();
 		let mut tried = 0u32;
@@ -737,7 +811,10 @@ impl<T: Config> Pallet<T> {
 						continue;
 					};
 					if OpenChallenge::<T>::contains_key(device) {
-						continue;
+						Owed::<T>::mutate(device, |owed| {
+							*owed = owed.saturating_add(1).min(MAX_OWED)
+						});
+						break;
 					}
 					if !Self::open(device, now, seal.response_deadline, false) {
 						Self::deposit_event(Event::DrawDeferred { device });
@@ -830,11 +907,16 @@ impl<T: Config> Pallet<T> {
 		}
 		ensure!(classes.len() == Draws::<T>::iter().count(), "a listed class without members");
 		ensure!(total == Load::<T>::get(), "Load is not the sum of the classes' loads");
+		for (device, owed) in Owed::<T>::iter() {
+			ensure!(MemberOf::<T>::contains_key(device), "an unindexed device owes challenges");
+			ensure!(owed > 0 && owed <= MAX_OWED, "owed challenges out of range");
+		}
 		let indexed: usize = Draws::<T>::iter().map(|(_, d)| d.members as usize).sum();
 		ensure!(MemberOf::<T>::iter().count() == indexed, "stray MemberOf entries");
 		ensure!(Members::<T>::iter().count() == indexed, "stray Members entries");
 		ensure!(
-			Beacon::<T>::iter().count() <= T::MaxResponseDeadline::get().saturating_add(3) as usize,
+			Beacon::<T>::iter().count()
+				<= T::MaxResponseDeadline::get().saturating_add(SEAL_CHECK_BEACONS + 3) as usize,
 			"the beacon outgrew its window"
 		);
 		Ok(())

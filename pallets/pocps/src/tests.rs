@@ -14,6 +14,11 @@ use ember_pocps::{prover::Dataset, Proof};
 use frame_support::{assert_noop, assert_ok, dispatch::Pays, traits::Hooks};
 
 const NONCE: u64 = 1;
+/// A seal committed in block 1 has its seal check's seed once blocks 2..=9's VRF outputs are on
+/// chain: from block 10.
+const SEAL_READY: u64 = 1 + SEAL_CHECK_BEACONS as u64 + 1;
+/// The seal check's deadline for a seal committed in block 1.
+const SEAL_DEADLINE: u64 = 1 + SEAL_CHECK_BEACONS as u64 + DEADLINE as u64;
 
 /// Seals `device`'s dataset on the CPU (as the miner would) and commits it.
 fn seal(device: DeviceId, nonce: u64) -> Dataset {
@@ -44,7 +49,7 @@ fn proof(data: &Dataset, id: ChallengeId, info: &ChallengeInfo<u64>) -> Box<Proo
 /// Advances to the first block the device's open challenge is answerable in, and answers it.
 fn answer(data: &Dataset, device: DeviceId) -> ChallengeId {
 	let (id, info) = open_challenge(device);
-	run_to_block(System::block_number().max(info.opened_at + 2));
+	run_to_block(System::block_number().max(Pocps::answerable_from(&info)));
 	assert_ok!(Pocps::respond(RuntimeOrigin::signed(ALICE), id, proof(data, id, &info)));
 	id
 }
@@ -71,44 +76,43 @@ fn seal_puts_the_device_on_probation_indexes_it_and_opens_its_seal_check() {
 		assert_eq!(Load::<Test>::get(), 100_000);
 		let (id, info) = open_challenge(0);
 		assert!(info.seal_check);
-		assert_eq!((info.opened_at, info.deadline), (1, 1 + u64::from(DEADLINE)));
+		assert_eq!((info.opened_at, info.deadline), (1, SEAL_DEADLINE));
 		System::assert_last_event(
-			Event::ChallengeOpened { device: 0, challenge: id, seal_check: true, deadline: 5 }
-				.into(),
+			Event::ChallengeOpened {
+				device: 0,
+				challenge: id,
+				seal_check: true,
+				deadline: SEAL_DEADLINE,
+			}
+			.into(),
 		);
 	});
 }
 
 #[test]
-fn the_seed_is_unknown_until_the_next_blocks_vrf_output_is_on_chain() {
+fn the_seal_checks_seed_is_unknown_until_eight_later_vrf_outputs_are_on_chain() {
 	ExtBuilder::build_and_execute(|| {
 		MockDevices::add(0, ALICE, DeviceStatus::Registered);
 		let data = seal(0, NONCE);
 		let (id, info) = open_challenge(0);
-		// Block 2 records block 1's VRF output; block 2's own comes with block 3.
-		run_to_block(2);
+		// Block 10 records block 9's VRF output, the last of blocks 2..=9 the seed mixes.
+		run_to_block(SEAL_READY - 1);
 		assert_eq!(Pocps::seed(id, &info), None);
 		let honest = Box::new(data.prove::<HostSha256>(&[0u8; 32], true).unwrap());
 		assert_noop!(
 			Pocps::respond(RuntimeOrigin::signed(ALICE), id, honest),
 			Error::<Test>::SeedNotYetKnown
 		);
-		run_to_block(3);
+		run_to_block(SEAL_READY);
+		assert_eq!(Pocps::answerable_from(&info), SEAL_READY);
 		let seed = Pocps::seed(id, &info).unwrap();
 		// The seed mixes VRF outputs only: the parent hash (which an author can re-sign to
-		// grind) does not enter it.
-		let expected = sp_io::hashing::blake2_256(
-			&(
-				b"EMBSEED2",
-				Beacon::<Test>::get(1).unwrap(),
-				Beacon::<Test>::get(2).unwrap(),
-				0u64,
-				id,
-			)
-				.encode(),
-		);
+		// grind) does not enter it, nor does the commitment block's own output.
+		let beacons: Vec<[u8; 32]> = (2..=9).map(|b| Beacon::<Test>::get(b).unwrap()).collect();
+		let expected = sp_io::hashing::blake2_256(&(b"EMBSEAL2", beacons, 0u64, id).encode());
 		assert_eq!(seed, expected);
 		System::set_parent_hash([0xab; 32].into());
+		Beacon::<Test>::insert(1, [0xcd; 32]);
 		assert_eq!(Pocps::seed(id, &info), Some(seed));
 		assert_eq!(
 			Pocps::open_challenges(0),
@@ -118,22 +122,61 @@ fn the_seed_is_unknown_until_the_next_blocks_vrf_output_is_on_chain() {
 }
 
 #[test]
-fn the_seal_check_makes_the_device_active_for_free() {
+fn a_storage_challenges_seed_needs_its_block_and_the_next() {
+	ExtBuilder::build_and_execute(|| {
+		MockDevices::add(0, ALICE, DeviceStatus::Registered);
+		let data = seal(0, NONCE);
+		answer(&data, 0);
+		let mut block = System::block_number();
+		while OpenChallenge::<Test>::get(0).is_none() {
+			block += 1;
+			run_to_block(block);
+		}
+		let (id, info) = open_challenge(0);
+		assert!(!info.seal_check);
+		assert_eq!(Pocps::seed(id, &info), None);
+		run_to_block(info.opened_at + 1);
+		assert_eq!(Pocps::seed(id, &info), None);
+		run_to_block(info.opened_at + 2);
+		let expected = sp_io::hashing::blake2_256(
+			&(
+				b"EMBSEED2",
+				Beacon::<Test>::get(info.opened_at).unwrap(),
+				Beacon::<Test>::get(info.opened_at + 1).unwrap(),
+				0u64,
+				id,
+			)
+				.encode(),
+		);
+		assert_eq!(Pocps::seed(id, &info), Some(expected));
+		// A storage answer is free.
+		let result =
+			Pocps::respond(RuntimeOrigin::signed(ALICE), id, proof(&data, id, &info)).unwrap();
+		assert_eq!(result.pays_fee, Pays::No);
+	});
+}
+
+#[test]
+fn the_seal_check_makes_the_device_active_and_is_paid_for() {
 	ExtBuilder::build_and_execute(|| {
 		MockDevices::add(0, ALICE, DeviceStatus::Registered);
 		let data = seal(0, NONCE);
 		let (id, info) = open_challenge(0);
-		run_to_block(3);
+		run_to_block(SEAL_READY);
 		let result =
 			Pocps::respond(RuntimeOrigin::signed(ALICE), id, proof(&data, id, &info)).unwrap();
-		assert_eq!(result.pays_fee, Pays::No);
-		System::assert_last_event(
-			Event::ChallengeAnswered { device: 0, challenge: id, latency: 2 }.into(),
+		// Up to half a megabyte once per seal: not free, or re-sealing would fill blocks.
+		assert_eq!(result.pays_fee, Pays::Yes);
+		System::assert_has_event(
+			Event::ChallengeAnswered { device: 0, challenge: id, latency: SEAL_CHECK_BEACONS + 1 }
+				.into(),
 		);
 		assert_eq!(status(0), DeviceStatus::Active);
 		assert_eq!(outcomes(), vec![(0, id, ChallengeOutcome::Success)]);
 		assert_eq!(Stats::<Test>::get(0).answered, 1);
-		assert!(OpenChallenge::<Test>::get(0).is_none());
+		// The device was the only one drawn while its seal check was open: what it owes comes
+		// next, as a storage challenge.
+		assert!(OpenChallenge::<Test>::get(0).is_none_or(|next| next != id));
 	});
 }
 
@@ -143,7 +186,7 @@ fn a_seal_check_answered_with_a_storage_proof_is_malformed_and_changes_nothing()
 		MockDevices::add(0, ALICE, DeviceStatus::Registered);
 		let data = seal(0, NONCE);
 		let (id, info) = open_challenge(0);
-		run_to_block(3);
+		run_to_block(SEAL_READY);
 		let seed = Pocps::seed(id, &info).unwrap();
 		let storage = Box::new(data.prove::<HostSha256>(&seed, false).unwrap());
 		assert_noop!(
@@ -190,15 +233,15 @@ fn devices_are_challenged_at_their_classs_rate_at_unpredictable_times() {
 		let devices: Vec<(DeviceId, &Dataset)> = (0..5).zip(data.iter()).collect();
 		let opened = answer_everything(&devices, 2, 401);
 		// 5 devices × one challenge per 10 blocks × 400 blocks: 200 expected. A draw that hits
-		// a device with a challenge still open (about 2 blocks of every 10) tries another.
+		// a device with a challenge still open is owed and served when it answers.
 		assert!((150..=250).contains(&opened.len()), "{} challenges", opened.len());
 		for device in 0..5 {
 			let times: Vec<u64> =
 				opened.iter().filter(|(d, _)| *d == device).map(|(_, b)| *b).collect();
 			let gaps: Vec<u64> = times.windows(2).map(|w| w[1] - w[0]).collect();
 			// Memoryless: short and long gaps of either parity occur, so no gap can be predicted
-			// (the earliest is 3: the previous challenge is open until its answer at +2).
-			assert!(gaps.iter().all(|g| *g >= 3), "device {device} gaps {gaps:?}");
+			// (the shortest is 2: a draw owed while the last was open, served at its answer).
+			assert!(gaps.iter().all(|g| *g >= 2), "device {device} gaps {gaps:?}");
 			assert!(gaps.iter().any(|g| *g <= 5), "device {device} gaps {gaps:?}");
 			assert!(gaps.iter().any(|g| *g >= 20), "device {device} gaps {gaps:?}");
 			assert!(gaps.iter().any(|g| g % 2 == 1), "device {device} gaps {gaps:?}");
@@ -257,7 +300,7 @@ fn an_invalid_proof_is_recorded_and_suspends() {
 		MockDevices::add(0, ALICE, DeviceStatus::Registered);
 		let data = seal(0, NONCE);
 		let (id, info) = open_challenge(0);
-		run_to_block(3);
+		run_to_block(SEAL_READY);
 		let mut bad = proof(&data, id, &info);
 		let Proof::Seal(ref mut seal) = *bad else { unreachable!() };
 		seal.openings[0].label.label[0] ^= 1;
@@ -288,7 +331,7 @@ fn a_dataset_of_another_key_fails_the_seal_check() {
 			PARAMS
 		));
 		let (id, info) = open_challenge(0);
-		run_to_block(3);
+		run_to_block(SEAL_READY);
 		assert_ok!(Pocps::respond(RuntimeOrigin::signed(ALICE), id, proof(&wrong, id, &info)));
 		// This key picks other parents than the ones opened, or the label does not hash.
 		let rejected = System::events().into_iter().any(|r| {
@@ -355,7 +398,7 @@ fn admission_stops_at_the_answer_space_and_fails_closed() {
 		assert_eq!(status(10), DeviceStatus::Registered);
 		// Devices that leave (here by missing their seal checks, whose deadlines the full
 		// queues spread over three blocks) make room.
-		run_to_block(3 + u64::from(DEADLINE));
+		run_to_block(SEAL_DEADLINE + 2);
 		assert_eq!(Load::<Test>::get(), 0);
 		assert_ok!(Pocps::commit_seal(RuntimeOrigin::signed(ALICE), 10, [1; 32], 1, PARAMS));
 	});
@@ -416,7 +459,7 @@ fn respond_errors() {
 		MockDevices::add(0, ALICE, DeviceStatus::Registered);
 		let data = seal(0, NONCE);
 		let (id, info) = open_challenge(0);
-		run_to_block(3);
+		run_to_block(SEAL_READY);
 		let good = proof(&data, id, &info);
 		assert_noop!(
 			Pocps::respond(RuntimeOrigin::signed(ALICE), id + 1, good.clone()),
@@ -479,7 +522,7 @@ fn respond_needs_a_known_sealed_device() {
 		MockDevices::add(0, ALICE, DeviceStatus::Registered);
 		let data = seal(0, NONCE);
 		let (id, info) = open_challenge(0);
-		run_to_block(3);
+		run_to_block(SEAL_READY);
 		let answer = proof(&data, id, &info);
 		let seal_info = Seals::<Test>::take(0).unwrap();
 		assert_noop!(
@@ -535,8 +578,8 @@ fn full_deadline_queues_push_deadlines_later() {
 			seal(device, NONCE);
 		}
 		// MaxChallengesPerBlock is 4: two seal checks get one block more.
-		assert_eq!(Deadlines::<Test>::get(5).len(), 4);
-		assert_eq!(Deadlines::<Test>::get(6).len(), 2);
+		assert_eq!(Deadlines::<Test>::get(SEAL_DEADLINE).len(), 4);
+		assert_eq!(Deadlines::<Test>::get(SEAL_DEADLINE + 1).len(), 2);
 		assert_eq!(OpenChallenge::<Test>::iter().count(), 6);
 	});
 }
@@ -545,9 +588,9 @@ fn full_deadline_queues_push_deadlines_later() {
 fn the_beacon_keeps_only_what_open_challenges_can_need() {
 	ExtBuilder::build_and_execute(|| {
 		run_to_block(40);
-		// MaxResponseDeadline 8: outputs of blocks 29..=39.
-		assert_eq!(Beacon::<Test>::iter().count(), 11);
-		assert!(Beacon::<Test>::get(39).is_some() && Beacon::<Test>::get(28).is_none());
+		// MaxResponseDeadline 8 and 8 seal-check beacons: outputs of blocks 21..=39.
+		assert_eq!(Beacon::<Test>::iter().count(), 19);
+		assert!(Beacon::<Test>::get(39).is_some() && Beacon::<Test>::get(20).is_none());
 	});
 }
 
@@ -570,7 +613,7 @@ fn proof_work_bound_covers_the_actual_work() {
 		MockDevices::add(0, ALICE, DeviceStatus::Registered);
 		let data = seal(0, NONCE);
 		let (id, info) = open_challenge(0);
-		run_to_block(3);
+		run_to_block(SEAL_READY);
 		let bound = proof_work_bound(&proof(&data, id, &info), 64);
 		assert!(bound >= PARAMS.seal_verify_hashes(), "{bound} < {}", PARAMS.seal_verify_hashes());
 		let seed = Pocps::seed(id, &info).unwrap();
@@ -612,7 +655,7 @@ mod property {
 					}
 				}
 				let (id, info) = open_challenge(0);
-				run_to_block(System::block_number().max(info.opened_at + 2));
+				run_to_block(System::block_number().max(Pocps::answerable_from(&info)));
 				let answered = Stats::<Test>::get(0).answered;
 				let mut bytes = proof(&data, id, &info).encode();
 				let at = position.index(bytes.len());
@@ -671,5 +714,71 @@ fn the_v2_migration_keeps_nonces_and_suspends_v1_devices_to_reseal() {
 		let data = seal(0, 10);
 		answer(&data, 0);
 		assert_eq!(status(0), DeviceStatus::Active);
+	});
+}
+
+#[test]
+fn a_draw_while_a_challenge_is_open_is_owed_and_served_at_the_answer() {
+	ExtBuilder::build_and_execute(|| {
+		MockDevices::add(0, ALICE, DeviceStatus::Registered);
+		let data = seal(0, NONCE);
+		// The only device of its class: every draw during its 13-block seal check hits it.
+		run_to_block(SEAL_READY);
+		let owed = Owed::<Test>::get(0);
+		assert!(owed >= 1, "draws during the seal check are owed");
+		let answered = answer(&data, 0);
+		// Answering opened the next challenge at once, a storage challenge.
+		let (next, info) = open_challenge(0);
+		assert_ne!(next, answered);
+		assert!(!info.seal_check);
+		assert_eq!(info.opened_at, SEAL_READY);
+		assert_eq!(Owed::<Test>::get(0), owed - 1);
+		// A fault clears what the device owed.
+		run_to_block(info.deadline);
+		assert_eq!(status(0), DeviceStatus::Suspended);
+		assert_eq!(Owed::<Test>::get(0), 0);
+	});
+}
+
+#[test]
+fn the_pool_takes_only_the_owners_answer_to_an_answerable_challenge_and_puts_it_first() {
+	use sp_runtime::{
+		traits::DispatchTransaction,
+		transaction_validity::{InvalidTransaction, TransactionSource::External},
+	};
+	ExtBuilder::build_and_execute(|| {
+		MockDevices::add(0, ALICE, DeviceStatus::Registered);
+		let data = seal(0, NONCE);
+		let (id, info) = open_challenge(0);
+		let ext = PrioritizeAnswers::<Test>::new();
+		let info_of =
+			|call: &RuntimeCall| frame_support::dispatch::GetDispatchInfo::get_dispatch_info(call);
+		let respond = |challenge| {
+			RuntimeCall::Pocps(Call::respond {
+				challenge,
+				proof: Box::new(data.prove::<HostSha256>(&[0; 32], true).unwrap()),
+			})
+		};
+		let validate = |who: AccountId, call: &RuntimeCall| {
+			ext.validate_only(Some(who).into(), call, &info_of(call), 0, External, 0)
+				.map(|(validity, _, _)| validity)
+		};
+		let refused = |code| Err(InvalidTransaction::Custom(code).into());
+		assert_eq!(validate(ALICE, &respond(id)), refused(extension::refusal::SEED_NOT_YET_KNOWN));
+		run_to_block(SEAL_READY);
+		assert_eq!(validate(BOB, &respond(id)), refused(extension::refusal::NOT_OWNER));
+		assert_eq!(
+			validate(ALICE, &respond(id + 7)),
+			refused(extension::refusal::UNKNOWN_CHALLENGE)
+		);
+		let valid = validate(ALICE, &respond(id)).unwrap();
+		assert_eq!(valid.priority, extension::ANSWER_PRIORITY);
+		assert_eq!(valid.provides.len(), 1);
+		// Other calls pass through untouched.
+		let remark = RuntimeCall::System(frame_system::Call::remark { remark: vec![1; 10] });
+		assert_eq!(validate(BOB, &remark).unwrap().priority, 0);
+		System::set_block_number(info.deadline);
+		assert_eq!(validate(ALICE, &respond(id)), refused(extension::refusal::DEADLINE_PASSED));
+		Pocps::on_initialize(info.deadline);
 	});
 }
