@@ -402,7 +402,6 @@ fn an_answer_lands_in_a_block_full_of_large_tipped_remarks() {
 fn answers_per_block_by_length_and_weight() {
 	use frame_support::dispatch::{DispatchClass, GetDispatchInfo};
 	use pallet_pocps::WeightInfo as _;
-	type Outcome = <Runtime as pallet_pocps::Config>::OnOutcome;
 	type PocpsWeights = <Runtime as pallet_pocps::Config>::WeightInfo;
 	preset_ext("development").execute_with(|| {
 		let weights = crate::configs::RuntimeBlockWeights::get();
@@ -448,9 +447,8 @@ fn answers_per_block_by_length_and_weight() {
 			// fits; after dispatch a valid answer is charged what it used (`WeightReclaim`).
 			let charged = answer.get_dispatch_info().total_weight() + base;
 			let work = params.storage_verify_hashes() as u32;
-			let used = PocpsWeights::respond(work)
-				+ <Outcome as ember_primitives::OnChallengeOutcome<AccountId>>::success_weight()
-				+ base;
+			// Measured with the runtime's outcome listeners on the success path.
+			let used = PocpsWeights::respond_storage(work) + base;
 			let by_weight = (available - charged.ref_time()) / used.ref_time() + 1;
 			println!(
 				"{name}: storage proof {proof_bytes} B, extrinsic {length} B, {by_length} per \

@@ -952,9 +952,4 @@ impl<T: Config> OnChallengeOutcome<T::AccountId> for Pallet<T> {
 	fn outcome_weight() -> Weight {
 		T::WeightInfo::on_fault()
 	}
-
-	fn success_weight() -> Weight {
-		// A success returns before touching storage.
-		Weight::zero()
-	}
 }

@@ -125,6 +125,15 @@ pub fn proof_work_bound(proof: &Proof, max_iterations: u32) -> u64 {
 	}
 }
 
+/// The benchmarked weight of answering with `proof` at verification work `work` (SHA-256
+/// compressions), its kind's success path.
+pub fn answer_weight<T: Config>(proof: &Proof, work: u64) -> Weight {
+	match proof {
+		Proof::Seal(_) => T::WeightInfo::respond_seal(work.saturated_into()),
+		Proof::Storage(_) => T::WeightInfo::respond_storage(work.saturated_into()),
+	}
+}
+
 // FRAME's macro expansions call `expect()` on values they construct; every other runtime lint
 // stays on, and the pallet's own code uses no `expect()`.
 #[allow(clippy::expect_used)]
@@ -444,7 +453,7 @@ pub mod pallet {
 		/// [`ember_pocps::Proof::Storage`].
 		#[pallet::call_index(1)]
 		#[pallet::weight((
-			T::WeightInfo::respond(proof_work_bound(proof, T::MaxIterations::get()).saturated_into())
+			answer_weight::<T>(proof, proof_work_bound(proof, T::MaxIterations::get()))
 				.saturating_add(T::OnOutcome::outcome_weight()),
 			DispatchClass::Operational,
 		))]
@@ -461,24 +470,40 @@ pub mod pallet {
 			ensure!(now < info.deadline, Error::<T>::DeadlinePassed);
 			let seed = Self::seed(challenge, &info).ok_or(Error::<T>::SeedNotYetKnown)?;
 			let seal = Seals::<T>::get(info.device).ok_or(Error::<T>::NotSealed)?;
-			let device_key =
-				T::Devices::device_key(info.device).ok_or(Error::<T>::UnknownDevice)?;
-			let ek = encoding_key::<T>(&device_key, seal.nonce);
-			let work = if info.seal_check {
-				seal.params.seal_verify_hashes()
-			} else {
-				seal.params.storage_verify_hashes()
+			// Measured with the runtime's outcome listeners on the success path; a rejection adds
+			// their fault path below.
+			let verified = match (&*proof, info.seal_check) {
+				(Proof::Seal(_), true) => {
+					T::WeightInfo::respond_seal(seal.params.seal_verify_hashes().saturated_into())
+				}
+				_ => T::WeightInfo::respond_storage(
+					seal.params.storage_verify_hashes().saturated_into(),
+				),
 			};
-			let verified = T::WeightInfo::respond(work.saturated_into());
 
-			let rejection = match ember_pocps::verify::<HostSha256>(
-				&seal.params,
-				&ek,
-				&seal.root,
-				&seed,
-				info.seal_check,
-				&proof,
-			) {
+			let verdict = match (&*proof, info.seal_check) {
+				(Proof::Seal(answer), true) => {
+					// Only the seal check recomputes labels, so only it needs the encoding key.
+					let device_key =
+						T::Devices::device_key(info.device).ok_or(Error::<T>::UnknownDevice)?;
+					let ek = encoding_key::<T>(&device_key, seal.nonce);
+					ember_pocps::verify_seal::<HostSha256>(
+						&seal.params,
+						&ek,
+						&seal.root,
+						&seed,
+						answer,
+					)
+				}
+				(Proof::Storage(answer), false) => ember_pocps::verify_storage::<HostSha256>(
+					&seal.params,
+					&seal.root,
+					&seed,
+					answer,
+				),
+				_ => Err(VerifyError::WrongKind),
+			};
+			let rejection = match verdict {
 				Ok(()) => None,
 				Err(VerifyError::LabelPath) => Some(ProofRejection::LabelPath),
 				Err(VerifyError::PredecessorPath) => Some(ProofRejection::PredecessorPath),
@@ -523,7 +548,7 @@ pub mod pallet {
 					// seal check (up to ~0.5 MB, once per seal) is paid for, so re-sealing cannot
 					// fill blocks for free. Valid answers weigh only what they used, so the block
 					// holds as many as it can verify.
-					let actual_weight = verified.saturating_add(T::OnOutcome::success_weight());
+					let actual_weight = verified;
 					let pays_fee = if info.seal_check { Pays::Yes } else { Pays::No };
 					Ok(PostDispatchInfo { actual_weight: Some(actual_weight), pays_fee })
 				}

@@ -704,9 +704,4 @@ impl<T: Config> OnChallengeOutcome<T::AccountId> for Pallet<T> {
 	fn outcome_weight() -> Weight {
 		T::WeightInfo::on_challenge_outcome()
 	}
-
-	fn success_weight() -> Weight {
-		// A success only clears the device's run of misses.
-		T::DbWeight::get().writes(1)
-	}
 }

@@ -158,12 +158,6 @@ pub trait OnChallengeOutcome<AccountId> {
 	/// The most one call of [`Self::on_challenge_outcome`] may weigh; the caller adds it to its
 	/// own weight.
 	fn outcome_weight() -> Weight;
-
-	/// The most one call with [`ChallengeOutcome::Success`] may weigh: what a valid answer is
-	/// charged after dispatch (faults cost far more, and every answer is charged that up front).
-	fn success_weight() -> Weight {
-		Self::outcome_weight()
-	}
 }
 
 impl<AccountId> OnChallengeOutcome<AccountId> for () {
@@ -191,10 +185,6 @@ macro_rules! impl_outcome_for_tuple {
 
 			fn outcome_weight() -> Weight {
 				Weight::zero()$(.saturating_add($listener::outcome_weight()))+
-			}
-
-			fn success_weight() -> Weight {
-				Weight::zero()$(.saturating_add($listener::success_weight()))+
 			}
 		}
 	};
