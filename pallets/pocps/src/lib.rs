@@ -322,8 +322,8 @@ pub mod pallet {
 		/// and seal under its parameters.
 		ParamsMismatch,
 		/// The class's parameters are outside what this chain can challenge (iterations above
-		/// `MaxIterations`, or a response deadline outside `3..=MaxResponseDeadline`); governance
-		/// must fix the class.
+		/// `MaxIterations`, a response deadline outside `3..=MaxResponseDeadline`, or a challenge
+		/// interval so long the device would never be drawn); governance must fix the class.
 		UnsupportedClass,
 		/// The block space reserved for answers serves no more devices at their challenge
 		/// rates (or no more classes): wait for a device to leave, or for governance to slow
@@ -419,6 +419,9 @@ pub mod pallet {
 				Error::<T>::UnsupportedClass
 			);
 			let rate = challenge_rate(&policy);
+			// A mean interval beyond a million blocks rounds the rate to zero: admitted, such a
+			// device would never be drawn.
+			ensure!(rate > 0, Error::<T>::UnsupportedClass);
 
 			// Every call is transactional: an error below (admission, full queues) undoes all.
 			Self::leave_index(device);
@@ -457,6 +460,9 @@ pub mod pallet {
 				.saturating_add(T::OnOutcome::outcome_weight()),
 			DispatchClass::Operational,
 		))]
+		// Boxed so that `Call` stays small (a seal check is ~0.5 MB at most, but its type is
+		// large), though the body only borrows it.
+		#[allow(clippy::boxed_local)]
 		pub fn respond(
 			origin: OriginFor<T>,
 			challenge: ChallengeId,

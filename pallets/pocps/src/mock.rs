@@ -55,6 +55,8 @@ pub struct MockDevice {
 	pub class: ClassId,
 	pub params: ember_pocps::Params,
 	pub deadline: u32,
+	/// The class's challenge interval bounds.
+	pub intervals: (u32, u32),
 }
 
 pub const PARAMS: ember_pocps::Params =
@@ -80,7 +82,8 @@ impl MockDevices {
 		deadline: u32,
 	) {
 		let key = [device as u8 + 1; 32];
-		let dev = MockDevice { owner, status, key, class: 0, params, deadline };
+		let intervals = (MIN_CHALLENGE_INTERVAL, MAX_CHALLENGE_INTERVAL);
+		let dev = MockDevice { owner, status, key, class: 0, params, deadline, intervals };
 		DEVICES.with(|d| d.borrow_mut().insert(device, dev));
 	}
 	pub fn remove_class(device: DeviceId) {
@@ -93,6 +96,10 @@ impl MockDevices {
 	/// Changes the device class's parameters (a class update).
 	pub fn set_params(device: DeviceId, params: ember_pocps::Params) {
 		DEVICES.with(|d| d.borrow_mut().get_mut(&device).unwrap().params = params);
+	}
+	/// Sets the device class's challenge interval (both bounds).
+	pub fn set_interval(device: DeviceId, interval: u32) {
+		DEVICES.with(|d| d.borrow_mut().get_mut(&device).unwrap().intervals = (interval, interval));
 	}
 	pub fn remove(device: DeviceId) {
 		DEVICES.with(|d| d.borrow_mut().remove(&device));
@@ -138,8 +145,8 @@ impl DeviceInspect<AccountId> for MockDevices {
 		Self::get(device).filter(|d| d.class != ClassId::MAX).map(|d| ChallengePolicy {
 			params: d.params,
 			response_deadline: d.deadline,
-			min_interval: MIN_CHALLENGE_INTERVAL,
-			max_interval: MAX_CHALLENGE_INTERVAL,
+			min_interval: d.intervals.0,
+			max_interval: d.intervals.1,
 		})
 	}
 }

@@ -378,6 +378,10 @@ fn commit_seal_errors() {
 		assert_noop!(commit(ALICE, 4, 1, PARAMS), Error::<Test>::UnsupportedClass);
 		MockDevices::add_with(5, ALICE, DeviceStatus::Registered, PARAMS, 9);
 		assert_noop!(commit(ALICE, 5, 1, PARAMS), Error::<Test>::UnsupportedClass);
+		// A mean interval beyond a million blocks: admitted, the device would never be drawn.
+		MockDevices::add(6, ALICE, DeviceStatus::Registered);
+		MockDevices::set_interval(6, 2_000_000);
+		assert_noop!(commit(ALICE, 6, 1, PARAMS), Error::<Test>::UnsupportedClass);
 	});
 }
 
