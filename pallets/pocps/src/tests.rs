@@ -54,6 +54,16 @@ fn answer(data: &Dataset, device: DeviceId) -> ChallengeId {
 	id
 }
 
+/// Runs blocks until `device` has an open challenge (a drawn or owed one).
+fn run_until_challenged(device: DeviceId) {
+	let mut block = System::block_number();
+	while OpenChallenge::<Test>::get(device).is_none() {
+		block += 1;
+		run_to_block(block);
+		assert!(block < 1_000, "device {device} is never challenged");
+	}
+}
+
 fn status(device: DeviceId) -> DeviceStatus {
 	<MockDevices as DeviceInspect<AccountId>>::status(device).unwrap()
 }
@@ -127,11 +137,7 @@ fn a_storage_challenges_seed_needs_its_block_and_the_next() {
 		MockDevices::add(0, ALICE, DeviceStatus::Registered);
 		let data = seal(0, NONCE);
 		answer(&data, 0);
-		let mut block = System::block_number();
-		while OpenChallenge::<Test>::get(0).is_none() {
-			block += 1;
-			run_to_block(block);
-		}
+		run_until_challenged(0);
 		let (id, info) = open_challenge(0);
 		assert!(!info.seal_check);
 		assert_eq!(Pocps::seed(id, &info), None);
@@ -281,11 +287,7 @@ fn a_missed_storage_challenge_is_a_fault() {
 		answer(&data, 0);
 		assert_eq!(status(0), DeviceStatus::Active);
 		// Wait for a drawn storage challenge and let it lapse.
-		let mut block = System::block_number();
-		while OpenChallenge::<Test>::get(0).is_none() {
-			block += 1;
-			run_to_block(block);
-		}
+		run_until_challenged(0);
 		let (id, info) = open_challenge(0);
 		assert!(!info.seal_check);
 		run_to_block(info.deadline);
@@ -652,11 +654,7 @@ mod property {
 				let data = seal(0, NONCE);
 				if storage {
 					answer(&data, 0);
-					let mut block = System::block_number();
-					while OpenChallenge::<Test>::get(0).is_none() {
-						block += 1;
-						run_to_block(block);
-					}
+					run_until_challenged(0);
 				}
 				let (id, info) = open_challenge(0);
 				run_to_block(System::block_number().max(Pocps::answerable_from(&info)));
