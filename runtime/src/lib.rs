@@ -82,12 +82,12 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("ember"),
 	impl_name: alloc::borrow::Cow::Borrowed("ember"),
 	authoring_version: 1,
-	spec_version: 200,
+	spec_version: 201,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	// 2: `pocps.commitSeal` names the sealed parameters; `PrioritizeAnswers` joined the
 	// transaction extensions.
-	transaction_version: 2,
+	transaction_version: 3,
 	system_version: 1,
 };
 
@@ -198,7 +198,10 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// All migrations of the runtime, aside from the ones declared in the pallets.
 #[allow(unused_parens)]
 /// PoCPS v2 (spec 200): v1 seals are kept for their nonces, their devices suspended to re-seal.
-type Migrations = (pallet_pocps::migrations::v2::Migrate<Runtime>,);
+type Migrations = (
+	pallet_pocps::migrations::v2::Migrate<Runtime>,
+	pallet_slashing::migrations::v1::Migrate<Runtime>,
+);
 
 /// Executive: handles dispatch to the various modules.
 pub type Executive = frame_executive::Executive<

@@ -87,12 +87,16 @@ fn a_reported_offence_takes_the_registry_bond_after_the_window() {
 		let (treasury_before, reporter_before) =
 			(Balances::free_balance(&treasury), Balances::free_balance(&reporter));
 		let issuance = Balances::total_issuance();
+		// A stranger's accusation: it applies only because governance upholds it.
 		assert_ok!(Slashing::report(
 			RuntimeOrigin::signed(reporter.clone()),
 			0,
 			ember_primitives::Offence::ResultMismatch,
 			ember_primitives::Incident::Lease(1)
 		));
+		let deposit = Balances::reserved_balance(&reporter);
+		assert_eq!(deposit, bond / 100);
+		assert_ok!(Slashing::uphold(RuntimeOrigin::root(), 0));
 		let due = System::block_number() + crate::time::DAYS;
 		System::set_block_number(due);
 		Slashing::on_initialize(due);
@@ -196,7 +200,10 @@ fn register_seal_challenged_at_random_answer_then_miss_a_deadline() {
 			device,
 			min_epochs.into(),
 			min_epochs,
-			pallet_compute_pools::StakeOffer::Provide { max_emb: 100 * crate::currency::EMB }
+			pallet_compute_pools::StakeOffer::Provide {
+				min_emb: 0,
+				max_emb: 100 * crate::currency::EMB,
+			}
 		));
 		let in_pool = Balances::free_balance(&owner);
 		assert!(pallet_compute_pools::DeviceStake::<Runtime>::contains_key(device));
@@ -214,11 +221,9 @@ fn register_seal_challenged_at_random_answer_then_miss_a_deadline() {
 		assert_eq!(pallet_compute_pools::Pools::<Runtime>::get(0).unwrap().rate, 0);
 		assert!(Balances::free_balance(&owner) > in_pool);
 		// And slashing scheduled at least what an invalid proof costs.
-		let pending = pallet_slashing::Pending::<Runtime>::get(
-			device,
-			ember_primitives::Incident::Challenge(id),
-		)
-		.unwrap();
+		let pending = pallet_slashing::Pending::<Runtime>::iter_values()
+			.find(|p| p.device == device && p.incident == ember_primitives::Incident::Challenge(id))
+			.unwrap();
 		assert!(pending.fraction >= sp_runtime::Perbill::from_percent(10));
 
 		DeviceRegistry::do_try_state().unwrap();

@@ -233,11 +233,11 @@ impl Economy {
 			pallet_compute_pools::Pools::<Runtime>::get(class).is_none_or(|pool| pool.rate == 0);
 		let spendable = pallet_balances::Pallet::<Runtime>::free_balance(&miner.owner) / 2;
 		let offer = if drained {
-			StakeOffer::Provide { max_emb: (price * Balance::from(epochs)).min(spendable) }
+			StakeOffer::Provide { min_emb: 0, max_emb: (price * Balance::from(epochs)).min(spendable) }
 		} else if price > sell_above {
 			StakeOffer::Sell { min_emb: 0 }
 		} else {
-			StakeOffer::Provide { max_emb: spendable }
+			StakeOffer::Provide { min_emb: 0, max_emb: spendable }
 		};
 		check(
 			"stake",
@@ -522,7 +522,7 @@ pub fn stake_result(epochs: u32) -> Result<i128> {
 				device,
 				epochs.into(),
 				epochs,
-				StakeOffer::Provide { max_emb: 1_000 * EMB },
+				StakeOffer::Provide { min_emb: 0, max_emb: 1_000 * EMB },
 			),
 		)?;
 		let id = pallet_compute_pools::DeviceStake::<Runtime>::get(device)

@@ -35,7 +35,7 @@ fn self_dealer(wash: bool) -> (Balance, Balance) {
 				device,
 				720,
 				720,
-				StakeOffer::Provide { max_emb: 360 * EMB },
+				StakeOffer::Provide { min_emb: 0, max_emb: 360 * EMB },
 			),
 		)
 		.unwrap();

@@ -51,7 +51,7 @@ fn hours<T: Config>() -> u64 {
 fn provided<T: Config>(index: u32) -> (T::AccountId, DeviceId, ClassId, StakeId) {
 	let miner = funded::<T>("provider", index);
 	let (device, class) = device::<T>(&miner);
-	let offer = StakeOffer::Provide { max_emb: 1_000_000 * UNIT };
+	let offer = StakeOffer::Provide { min_emb: 0, max_emb: 1_000_000 * UNIT };
 	ComputePools::<T>::do_stake(miner.clone(), device, hours::<T>(), epochs::<T>(), offer).unwrap();
 	(miner, device, class, DeviceStake::<T>::get(device).unwrap())
 }
@@ -111,7 +111,7 @@ mod benchmarks {
 		let (_, _, class, _) = provided::<T>(0);
 		let miner = funded::<T>("miner", 1);
 		let (device, _) = T::BenchmarkHelper::active_device(miner.clone(), Some(class));
-		let offer = StakeOffer::Provide { max_emb: 1_000_000 * UNIT };
+		let offer = StakeOffer::Provide { min_emb: 0, max_emb: 1_000_000 * UNIT };
 		#[extrinsic_call]
 		stake(RawOrigin::Signed(miner), device, hours::<T>(), epochs::<T>(), offer);
 		assert!(DeviceStake::<T>::contains_key(device));

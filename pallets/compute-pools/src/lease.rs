@@ -41,25 +41,52 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Adds `amount` CH to `who`'s holding of `class`, which then expires `HoldingEpochs` from
-	/// now. Hours already expired are dropped first; a new holding holds its deposit.
-	fn credit_holding(class: ClassId, who: &T::AccountId, amount: MilliHours) -> DispatchResult {
+	/// Adds `amount` CH to `who`'s holding of `class`. The new hours last `HoldingEpochs`; the
+	/// holding's expiry becomes the amount-weighted mean of the old hours' and the new ones', so
+	/// topping a holding up by a unit cannot keep it alive. Hours already expired are dropped
+	/// first (with their prepaid base price); a new holding holds its deposit.
+	pub(crate) fn credit_holding(
+		class: ClassId,
+		who: &T::AccountId,
+		amount: MilliHours,
+	) -> DispatchResult {
 		let now = Self::current_epoch();
-		let expires = now.saturating_add(T::HoldingEpochs::get());
-		let held = match Holdings::<T>::get(class, who) {
-			Some(holding) if holding.expires > now => holding.amount,
-			Some(_) => 0,
+		let fresh = now.saturating_add(T::HoldingEpochs::get());
+		let (held, expires) = match Holdings::<T>::get(class, who) {
+			Some(holding) if holding.expires > now => (holding.amount, holding.expires),
+			Some(_) => {
+				Prepaid::<T>::remove(class, who);
+				(0, fresh)
+			},
 			None => {
 				T::Currency::hold(
 					&HoldReason::HoldingDeposit.into(),
 					who,
 					T::HoldingDeposit::get(),
 				)?;
-				0
-			}
+				(0, fresh)
+			},
 		};
-		let amount = held.checked_add(amount).ok_or(Error::<T>::Overflow)?;
-		Holdings::<T>::insert(class, who, Holding { amount, expires });
+		let total = held.checked_add(amount).ok_or(Error::<T>::Overflow)?;
+		// ⌈(held · expires + amount · fresh) / total⌉, at most `fresh`.
+		let weighted = amm::mul_div(held, expires.into(), total)
+			.and_then(|old| old.checked_add(amm::mul_div_up(amount, fresh.into(), total)?))
+			.ok_or(Error::<T>::Overflow)?;
+		let expires = EpochIndex::try_from(weighted).unwrap_or(fresh).min(fresh);
+		Holdings::<T>::insert(class, who, Holding { amount: total, expires });
+		Ok(())
+	}
+
+	/// Removes `who`'s holding of `class` with its prepaid base price, and returns its deposit.
+	pub(crate) fn remove_holding(class: ClassId, who: &T::AccountId) -> DispatchResult {
+		Holdings::<T>::remove(class, who);
+		Prepaid::<T>::remove(class, who);
+		T::Currency::release(
+			&HoldReason::HoldingDeposit.into(),
+			who,
+			T::HoldingDeposit::get(),
+			Precision::Exact,
+		)?;
 		Ok(())
 	}
 
@@ -73,13 +100,7 @@ impl<T: Config> Pallet<T> {
 		);
 		let left = holding.amount.saturating_sub(amount);
 		if left == 0 {
-			Holdings::<T>::remove(class, who);
-			T::Currency::release(
-				&HoldReason::HoldingDeposit.into(),
-				who,
-				T::HoldingDeposit::get(),
-				Precision::Exact,
-			)?;
+			Self::remove_holding(class, who)?;
 		} else {
 			Holdings::<T>::insert(class, who, Holding { amount: left, ..holding });
 		}
@@ -109,12 +130,23 @@ impl<T: Config> Pallet<T> {
 			ensure!(now >= previous.end, Error::<T>::DeviceBusy);
 			Self::close_lease(id, &previous, 0)?;
 		}
+		// The base price of the hours, less what the client already paid for hours a fault
+		// refunded; only what is burned now counts as a payment (for issuance).
+		let price = T::BasePrice::note_lease(class, hours.into())?;
+		let due = price.checked_mul(hours.into()).ok_or(Error::<T>::Overflow)?;
+		let prepaid = Prepaid::<T>::take(class, &who).unwrap_or(0);
+		let credit = prepaid.min(due);
+		if prepaid > credit {
+			Prepaid::<T>::insert(class, &who, prepaid.saturating_sub(credit));
+		}
+		let base_price = due.saturating_sub(credit);
 		Self::debit_holding(class, &who, u128::from(hours).saturating_mul(MILLIHOURS_PER_HOUR))?;
-		let base_price = T::BasePrice::note_redeemed(class, hours.into())?;
 		Self::burn(&who, base_price)?;
+		T::BasePrice::note_paid(base_price);
 		T::Currency::hold(&HoldReason::LeaseDeposit.into(), &who, T::LeaseDeposit::get())?;
 
 		let id = NextLeaseId::<T>::get();
+		LeasePrices::<T>::insert(id, price);
 		NextLeaseId::<T>::put(id.checked_add(1).ok_or(Error::<T>::Overflow)?);
 		Leases::<T>::insert(
 			id,
@@ -170,14 +202,27 @@ impl<T: Config> Pallet<T> {
 			Precision::Exact,
 		)?;
 		Leases::<T>::remove(id);
+		LeasePrices::<T>::remove(id);
 		DeviceLease::<T>::remove(lease.device);
 		ClientLeases::<T>::remove(&lease.client, id);
 		Self::deposit_event(Event::LeaseEnded { lease: id, refunded });
 		Ok(())
 	}
 
-	/// A fault on `device` ends its running lease; the hours not yet begun go back to the
-	/// client as CH of the class.
+	/// A lease ends before its term: its remaining hours stop counting as demand.
+	pub(crate) fn end_lease_early(lease: &LeaseOf<T>) {
+		if frame_system::Pallet::<T>::block_number() < lease.end {
+			T::BasePrice::note_lease_ended(
+				lease.class,
+				lease.start.saturated_into(),
+				lease.hours.into(),
+			);
+		}
+	}
+
+	/// A fault (or retirement) of `device` ends its running lease; the hours not yet begun go
+	/// back to the client as CH of the class, with the base price paid for them as a credit
+	/// toward its next leases of the class.
 	pub(crate) fn fault_lease(device: DeviceId) -> DispatchResult {
 		let Some(id) = DeviceLease::<T>::get(device) else { return Ok(()) };
 		let lease = Leases::<T>::get(id).ok_or(Error::<T>::UnknownLease)?;
@@ -185,6 +230,8 @@ impl<T: Config> Pallet<T> {
 		if now >= lease.end {
 			return Self::close_lease(id, &lease, 0);
 		}
+		Self::end_lease_early(&lease);
+		let price = LeasePrices::<T>::get(id).unwrap_or(0);
 		let hour: u128 = T::BlocksPerHour::get().saturated_into();
 		let elapsed: u128 = now.saturating_sub(lease.start).saturated_into();
 		let begun = elapsed.div_ceil(hour.max(1));
@@ -195,6 +242,10 @@ impl<T: Config> Pallet<T> {
 		Self::close_lease(id, &lease, refunded)?;
 		if refunded > 0 {
 			Self::credit_holding(lease.class, &lease.client, refunded)?;
+			let paid = price.saturating_mul(unused);
+			Prepaid::<T>::mutate(lease.class, &lease.client, |prepaid| {
+				*prepaid = Some(prepaid.unwrap_or(0).saturating_add(paid))
+			});
 		}
 		Ok(())
 	}

@@ -26,10 +26,16 @@
 //!   boundary costs O(pools), never O(stakes). Each expired stake claims its share later.
 //! - **Rewards**: at a claim the stake earns `γ` per hour served from the reward pot (the
 //!   pallet account's balance beyond what the pools own), of which `β` per hour is burned.
-//!   `T_min = α / (γ − β)` is enforced on every stake and every parameter change.
-//! - **Faults**: PoCPS reports each outcome ([`OnChallengeOutcome`]). A fault ends the device's
-//!   stake at once: a provider's shares are redeemed and its EMB returned; a remover's deposit
-//!   is burned. A lease on the device ends and its unused hours are refunded as CH.
+//!   `T_min = α / (γ − β)` is enforced on every stake and every parameter change. Issuance's
+//!   mints are split over the pools by what each accrued epoch by epoch since the last mint
+//!   ([`Accrual`]: stake rate × base price for miners, pool EMB for providers) and paid out
+//!   evenly over the next `RewardStreamEpochs` boundaries ([`Stream`]) to the stakes and shares
+//!   live then: a reward per rate-epoch, so a stake earns in proportion to its time staked.
+//! - **Faults**: PoCPS reports each outcome ([`OnChallengeOutcome`]), and the registry each
+//!   retirement ([`ember_primitives::OnDeviceRetired`]): a retired device is no longer
+//!   challenged. Either ends the device's stake at once: a provider's shares are redeemed and
+//!   its EMB returned; a remover's deposit is burned. A lease on the device ends; its unused
+//!   hours are refunded as CH, with a credit for the base price paid for them.
 //! - **Leases**: [`Pallet::redeem`] burns the base price (`BasePrice`, the compute price
 //!   pallet) on top of the CH spent; the miner posts connection details encrypted to a key the
 //!   client gives (sr25519 agreement and a NaCl secretbox, see [`Lease::connection`]).
@@ -68,8 +74,9 @@ pub use types::*;
 pub use weights::WeightInfo;
 
 use ember_primitives::{
-	BasePrice, ChallengeId, ChallengeOutcome, ClassId, DeviceId, DeviceInspect, OnChallengeOutcome,
-	PoolRewards, ReputationInspect, StakeInspect,
+	BasePrice, ChallengeId, ChallengeOutcome, ClassId, DeviceId, DeviceInspect, DeviceStatus,
+	LeaseInspect, OnChallengeOutcome, OnDeviceRetired, PoolRewards, ReputationInspect,
+	StakeInspect,
 };
 use frame_support::{
 	pallet_prelude::*,
@@ -103,9 +110,11 @@ pub type LeaseOf<T> = Lease<
 	TypeInfo,
 )]
 pub enum StakeOffer {
-	/// Add the hours to the pool with the equivalent EMB, at most `max_emb` (in an empty pool,
-	/// exactly `max_emb`, which sets the price).
+	/// Add the hours to the pool with the equivalent EMB, at least `min_emb` and at most
+	/// `max_emb` (in an empty pool, exactly `max_emb`, which sets the price).
 	Provide {
+		/// The least EMB to add: refuses a pool whose price was pushed down.
+		min_emb: Balance,
 		/// The most EMB to add.
 		max_emb: Balance,
 	},
@@ -190,6 +199,11 @@ pub mod pallet {
 		/// The parameters until governance sets others.
 		type DefaultParameters: Get<PoolParameters>;
 
+		/// Epoch boundaries over which a pool pays out what issuance credits it (the issuance
+		/// period's length in epochs, in the runtime).
+		#[pallet::constant]
+		type RewardStreamEpochs: Get<u32>;
+
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;
 
@@ -272,6 +286,26 @@ pub mod pallet {
 	pub type ClientLeases<T: Config> =
 		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, LeaseId, ()>;
 
+	/// The base price per hour each running lease paid (refunded for unused hours on a fault).
+	/// Covered by the lease deposit.
+	#[pallet::storage]
+	pub type LeasePrices<T: Config> = StorageMap<_, Twox64Concat, LeaseId, Balance>;
+
+	/// Base price a client already paid for hours refunded to its holding of a class (a fault
+	/// ended their lease): its next leases of the class burn this much less. Kept with the
+	/// holding (and covered by its deposit); gone when the holding goes.
+	#[pallet::storage]
+	pub type Prepaid<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, ClassId, Blake2_128Concat, T::AccountId, Balance>;
+
+	/// Each pool's issuance streams, paying out over the epochs after each credit.
+	#[pallet::storage]
+	pub type Streams<T: Config> = StorageMap<_, Twox64Concat, ClassId, RewardStreams, ValueQuery>;
+
+	/// What each pool accrued since issuance last credited the pools (its weight then).
+	#[pallet::storage]
+	pub type Accruals<T: Config> = StorageMap<_, Twox64Concat, ClassId, Accrual, ValueQuery>;
+
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
@@ -336,9 +370,17 @@ pub mod pallet {
 		/// A fault ended a stake: a provider got `returned` EMB; a remover's deposit (`burned`)
 		/// was burned.
 		StakeFaulted { stake: StakeId, device: DeviceId, returned: Balance, burned: Balance },
-		/// An epoch boundary dissipated `ch` CH and `emb` EMB from a pool; `expired` stakes
+		/// An epoch boundary dissipated `ch` CH and `emb` EMB from a pool (`to_pot` of the EMB,
+		/// issuance streams included, had no live stake or share to go to); `expired` stakes
 		/// ended.
-		Dissipated { class: ClassId, epoch: EpochIndex, ch: MilliHours, emb: Balance, expired: u32 },
+		Dissipated {
+			class: ClassId,
+			epoch: EpochIndex,
+			ch: MilliHours,
+			emb: Balance,
+			expired: u32,
+			to_pot: Balance,
+		},
 		/// A client bought `hours` CH for `emb`.
 		HoursBought { class: ClassId, who: T::AccountId, hours: MilliHours, emb: Balance },
 		/// A client sold `hours` CH for `emb`.
@@ -363,6 +405,8 @@ pub mod pallet {
 		ProvidersCredited { amount: Balance },
 		/// Issuance credited `amount` to the live stakes of every pool, by rate.
 		MinersCredited { amount: Balance },
+		/// An expired holding was removed and its deposit returned.
+		HoldingExpired { class: ClassId, who: T::AccountId, amount: MilliHours },
 	}
 
 	#[pallet::error]
@@ -418,6 +462,10 @@ pub mod pallet {
 		LeaseRunning,
 		/// An amount overflowed.
 		Overflow,
+		/// A stake may be renewed only in its last epoch (once per epoch).
+		RenewTooEarly,
+		/// The holding has not expired (only an expired holding may be removed by anyone).
+		HoldingLive,
 	}
 
 	#[pallet::hooks]
@@ -589,6 +637,7 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let info = Leases::<T>::get(lease).ok_or(Error::<T>::UnknownLease)?;
 			ensure!(info.client == who, Error::<T>::NotClient);
+			Self::end_lease_early(&info);
 			Self::close_lease(lease, &info, 0)
 		}
 
@@ -603,6 +652,23 @@ pub mod pallet {
 				Error::<T>::LeaseRunning
 			);
 			Self::close_lease(lease, &info, 0)
+		}
+
+		/// Removes `who`'s expired holding of `class` and returns its deposit to `who` (anyone
+		/// may: the hours are gone).
+		#[pallet::call_index(11)]
+		#[pallet::weight(T::WeightInfo::expire_holding())]
+		pub fn expire_holding(
+			origin: OriginFor<T>,
+			class: ClassId,
+			who: T::AccountId,
+		) -> DispatchResult {
+			ensure_signed(origin)?;
+			let holding = Holdings::<T>::get(class, &who).ok_or(Error::<T>::InsufficientHours)?;
+			ensure!(holding.expires <= Self::current_epoch(), Error::<T>::HoldingLive);
+			Self::remove_holding(class, &who)?;
+			Self::deposit_event(Event::HoldingExpired { class, who, amount: holding.amount });
+			Ok(())
 		}
 	}
 }
@@ -649,31 +715,44 @@ impl<T: Config> Pallet<T> {
 		.saturating_sub(Accounted::<T>::get())
 	}
 
-	/// Splits `amount` (already in the pools' account) over the pools by `weight`, crediting
-	/// each with `credit`; counts what was credited as the pools'. Returns it.
+	/// Splits `amount` (already in the pools' account) over the pools by what each accrued
+	/// since the last such credit (`accrued`, which is then reset), adding each share to the
+	/// pool's stream (`stream`) to be paid out over the next `RewardStreamEpochs` boundaries;
+	/// counts what was credited as the pools'. Returns it.
 	fn credit_pools(
 		amount: Balance,
-		weight: fn(&Pool) -> u128,
-		credit: fn(&mut Pool, Balance) -> Option<()>,
+		accrued: fn(&mut Accrual) -> &mut u128,
+		stream: fn(&mut RewardStreams) -> &mut Stream,
 	) -> Balance {
 		// At most `MaxPools` pools.
-		let pools: alloc::vec::Vec<(ClassId, Pool)> =
-			Pools::<T>::iter().filter(|(_, pool)| pool.is_initialized()).collect();
-		let total = pools.iter().fold(0u128, |sum, (_, pool)| sum.saturating_add(weight(pool)));
+		let weights: alloc::vec::Vec<(ClassId, u128)> = Accruals::<T>::iter_keys()
+			.collect::<alloc::vec::Vec<_>>()
+			.into_iter()
+			.map(|class| {
+				let weight = Accruals::<T>::mutate(class, |accrual| {
+					core::mem::take(accrued(accrual))
+				});
+				(class, weight)
+			})
+			.collect();
+		let total = weights.iter().fold(0u128, |sum, (_, weight)| sum.saturating_add(*weight));
 		let mut credited: Balance = 0;
-		for (class, mut pool) in pools {
-			let Some(share) = amm::mul_div(amount, weight(&pool), total) else { continue };
-			if share.is_zero() || credit(&mut pool, share).is_none() {
+		for (class, weight) in weights {
+			let Some(share) = amm::mul_div(amount, weight, total) else { continue };
+			if share.is_zero() || !Pools::<T>::contains_key(class) {
 				continue;
 			}
-			Pools::<T>::insert(class, pool);
+			Streams::<T>::mutate(class, |streams| {
+				stream(streams).add(share, T::RewardStreamEpochs::get())
+			});
 			credited = credited.saturating_add(share);
 		}
 		Accounted::<T>::mutate(|owned| *owned = owned.saturating_add(credited));
 		credited
 	}
 
-	/// Up to `limit` devices of `class` with a live stake and no lease, best reputation first:
+	/// Up to `limit` `Active` devices of `class` with a live stake and no lease, best reputation
+	/// first:
 	/// where a client looks for a device to redeem on.
 	pub fn offers(class: ClassId, limit: u32) -> alloc::vec::Vec<(DeviceId, sp_runtime::Perbill)> {
 		let now = Self::current_epoch();
@@ -681,6 +760,7 @@ impl<T: Config> Pallet<T> {
 			.filter(|(device, _)| !DeviceLease::<T>::contains_key(device))
 			.filter_map(|(device, id)| Stakes::<T>::get(id).map(|stake| (device, stake)))
 			.filter(|(_, stake)| stake.class == class && stake.end > now)
+			.filter(|(device, _)| T::Devices::status(*device) == Some(DeviceStatus::Active))
 			.map(|(device, _)| (device, T::Reputation::score(device)))
 			.collect();
 		offers.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -767,8 +847,30 @@ impl<T: Config> Pallet<T> {
 
 	fn end_pool_epoch(class: ClassId, epoch: EpochIndex) -> DispatchResult {
 		let mut pool = Pools::<T>::get(class).ok_or(Error::<T>::NoPool)?;
-		// The EMB dissipated stays in the pools' account as `unclaimed`: `Accounted` is unchanged.
-		let (ch, emb) = pool.dissipate().ok_or(Error::<T>::Overflow)?;
+		// The epoch that ends counts toward the pool's share of issuance's next credit.
+		let price = T::BasePrice::price(class).unwrap_or(0);
+		Accruals::<T>::mutate(class, |accrual| {
+			accrual.miners = accrual.miners.saturating_add(pool.rate.saturating_mul(price));
+			accrual.providers = accrual.providers.saturating_add(pool.emb);
+		});
+		let locked = if pool.is_initialized() { T::MinimumLiquidity::get() } else { 0 };
+		// The EMB dissipated stays in the pools' account as `unclaimed`, but what the locked
+		// shares would earn, which goes to the pot.
+		let (ch, emb, mut to_pot) = pool.dissipate(locked).ok_or(Error::<T>::Overflow)?;
+		// The streams pay the stakes and shares live in the epoch that ended (before those
+		// expiring now leave); what nobody can take goes to the pot.
+		let mut streams = Streams::<T>::get(class);
+		let to_miners = streams.miners.next();
+		let to_providers = streams.providers.next();
+		to_pot = to_pot
+			.saturating_add(pool.pay_rate(to_miners).ok_or(Error::<T>::Overflow)?)
+			.saturating_add(pool.pay_shares(to_providers, locked).ok_or(Error::<T>::Overflow)?);
+		if streams == RewardStreams::default() {
+			Streams::<T>::remove(class);
+		} else {
+			Streams::<T>::insert(class, streams);
+		}
+		Self::account_owned(to_pot, Balance::checked_sub)?;
 		let mut expired = 0u32;
 		if let Some(bucket) = Expiring::<T>::take(class, epoch) {
 			pool.rate = pool.rate.saturating_sub(bucket.rate);
@@ -788,8 +890,8 @@ impl<T: Config> Pallet<T> {
 			expired = bucket.stakes;
 		}
 		Pools::<T>::insert(class, pool);
-		if ch > 0 || expired > 0 {
-			Self::deposit_event(Event::Dissipated { class, epoch, ch, emb, expired });
+		if ch > 0 || expired > 0 || to_pot > 0 {
+			Self::deposit_event(Event::Dissipated { class, epoch, ch, emb, expired, to_pot });
 		}
 		Ok(())
 	}
@@ -804,8 +906,12 @@ impl<T: Config> Pallet<T> {
 	/// - A pool's `rate` is the sum of its live stakes' rates; its shares are the locked
 	///   minimum plus its live providers' shares; each expiry bucket sums its stakes.
 	/// - Each exit record counts the expired stakes that have not claimed.
-	/// - Every stake is its device's `DeviceStake`; every lease its device's `DeviceLease`.
-	/// - Held deposits match the stakes, holdings and leases that need them.
+	/// - Every stake is its device's `DeviceStake`; every lease its device's `DeviceLease`; and
+	///   back: every `DeviceStake` / `DeviceLease` entry points at a record of that device.
+	/// - Each pool is solvent: its `unclaimed` covers what every stake of it may claim (a
+	///   provider's exit and dividends, every stake's issuance rewards).
+	/// - Held deposits match the stakes, holdings and leases that need them; prepaid base
+	///   prices belong to holdings, lease prices to leases.
 	#[cfg(any(feature = "try-runtime", feature = "std", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
@@ -837,6 +943,12 @@ impl<T: Config> Pallet<T> {
 				*held = held.saturating_add(deposit);
 			}
 		}
+		for (class, streams) in Streams::<T>::iter() {
+			ensure!(Pools::<T>::contains_key(class), "a stream without a pool");
+			owned = owned
+				.saturating_add(streams.miners.left)
+				.saturating_add(streams.providers.left);
+		}
 		for (class, pool) in Pools::<T>::iter() {
 			owned = owned.saturating_add(pool.emb).saturating_add(pool.unclaimed);
 			ensure!(
@@ -864,6 +976,25 @@ impl<T: Config> Pallet<T> {
 		for (owner, deposit) in deposits {
 			let held = T::Currency::balance_on_hold(&HoldReason::MaintenanceDeposit.into(), &owner);
 			ensure!(held == deposit, "maintenance deposits held disagree");
+		}
+		for (device, id) in DeviceStake::<T>::iter() {
+			ensure!(
+				Stakes::<T>::get(id).is_some_and(|stake| stake.device == device),
+				"DeviceStake points at no stake of that device"
+			);
+		}
+		for (device, id) in DeviceLease::<T>::iter() {
+			ensure!(
+				Leases::<T>::get(id).is_some_and(|lease| lease.device == device),
+				"DeviceLease points at no lease of that device"
+			);
+		}
+		Self::check_solvency()?;
+		for (class, who, _) in Prepaid::<T>::iter() {
+			ensure!(Holdings::<T>::contains_key(class, &who), "a prepaid base price without a holding");
+		}
+		for (id, _) in LeasePrices::<T>::iter() {
+			ensure!(Leases::<T>::contains_key(id), "a lease price without a lease");
 		}
 		let mut lease_deposits: BTreeMap<T::AccountId, Balance> = BTreeMap::new();
 		for (id, lease) in Leases::<T>::iter() {
@@ -897,6 +1028,56 @@ impl<T: Config> Pallet<T> {
 	}
 }
 
+impl<T: Config> Pallet<T> {
+	/// Per pool, `unclaimed` covers what its stakes may claim.
+	#[cfg(any(feature = "try-runtime", feature = "std", test))]
+	fn check_solvency() -> Result<(), sp_runtime::TryRuntimeError> {
+		use alloc::collections::btree_map::BTreeMap;
+		let mut owed: BTreeMap<ClassId, Balance> = BTreeMap::new();
+		for (_, stake) in Stakes::<T>::iter() {
+			let pool = Pools::<T>::get(stake.class).ok_or("a stake without a pool")?;
+			let (exit, dividends_at, rewards_at) =
+				match Exits::<T>::get(stake.class, stake.end).filter(|_| stake.end <= Self::current_epoch()) {
+					Some(exit) => (exit.emb_per_share, exit.dividend_per_share, exit.reward_per_rate),
+					None => (Default::default(), pool.dividend_per_share, pool.reward_per_rate),
+				};
+			let mut due = stake.rewards_owed(rewards_at).ok_or("rewards overflow")?;
+			if let StakeKind::Provider { shares, dividend_at } = stake.kind {
+				let per_share = exit.saturating_add(dividends_at.saturating_sub(dividend_at));
+				due = due.saturating_add(amm::owed(shares, per_share).ok_or("dividends overflow")?);
+			}
+			let total = owed.entry(stake.class).or_default();
+			*total = total.saturating_add(due);
+		}
+		for (class, due) in owed {
+			let pool = Pools::<T>::get(class).ok_or("a stake without a pool")?;
+			ensure!(pool.unclaimed >= due, "a pool owes its stakes more than it holds");
+		}
+		Ok(())
+	}
+}
+
+impl<T: Config> LeaseInspect<T::AccountId> for Pallet<T> {
+	fn lease(lease: u64) -> Option<(DeviceId, T::AccountId)> {
+		Leases::<T>::get(lease).map(|lease| (lease.device, lease.client))
+	}
+}
+
+impl<T: Config> OnDeviceRetired for Pallet<T> {
+	fn on_device_retired(device: DeviceId) {
+		// A retired device is no longer challenged: its stake and lease end as on a fault.
+		if let Err(error) =
+			frame_support::storage::with_storage_layer(|| Self::handle_fault(device))
+		{
+			Self::deposit_event(Event::FaultNotHandled { device, error });
+		}
+	}
+
+	fn retired_weight() -> Weight {
+		T::WeightInfo::on_fault()
+	}
+}
+
 impl<T: Config> StakeInspect for Pallet<T> {
 	fn is_staked(device: DeviceId) -> bool {
 		DeviceStake::<T>::get(device)
@@ -912,15 +1093,16 @@ impl<T: Config> PoolRewards<T::AccountId> for Pallet<T> {
 
 	fn credit_providers(amount: Balance) -> Balance {
 		// Each pool by the EMB it holds, then its shares.
-		let credited = Self::credit_pools(amount, |pool| pool.emb, Pool::credit);
+		// Each pool by its EMB, epoch by epoch; then its live shares, epoch by epoch.
+		let credited = Self::credit_pools(amount, |a| &mut a.providers, |s| &mut s.providers);
 		Self::deposit_event(Event::ProvidersCredited { amount: credited });
 		credited
 	}
 
 	fn credit_miners(amount: Balance) -> Balance {
-		// Each pool by its live stake rate (proven staked hours per epoch), then each stake by
-		// its rate.
-		let credited = Self::credit_pools(amount, |pool| pool.rate, Pool::credit_rate);
+		// Each pool by its live stake rate × base price, epoch by epoch (proven staked hours,
+		// by value); then each stake by its rate, epoch by epoch.
+		let credited = Self::credit_pools(amount, |a| &mut a.miners, |s| &mut s.miners);
 		Self::deposit_event(Event::MinersCredited { amount: credited });
 		credited
 	}

@@ -68,6 +68,8 @@ pub const BASE_PRICE: u128 = 1_000;
 pub const HOLDING_DEPOSIT: u128 = 50;
 pub const LEASE_DEPOSIT: u128 = 100;
 pub const REWARD_POT: u128 = 10_000_000;
+/// Epoch boundaries an issuance credit is paid out over.
+pub const STREAM_EPOCHS: u32 = 20;
 
 /// α = 40 per hour of rate, β = 2 and γ = 12 per hour served: T_min = 40 / 10 = 4 epochs.
 pub const PARAMS: PoolParameters = PoolParameters {
@@ -105,6 +107,7 @@ impl Config for Test {
 	type LeaseDeposit = ConstU128<LEASE_DEPOSIT>;
 	type MaxConnectionLen = ConstU32<64>;
 	type DefaultParameters = DefaultParameters;
+	type RewardStreamEpochs = ConstU32<STREAM_EPOCHS>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MockDevices;
@@ -134,6 +137,12 @@ thread_local! {
 	pub static DEVICES: RefCell<BTreeMap<DeviceId, MockDevice>> = const { RefCell::new(BTreeMap::new()) };
 	/// Hours the mocked compute price was told were redeemed, per class.
 	pub static REDEEMED: RefCell<BTreeMap<ClassId, u64>> = const { RefCell::new(BTreeMap::new()) };
+	/// Leases the mocked compute price was told ended early, per class.
+	pub static ENDED_EARLY: RefCell<BTreeMap<ClassId, u64>> = const { RefCell::new(BTreeMap::new()) };
+	/// Classes the mocked compute price has no price for (besides those above 1).
+	pub static UNPRICED: RefCell<std::collections::BTreeSet<ClassId>> = const { RefCell::new(std::collections::BTreeSet::new()) };
+	/// Base price the mocked compute price was told was paid.
+	pub static PAID: RefCell<u128> = const { RefCell::new(0) };
 }
 
 pub struct MockDevices;
@@ -169,17 +178,28 @@ impl DeviceInspect<AccountId> for MockDevices {
 	}
 }
 
-/// A fixed base price for class 0 only.
+/// A fixed base price for classes 0 and 1 (twice as much); it records what it is told.
 pub struct MockPrice;
 
 impl BasePrice for MockPrice {
-	fn note_redeemed(class: ClassId, hours: u64) -> Result<u128, DispatchError> {
-		ensure!(class == 0, DispatchError::Other("class not priced"));
-		REDEEMED.with(|r| *r.borrow_mut().entry(class).or_default() += hours);
-		Ok(BASE_PRICE * u128::from(hours))
+	fn price(class: ClassId) -> Option<u128> {
+		UNPRICED.with(|u| !u.borrow().contains(&class)).then_some(())?;
+		match class {
+			0 => Some(BASE_PRICE),
+			1 => Some(2 * BASE_PRICE),
+			_ => None,
+		}
 	}
-	fn quote(class: ClassId, hours: u64) -> Option<u128> {
-		(class == 0).then_some(BASE_PRICE * u128::from(hours))
+	fn note_lease(class: ClassId, hours: u64) -> Result<u128, DispatchError> {
+		let price = Self::price(class).ok_or(DispatchError::Other("class not priced"))?;
+		REDEEMED.with(|r| *r.borrow_mut().entry(class).or_default() += hours);
+		Ok(price)
+	}
+	fn note_lease_ended(class: ClassId, _: u64, _: u64) {
+		ENDED_EARLY.with(|e| *e.borrow_mut().entry(class).or_default() += 1);
+	}
+	fn note_paid(amount: u128) {
+		PAID.with(|p| *p.borrow_mut() += amount);
 	}
 }
 
@@ -222,6 +242,9 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		System::set_block_number(1);
 		DEVICES.with(|d| d.borrow_mut().clear());
 		REDEEMED.with(|r| r.borrow_mut().clear());
+		ENDED_EARLY.with(|e| e.borrow_mut().clear());
+		PAID.with(|p| *p.borrow_mut() = 0);
+		UNPRICED.with(|u| u.borrow_mut().clear());
 		MockDevices::add(DEVICE, MINER, 0);
 		MockDevices::add(DEVICE2, MINER2, 0);
 		MockDevices::add(DEVICE3, MINER3, 0);

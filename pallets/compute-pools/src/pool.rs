@@ -60,8 +60,9 @@ impl Pool {
 
 	/// One epoch of dissipation: the live stakes' `rate` of CH leaves with the EMB that keeps the
 	/// price (rounded down), at most all but one CH unit, so the price stays defined. The EMB is
-	/// credited to the shares as a dividend. Returns `(ch, emb)` removed.
-	pub fn dissipate(&mut self) -> Option<(MilliHours, Balance)> {
+	/// a dividend of the shares but the `locked` ones ([`Self::pay_shares`]). Returns `(ch, emb,
+	/// to_pot)`: removed, and what of it nobody owns.
+	pub fn dissipate(&mut self, locked: u128) -> Option<(MilliHours, Balance, Balance)> {
 		// Hours clients bought are the stakes' hours put to use, now or in the epochs their
 		// leases run: they take the place of that much dissipation, epoch by epoch.
 		let used = self.rate.min(self.sold);
@@ -69,36 +70,40 @@ impl Pool {
 		let idle = self.rate.saturating_sub(used);
 		let ch = idle.min(self.ch.saturating_sub(1));
 		if ch == 0 || !self.is_initialized() {
-			return Some((0, 0));
+			return Some((0, 0, 0));
 		}
 		let emb = amm::mul_div(ch, self.emb, self.ch)?;
-		let dividend = amm::per_share(emb, self.shares)?;
 		self.ch = self.ch.checked_sub(ch)?;
 		self.emb = self.emb.checked_sub(emb)?;
-		self.dividend_per_share = self.dividend_per_share.checked_add(dividend)?;
-		self.unclaimed = self.unclaimed.checked_add(emb)?;
-		Some((ch, emb))
+		let to_pot = self.pay_shares(emb, locked)?;
+		Some((ch, emb, to_pot))
 	}
 
-	/// Credits `emb` (already in the pools' account) to the live stakes by their rate.
-	pub fn credit_rate(&mut self, emb: Balance) -> Option<()> {
-		if self.rate == 0 {
-			return None;
+	/// Credits `emb` (already in the pools' account) to the live stakes by their rate. Returns
+	/// what was not credited (all of it when no stake is live), for the pot.
+	pub fn pay_rate(&mut self, emb: Balance) -> Option<Balance> {
+		if self.rate == 0 || emb == 0 {
+			return Some(emb);
 		}
 		self.reward_per_rate = self.reward_per_rate.checked_add(amm::per_share(emb, self.rate)?)?;
+		// Rounding stays with the pool: the stakes' claims are floored, so it covers them.
 		self.unclaimed = self.unclaimed.checked_add(emb)?;
-		Some(())
+		Some(0)
 	}
 
-	/// Credits `emb` (already in the pools' account) to the shares as a dividend.
-	pub fn credit(&mut self, emb: Balance) -> Option<()> {
-		if !self.is_initialized() {
-			return None;
+	/// Credits `emb` (already in the pools' account) to the shares as a dividend. The `locked`
+	/// minimum's part is not credited, since nobody can ever claim it: it is returned, for the
+	/// pot (all of it when only the locked shares are left).
+	pub fn pay_shares(&mut self, emb: Balance, locked: u128) -> Option<Balance> {
+		if self.shares <= locked || emb == 0 {
+			return Some(emb);
 		}
-		self.dividend_per_share =
-			self.dividend_per_share.checked_add(amm::per_share(emb, self.shares)?)?;
-		self.unclaimed = self.unclaimed.checked_add(emb)?;
-		Some(())
+		let per_share = amm::per_share(emb, self.shares)?;
+		let to_pot = amm::owed(locked, per_share)?;
+		self.dividend_per_share = self.dividend_per_share.checked_add(per_share)?;
+		// Rounding stays with the pool: the shares' claims are floored, so it covers them.
+		self.unclaimed = self.unclaimed.checked_add(emb.checked_sub(to_pot)?)?;
+		Some(to_pot)
 	}
 
 	/// Sells `ch` into the pool with no fee (a liquidity-removal miner pays its exchange fee
@@ -159,15 +164,15 @@ mod tests {
 	fn hours_bought_do_not_also_dissipate() {
 		let mut p = pool(100_000, 1_000_000, 2_000);
 		p.buy(500, FEE).unwrap();
-		let (ch, _) = p.dissipate().unwrap();
+		let (ch, _, _) = p.dissipate(1_000).unwrap();
 		assert_eq!(ch, 1_500);
 		assert_eq!(p.sold, 0);
 		// A purchase of more than an epoch's hours stands in for the next epochs' dissipation.
 		p.buy(5_000, FEE).unwrap();
-		assert_eq!(p.dissipate().unwrap(), (0, 0));
-		assert_eq!(p.dissipate().unwrap(), (0, 0));
-		assert_eq!(p.dissipate().unwrap().0, 1_000);
-		assert_eq!(p.dissipate().unwrap().0, 2_000);
+		assert_eq!(p.dissipate(1_000).unwrap(), (0, 0, 0));
+		assert_eq!(p.dissipate(1_000).unwrap(), (0, 0, 0));
+		assert_eq!(p.dissipate(1_000).unwrap().0, 1_000);
+		assert_eq!(p.dissipate(1_000).unwrap().0, 2_000);
 	}
 
 	#[test]
@@ -189,11 +194,12 @@ mod tests {
 	#[test]
 	fn dissipation_keeps_the_price() {
 		let mut p = pool(1_000_000, 4_000_000, 100_000);
-		assert_eq!(p.dissipate(), Some((100_000, 400_000)));
-		assert_eq!((p.ch, p.emb, p.unclaimed), (900_000, 3_600_000, 400_000));
+		// 2,000,000 shares, 1,000 of them locked: their 200 of the dividend go to the pot.
+		assert_eq!(p.dissipate(1_000), Some((100_000, 400_000, 200)));
+		assert_eq!((p.ch, p.emb, p.unclaimed), (900_000, 3_600_000, 399_800));
 		// Never the last unit.
 		p.rate = u128::MAX;
-		assert_eq!(p.dissipate(), Some((899_999, 3_599_996)));
+		assert_eq!(p.dissipate(1_000).map(|(ch, emb, _)| (ch, emb)), Some((899_999, 3_599_996)));
 		assert_eq!(p.ch, 1);
 	}
 
@@ -211,7 +217,7 @@ mod tests {
 			let mut p = pool(ch, emb, 0);
 			p.rate = ch * u128::from(rate_share) / 1_000;
 			let (e0, c0) = price(&p);
-			p.dissipate().unwrap();
+			p.dissipate(1_000).unwrap();
 			let (e1, c1) = price(&p);
 			// |e1/c1 − e0/c0| ≤ fee · e0/c0  ⇔  |e1·c0 − e0·c1| · 10^6 ≤ 3000 · e0·c1
 			let (a, b) = (e1 * c0, e0 * c1);
@@ -220,7 +226,8 @@ mod tests {
 			prop_assert!(p.ch >= 1 && p.emb >= 1);
 		}
 
-		/// Dividends paid out never exceed what dissipation removed.
+		/// Dividends owed to the live shares never exceed what was credited, and what is
+		/// credited plus what goes to the pot is exactly what dissipation removed.
 		#[test]
 		fn dividends_bounded(
 			ch in 1_000_000u128..1u128 << 64,
@@ -228,12 +235,17 @@ mod tests {
 			rates in proptest::collection::vec(0u128..1u128 << 40, 1..20),
 		) {
 			let mut p = pool(ch, emb, 0);
+			let mut removed = 0;
+			let mut to_pot = 0;
 			for rate in rates {
 				p.rate = rate;
-				p.dissipate().unwrap();
+				let (_, emb, pot) = p.dissipate(1_000).unwrap();
+				removed += emb;
+				to_pot += pot;
 			}
-			let paid = amm::owed(p.shares, p.dividend_per_share).unwrap();
-			prop_assert!(paid <= p.unclaimed);
+			let owed = amm::owed(p.shares - 1_000, p.dividend_per_share).unwrap();
+			prop_assert!(owed <= p.unclaimed);
+			prop_assert_eq!(p.unclaimed + to_pot, removed);
 		}
 	}
 }

@@ -93,11 +93,11 @@ impl<T: Config> Pallet<T> {
 		params: &PoolParameters,
 	) -> Result<(StakeKind, Balance), DispatchError> {
 		match offer {
-			StakeOffer::Provide { max_emb } => {
+			StakeOffer::Provide { min_emb, max_emb } => {
 				let (emb, shares) = pool
 					.add_liquidity(ch, max_emb, T::MinimumLiquidity::get())
 					.ok_or(Error::<T>::InsufficientLiquidity)?;
-				ensure!(emb <= max_emb, Error::<T>::SlippageExceeded);
+				ensure!(emb >= min_emb && emb <= max_emb, Error::<T>::SlippageExceeded);
 				Self::pay_in(who, emb)?;
 				Ok((StakeKind::Provider { shares, dividend_at: pool.dividend_per_share }, emb))
 			}
@@ -153,7 +153,10 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_renew(who: T::AccountId, id: StakeId, limit: Balance) -> DispatchResult {
 		let mut stake = Stakes::<T>::get(id).ok_or(Error::<T>::UnknownStake)?;
 		ensure!(stake.owner == who, Error::<T>::NotOwner);
-		ensure!(stake.end > Self::current_epoch(), Error::<T>::StakeExpired);
+		let now = Self::current_epoch();
+		ensure!(stake.end > now, Error::<T>::StakeExpired);
+		// Only in its last epoch: at most one renewal (one epoch more) per epoch.
+		ensure!(stake.end == now.saturating_add(1), Error::<T>::RenewTooEarly);
 		ensure!(
 			T::Devices::status(stake.device) == Some(DeviceStatus::Active),
 			Error::<T>::DeviceNotActive
@@ -166,7 +169,7 @@ impl<T: Config> Pallet<T> {
 		let mut pool = Pools::<T>::get(stake.class).ok_or(Error::<T>::NoPool)?;
 		let params = Parameters::<T>::get();
 		let offer = match stake.kind {
-			StakeKind::Provider { .. } => StakeOffer::Provide { max_emb: limit },
+			StakeKind::Provider { .. } => StakeOffer::Provide { min_emb: 0, max_emb: limit },
 			StakeKind::Remover { .. } => StakeOffer::Sell { min_emb: limit },
 		};
 		// A live stake's pool is initialized; were it not, `limit` would set a provider's price.
@@ -187,7 +190,11 @@ impl<T: Config> Pallet<T> {
 				let back = amm::per_share(owed_so_far, total).ok_or(Error::<T>::Overflow)?;
 				StakeKind::Provider { shares: total, dividend_at: now.saturating_sub(back) }
 			}
-			// The deposit is kept as it was.
+			// A remover's deposit grows by the deposit of the hours added.
+			(StakeKind::Remover { deposit }, StakeKind::Remover { deposit: more }) => {
+				T::Currency::hold(&HoldReason::MaintenanceDeposit.into(), &who, more)?;
+				StakeKind::Remover { deposit: deposit.checked_add(more).ok_or(Error::<T>::Overflow)? }
+			},
 			(kind, _) => kind,
 		};
 		stake.end = new_end;
@@ -230,36 +237,27 @@ impl<T: Config> Pallet<T> {
 		})?;
 		Self::pay_out(&who, paid)?;
 
-		// A device that retired before claiming stopped being challenged: it forfeits.
-		let in_good_standing =
-			T::Devices::status(stake.device).is_some_and(|status| status != DeviceStatus::Retired);
+		// An expired stake served its whole term proven: a fault or a retirement during it would
+		// have ended it.
 		let params = Parameters::<T>::get();
-		let (mut reward, mut burned) = (0, 0);
-		if in_good_standing {
-			let base = amm::mul_div(params.reward_rate, stake.staked, MILLIHOURS_PER_HOUR)
-				.ok_or(Error::<T>::Overflow)?;
-			let earned = T::Reputation::reward_multiplier(stake.device).saturating_mul_int(base);
-			let gross = earned.min(Self::reward_pot());
-			// β of every γ is the maintenance burn.
-			burned = amm::mul_div(gross, params.maintenance_rate, params.reward_rate.max(1))
-				.ok_or(Error::<T>::Overflow)?
-				.min(gross);
-			reward = gross.saturating_sub(burned);
-			Self::burn(&Self::account_id(), burned)?;
-			if reward > 0 {
-				T::Currency::transfer(&Self::account_id(), &who, reward, Preservation::Preserve)?;
-			}
+		let base = amm::mul_div(params.reward_rate, stake.staked, MILLIHOURS_PER_HOUR)
+			.ok_or(Error::<T>::Overflow)?;
+		let earned = T::Reputation::reward_multiplier(stake.device).saturating_mul_int(base);
+		let gross = earned.min(Self::reward_pot());
+		// β of every γ is the maintenance burn.
+		let burned = amm::mul_div(gross, params.maintenance_rate, params.reward_rate.max(1))
+			.ok_or(Error::<T>::Overflow)?
+			.min(gross);
+		let reward = gross.saturating_sub(burned);
+		Self::burn(&Self::account_id(), burned)?;
+		if reward > 0 {
+			T::Currency::transfer(&Self::account_id(), &who, reward, Preservation::Preserve)?;
 		}
 		let mut deposit_returned = 0;
 		if let StakeKind::Remover { deposit } = stake.kind {
 			let reason = HoldReason::MaintenanceDeposit.into();
-			if in_good_standing {
-				T::Currency::release(&reason, &who, deposit, Precision::Exact)?;
-				deposit_returned = deposit;
-			} else {
-				Self::burn_held(&who, deposit)?;
-				burned = burned.saturating_add(deposit);
-			}
+			T::Currency::release(&reason, &who, deposit, Precision::Exact)?;
+			deposit_returned = deposit;
 		}
 
 		Exits::<T>::mutate_exists(stake.class, stake.end, |entry| {
@@ -296,8 +294,9 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// A PoCPS fault on `device`: its live stake ends (a provider's EMB returned, a remover's
-	/// deposit burned) and its lease ends with the unused hours refunded.
+	/// A PoCPS fault on `device`, or its retirement: its live stake ends (a provider's EMB
+	/// returned, a remover's deposit burned; issuance rewards of the epochs it was proven kept,
+	/// the pot's `γ` forfeited) and its lease ends with the unused hours refunded.
 	pub(crate) fn handle_fault(device: DeviceId) -> DispatchResult {
 		Self::fault_lease(device)?;
 		let Some(id) = DeviceStake::<T>::get(device) else { return Ok(()) };

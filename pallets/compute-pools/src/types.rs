@@ -257,3 +257,86 @@ where
 	/// (xsalsa20-poly1305) under their sr25519 agreement. The chain never sees them in clear.
 	pub connection: Option<BoundedVec<u8, MaxConnection>>,
 }
+
+/// Issuance EMB a pool pays out evenly over the epochs after it was credited, so that what a
+/// stake or share earns is proportional to the time it was live (reward per rate-epoch).
+#[derive(
+	Clone,
+	Debug,
+	Default,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct Stream {
+	/// EMB still to pay out.
+	pub left: Balance,
+	/// Epoch boundaries left to pay it over.
+	pub epochs: u32,
+}
+
+impl Stream {
+	/// Adds `amount`, to be paid over the next `epochs` boundaries with what is left.
+	pub fn add(&mut self, amount: Balance, epochs: u32) {
+		self.left = self.left.saturating_add(amount);
+		self.epochs = epochs.max(1);
+	}
+
+	/// What this boundary pays: an even share of what is left (all of it at the last).
+	pub fn next(&mut self) -> Balance {
+		if self.epochs <= 1 {
+			self.epochs = 0;
+			return core::mem::take(&mut self.left);
+		}
+		let pay = self.left.checked_div(self.epochs.into()).unwrap_or(0);
+		self.left = self.left.saturating_sub(pay);
+		self.epochs = self.epochs.saturating_sub(1);
+		pay
+	}
+}
+
+/// A pool's issuance streams: miners (per unit of stake rate) and liquidity providers (per
+/// live share).
+#[derive(
+	Clone,
+	Debug,
+	Default,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct RewardStreams {
+	/// To the live stakes, by rate.
+	pub miners: Stream,
+	/// To the live provider shares.
+	pub providers: Stream,
+}
+
+/// What a pool accrued, epoch by epoch, since issuance last credited the pools: its weight
+/// in the next credit, so that a pool's share is time-weighted rather than a snapshot.
+#[derive(
+	Clone,
+	Debug,
+	Default,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct Accrual {
+	/// Σ over epochs of the live stake rate × the class's base price (the value staked).
+	pub miners: u128,
+	/// Σ over epochs of the pool's EMB.
+	pub providers: u128,
+}

@@ -50,6 +50,7 @@ pub trait WeightInfo {
 	fn post_connection() -> Weight;
 	fn release_lease() -> Weight;
 	fn end_lease() -> Weight;
+	fn expire_holding() -> Weight;
 	fn on_initialize_idle() -> Weight;
 	fn on_initialize_epoch(p: u32, ) -> Weight;
 	fn on_fault() -> Weight;
@@ -313,6 +314,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `ComputePools::ClientLeases` (r:0 w:1)
 	/// Proof: `ComputePools::ClientLeases` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn end_lease() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `648`
+		//  Estimated: `4084`
+		// Minimum execution time: 49_895_000 picoseconds.
+		Weight::from_parts(78_417_000, 4084)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
+	}
+	fn expire_holding() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `648`
 		//  Estimated: `4084`
@@ -638,6 +648,15 @@ impl WeightInfo for () {
 	/// Storage: `ComputePools::ClientLeases` (r:0 w:1)
 	/// Proof: `ComputePools::ClientLeases` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn end_lease() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `648`
+		//  Estimated: `4084`
+		// Minimum execution time: 49_895_000 picoseconds.
+		Weight::from_parts(78_417_000, 4084)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(5_u64))
+	}
+	fn expire_holding() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `648`
 		//  Estimated: `4084`

@@ -5,8 +5,14 @@
 //! only keeps the price and moves it with demand.
 //!
 //! - Once per period (`PeriodBlocks`, an hour in the runtime) each class's price moves by the
-//!   smoothed EIP-1559 rule of [`rule`] from the hours redeemed in the period
-//!   ([`Pallet::note_redeemed`]) against the class's target.
+//!   smoothed EIP-1559 rule of [`rule`] from the compute-hours **in use** in the period against
+//!   the class's target. A lease of `h` hours ([`Pallet::note_lease`]) counts one hour in each
+//!   of the `h` periods it runs, not `h` in the hour it starts; a lease that ends early
+//!   ([`Pallet::note_lease_ended`]) stops counting.
+//! - The ±1 clamp of the demand signal applies to the accumulated signal: what a period's
+//!   signal exceeds ±1 by is carried into the next periods (at most `2 · WindowPeriods`
+//!   targets), so demand that arrives in lumps moves the price as the same demand spread evenly
+//!   does, instead of reading as a spike followed by falling demand.
 //! - The move is bounded three ways: at most `(1 − Inertia) · MaxStep` per period; never below
 //!   the class's floor (a price above zero can always rise again: the stuck-at-zero multiplier
 //!   of old `pallet-transaction-payment` and Frontier's base fee); and within a factor
@@ -51,6 +57,9 @@ pub type Price = u128;
 /// Most periods a band window may span.
 pub const MAX_WINDOW: u32 = 64;
 
+/// A period: `PeriodBlocks` blocks; period `p` starts at block `p · PeriodBlocks`.
+pub type PeriodIndex = u64;
+
 /// A class's price and what moves it.
 #[derive(
 	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
@@ -60,9 +69,9 @@ pub struct ClassPrice {
 	pub price: Price,
 	/// The least the rule lets it fall to (at least [`Pallet::min_floor`]).
 	pub floor: Price,
-	/// Compute-hours redeemed per period at which the price holds still.
+	/// Compute-hours in use per period at which the price holds still.
 	pub target: u64,
-	/// Compute-hours redeemed so far this period.
+	/// Compute-hours in use so far this period (each running lease counts one).
 	pub used: u64,
 	/// The last prices, oldest first, the current one last: the band's window.
 	pub window: BoundedVec<Price, ConstU32<MAX_WINDOW>>,
@@ -117,6 +126,25 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Prices<T: Config> = CountedStorageMap<_, Twox64Concat, ClassId, ClassPrice>;
 
+	/// Leases running in each class: the hours in use per period.
+	#[pallet::storage]
+	pub type Running<T: Config> = StorageMap<_, Twox64Concat, ClassId, u64, ValueQuery>;
+
+	/// Leases of each class that stop running at the start of a period.
+	#[pallet::storage]
+	pub type Ending<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, ClassId, Twox64Concat, PeriodIndex, u64, ValueQuery>;
+
+	/// Demand signal beyond ±1 each class carries into the next periods, in compute-hours
+	/// (within ±`2 · WindowPeriods` targets).
+	#[pallet::storage]
+	pub type Carry<T: Config> = StorageMap<_, Twox64Concat, ClassId, i128, ValueQuery>;
+
+	/// The band window of each class whose price was removed: a price added again must fit it.
+	#[pallet::storage]
+	pub type RemovedWindows<T: Config> =
+		StorageMap<_, Twox64Concat, ClassId, BoundedVec<Price, ConstU32<MAX_WINDOW>>>;
+
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
@@ -155,7 +183,8 @@ pub mod pallet {
 
 	#[pallet::error]
 	pub enum Error<T> {
-		/// The floor is below [`Pallet::min_floor`], or the price is below the floor.
+		/// The floor is below [`Pallet::min_floor`], the price is below the floor, or a price
+		/// added again lies outside the band of the class's last prices.
 		InvalidPrice,
 		/// The target is zero.
 		InvalidTarget,
@@ -217,8 +246,8 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Changes `class`'s floor and target. The price itself only moves by the rule, so the
-		/// 24-hour band holds through governance changes too.
+		/// Changes `class`'s floor (at most the current price) and target. The price itself only
+		/// moves by the rule, so the 24-hour band holds through governance changes too.
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::set_parameters())]
 		pub fn set_parameters(
@@ -232,6 +261,8 @@ pub mod pallet {
 			ensure!(target > 0, Error::<T>::InvalidTarget);
 			Prices::<T>::try_mutate(class, |entry| {
 				let state = entry.as_mut().ok_or(Error::<T>::NotPriced)?;
+				// A floor above the price would move the price outside the rule (and the band).
+				ensure!(floor <= state.price, Error::<T>::InvalidPrice);
 				state.floor = floor;
 				state.target = target;
 				Ok::<_, Error<T>>(())
@@ -240,13 +271,20 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Removes `class`'s price.
+		/// Removes `class`'s price. Its last prices are kept: a price added again must lie within
+		/// their band.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::remove_price())]
 		pub fn remove_price(origin: OriginFor<T>, class: ClassId) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
-			ensure!(Prices::<T>::contains_key(class), Error::<T>::NotPriced);
-			Prices::<T>::remove(class);
+			let state = Prices::<T>::take(class).ok_or(Error::<T>::NotPriced)?;
+			// Kept so that adding the class again cannot jump out of the band.
+			RemovedWindows::<T>::insert(class, state.window);
+			// Demand is counted only for priced classes (at most the longest lease's hours of
+			// ends; governance calls this rarely).
+			Running::<T>::remove(class);
+			Carry::<T>::remove(class);
+			let _ = Ending::<T>::clear_prefix(class, u32::MAX, None);
 			Self::deposit_event(Event::PriceRemoved { class });
 			Ok(())
 		}
@@ -268,7 +306,14 @@ impl<T: Config> Pallet<T> {
 		ensure!(target > 0, Error::<T>::InvalidTarget);
 		ensure!(!Prices::<T>::contains_key(class), Error::<T>::AlreadyPriced);
 		ensure!(Prices::<T>::count() < T::MaxClasses::get(), Error::<T>::TooManyClasses);
-		let window = BoundedVec::truncate_from(alloc::vec![price]);
+		let mut window =
+			RemovedWindows::<T>::get(class).map(|window| window.into_inner()).unwrap_or_default();
+		window.push(price);
+		ensure!(rule::within_band(&window, T::Band::get()), Error::<T>::InvalidPrice);
+		RemovedWindows::<T>::remove(class);
+		let excess = window.len().saturating_sub(T::WindowPeriods::get() as usize);
+		window.drain(..excess);
+		let window = BoundedVec::truncate_from(window);
 		Prices::<T>::insert(class, ClassPrice { price, floor, target, used: 0, window });
 		Ok(())
 	}
@@ -283,16 +328,70 @@ impl<T: Config> Pallet<T> {
 		Self::base_price(class).map(|price| price.saturating_mul(Price::from(hours)))
 	}
 
-	/// Records `hours` redeemed in `class` this period (demand for the next move). Called by
-	/// whoever sells compute-hours; returns what the base price of those hours is.
-	pub fn note_redeemed(class: ClassId, hours: u64) -> Result<Price, DispatchError> {
-		Prices::<T>::try_mutate(class, |entry| {
+	/// The current period.
+	pub fn current_period() -> PeriodIndex {
+		let now: u64 = frame_system::Pallet::<T>::block_number().saturated_into();
+		now.checked_div(T::PeriodBlocks::get().saturated_into()).unwrap_or(0)
+	}
+
+	/// A lease of `hours` compute-hours of `class` starts now: it counts one hour of demand in
+	/// this period and in each of the next `hours − 1`. Returns the base price per hour.
+	pub fn note_lease(class: ClassId, hours: u64) -> Result<Price, DispatchError> {
+		ensure!(hours > 0, Error::<T>::InvalidTarget);
+		let price = Prices::<T>::try_mutate(class, |entry| {
 			let state = entry.as_mut().ok_or(Error::<T>::NotPriced)?;
-			state.used = state.used.saturating_add(hours);
-			let paid = state.price.saturating_mul(Price::from(hours));
-			<T::OnPayment as ember_primitives::OnComputePayment>::on_compute_payment(paid);
-			Ok(paid)
-		})
+			state.used = state.used.saturating_add(1);
+			Ok::<_, DispatchError>(state.price)
+		})?;
+		Running::<T>::mutate(class, |running| *running = running.saturating_add(1));
+		let ends = Self::current_period().saturating_add(hours);
+		Ending::<T>::mutate(class, ends, |ending| *ending = ending.saturating_add(1));
+		Ok(price)
+	}
+
+	/// A lease of `hours` of `class` noted at block `start` ends now, before its term: it stops
+	/// counting from the next period (this one it was in use).
+	pub fn note_lease_ended(class: ClassId, start: u64, hours: u64) {
+		let started = start.checked_div(T::PeriodBlocks::get().saturated_into()).unwrap_or(0);
+		let ends = started.saturating_add(hours);
+		if ends <= Self::current_period().saturating_add(1) {
+			// It stops counting at the next boundary anyway.
+			return;
+		}
+		let removed = Ending::<T>::mutate_exists(class, ends, |ending| {
+			let removed = ending.is_some_and(|count| count > 0);
+			*ending = ending.map(|count| count.saturating_sub(1)).filter(|count| *count > 0);
+			removed
+		});
+		if removed {
+			Running::<T>::mutate(class, |running| *running = running.saturating_sub(1));
+		}
+	}
+
+	/// Tells issuance that `amount` of base price was paid (and burned) for compute.
+	pub fn note_paid(amount: Price) {
+		<T::OnPayment as ember_primitives::OnComputePayment>::on_compute_payment(amount);
+	}
+
+	/// The most demand signal a class carries: `2 · WindowPeriods` targets, enough for a
+	/// window's worth of periods at the clamp while each also sees no demand of its own (a day's
+	/// demand arriving in its first hour).
+	fn carry_cap(target: i128) -> i128 {
+		target.saturating_mul(i128::from(T::WindowPeriods::get()).saturating_mul(2))
+	}
+
+	/// The demand the rule sees for a period with `used` hours in use against `target`, given
+	/// the signal carried so far: `(seen, carry)` for the rule and the next period. The rule's
+	/// signal `(used − target) / target` is clamped to ±1; what the accumulated signal exceeds
+	/// that by is carried, at most `2 · WindowPeriods` targets' worth.
+	pub fn carried_demand(used: u64, target: u64, carry: i128) -> (u64, i128) {
+		let (used, target) = (i128::from(used), i128::from(target));
+		let signal = used.saturating_sub(target).saturating_add(carry);
+		let applied = signal.clamp(target.saturating_neg(), target);
+		let cap = Self::carry_cap(target);
+		let carry = signal.saturating_sub(applied).clamp(cap.saturating_neg(), cap);
+		let seen = u64::try_from(target.saturating_add(applied)).unwrap_or(0);
+		(seen, carry)
 	}
 
 	/// Moves every class's price by the rule and starts a new period; returns how many moved.
@@ -300,13 +399,17 @@ impl<T: Config> Pallet<T> {
 		let window_len = T::WindowPeriods::get() as usize;
 		// At most `MaxClasses` keys.
 		let classes: alloc::vec::Vec<ClassId> = Prices::<T>::iter_keys().collect();
+		let period = Self::current_period();
 		let mut updated = 0u32;
 		for class in classes {
 			let moved = Prices::<T>::mutate(class, |entry| {
 				let state = entry.as_mut()?;
+				let (seen, carry) =
+					Self::carried_demand(state.used, state.target, Carry::<T>::get(class));
+				Carry::<T>::insert(class, carry);
 				let price = rule::next_price(
 					state.price,
-					Price::from(state.used),
+					Price::from(seen),
 					Price::from(state.target),
 					state.floor,
 					&state.window,
@@ -320,7 +423,13 @@ impl<T: Config> Pallet<T> {
 				window.drain(..excess);
 				state.window = BoundedVec::truncate_from(window);
 				state.price = price;
-				let used = core::mem::take(&mut state.used);
+				// The leases still running count in the new period.
+				let ended = Ending::<T>::take(class, period);
+				let running = Running::<T>::mutate(class, |running| {
+					*running = running.saturating_sub(ended);
+					*running
+				});
+				let used = core::mem::replace(&mut state.used, running);
 				Some((price, used))
 			});
 			if let Some((price, used)) = moved {
@@ -332,8 +441,10 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Invariants: at most `MaxClasses` classes; floors at least `min_floor`; every price at or
-	/// above its floor (the band's lower bound never exceeds it); windows no longer than `WindowPeriods`, ending with
-	/// the current price, and within the band.
+	/// above its floor (the band's lower bound never exceeds it); windows no longer than
+	/// `WindowPeriods`, ending with the current price, and within the band; each class's running
+	/// leases are the sum of its scheduled lease ends, all in the future; carried demand within
+	/// its cap.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		ensure!(Prices::<T>::count() <= T::MaxClasses::get(), "more classes than MaxClasses");
 		for (_, state) in Prices::<T>::iter() {
@@ -346,16 +457,38 @@ impl<T: Config> Pallet<T> {
 			ensure!(state.window.last() == Some(&state.price), "window does not end at the price");
 			ensure!(rule::within_band(&state.window, T::Band::get()), "window outside the band");
 		}
+		let period = Self::current_period();
+		for (class, running) in Running::<T>::iter() {
+			let ending = Ending::<T>::iter_prefix(class)
+				.fold(0u64, |sum, (_, count)| sum.saturating_add(count));
+			ensure!(ending == running, "running leases disagree with their ends");
+		}
+		for (class, at, count) in Ending::<T>::iter() {
+			ensure!(at > period && count > 0, "a lease end in the past, or an empty one");
+			ensure!(Prices::<T>::contains_key(class), "lease ends of an unpriced class");
+		}
+		for (class, carry) in Carry::<T>::iter() {
+			let target = Prices::<T>::get(class).map_or(0, |state| i128::from(state.target));
+			ensure!(carry.abs() <= Self::carry_cap(target), "carried demand beyond its cap");
+		}
 		Ok(())
 	}
 }
 
 impl<T: Config> ember_primitives::BasePrice for Pallet<T> {
-	fn note_redeemed(class: ClassId, hours: u64) -> Result<u128, DispatchError> {
-		Pallet::<T>::note_redeemed(class, hours)
+	fn price(class: ClassId) -> Option<u128> {
+		Pallet::<T>::base_price(class)
 	}
 
-	fn quote(class: ClassId, hours: u64) -> Option<u128> {
-		Pallet::<T>::quote(class, hours)
+	fn note_lease(class: ClassId, hours: u64) -> Result<u128, DispatchError> {
+		Pallet::<T>::note_lease(class, hours)
+	}
+
+	fn note_lease_ended(class: ClassId, start: u64, hours: u64) {
+		Pallet::<T>::note_lease_ended(class, start, hours)
+	}
+
+	fn note_paid(amount: u128) {
+		Pallet::<T>::note_paid(amount)
 	}
 }

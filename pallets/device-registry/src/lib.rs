@@ -50,7 +50,7 @@ pub use types::*;
 pub use weights::WeightInfo;
 
 use ember_primitives::{
-	ChallengeInspect, ChallengePolicy, ClassId, DeviceBond, DeviceId, DeviceInspect,
+	ChallengeInspect, ChallengePolicy, ClassId, DeviceBond, DeviceId, DeviceInspect, OnDeviceRetired,
 	DeviceLifecycle, DeviceStatus, MIN_RESPONSE_DEADLINE,
 };
 use frame_support::{
@@ -100,6 +100,9 @@ pub mod pallet {
 
 		/// Whether a device has a challenge in flight (the PoCPS pallet).
 		type Challenges: ChallengeInspect;
+
+		/// Told when a device retires (the pools end its stake and lease).
+		type OnRetired: OnDeviceRetired;
 
 		/// Blocks between retiring a device and withdrawing its bond: long enough for pending
 		/// faults and disputes to land.
@@ -381,10 +384,10 @@ pub mod pallet {
 			Ok(Some(T::WeightInfo::register_device(chain_len)).into())
 		}
 
-		/// Retires a device: it stops being challenged, and its bond unlocks after
-		/// `UnbondingPeriod`.
+		/// Retires a device: it stops being challenged, its live stake and lease end as on a
+		/// fault (`OnRetired`), and its bond unlocks after `UnbondingPeriod`.
 		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::retire_device())]
+		#[pallet::weight(T::WeightInfo::retire_device().saturating_add(T::OnRetired::retired_weight()))]
 		pub fn retire_device(origin: OriginFor<T>, device: DeviceId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut info = Devices::<T>::get(device).ok_or(Error::<T>::UnknownDevice)?;
@@ -393,6 +396,7 @@ pub mod pallet {
 			ensure!(!T::Challenges::has_open_challenge(device), Error::<T>::ChallengeOpen);
 			Self::retire(device, &mut info);
 			Devices::<T>::insert(device, info);
+			T::OnRetired::on_device_retired(device);
 			Ok(())
 		}
 
@@ -674,8 +678,10 @@ impl<T: Config> DeviceBond<T::AccountId> for Pallet<T> {
 			let info = maybe.as_mut().ok_or(Error::<T>::UnknownDevice)?;
 			ensure!(info.status != DeviceStatus::Retired, Error::<T>::AlreadyRetired);
 			Self::retire(device, info);
-			Ok(())
-		})
+			Ok::<_, DispatchError>(())
+		})?;
+		T::OnRetired::on_device_retired(device);
+		Ok(())
 	}
 }
 

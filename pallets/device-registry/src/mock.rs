@@ -73,6 +73,7 @@ impl Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type ClassOrigin = frame_system::EnsureRoot<AccountId>;
 	type Challenges = MockChallenges;
+	type OnRetired = ();
 	type UnbondingPeriod = frame_support::traits::ConstU64<10>;
 	type MaxDevicesPerAccount = ConstU32<3>;
 	type MaxClassNameLen = ConstU32<16>;

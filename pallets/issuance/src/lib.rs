@@ -13,16 +13,17 @@
 //!   staked hours, which PoCPS keeps proving: a fault ends a stake), the pools' liquidity
 //!   providers (as dividends), the validators (equally), the reserve, or any account (the
 //!   treasury). What the shares leave over is not minted.
-//! - **Self-dealing**: a client that pays its own miner gets back at most what the market
-//!   recipients (miners and liquidity providers) receive of its payment. Two rules keep that
-//!   below what it paid: only the base price counts as a payment (it is burned, while the pool
-//!   price goes back to the pool's own providers), and the market's share of the mint is at
-//!   most 40 %, so at the full subsidy a self-dealer gets back at most 80 % of what it burned
-//!   ([`Error::WashTradingProfitable`]). The paper mints
-//!   `payments × (1 + subsidy)` all to the network, which pays a self-dealer up to twice what it
-//!   pays in.
+//! - **Self-dealing**: a client that pays its own miner can get back what the recipients a
+//!   participant can be (miners, liquidity providers, validators) or feed (the reserve, which
+//!   releases to the miners' pot) receive of its payment. Three rules keep that below what it
+//!   paid: only the base price counts as a payment (it is burned, while the pool price goes back
+//!   to the pool's own providers); those recipients together get at most 40 % of a mint, so at
+//!   the full subsidy a self-dealer who is every miner, provider and validator gets back at most
+//!   80 % of what it burned ([`Error::WashTradingProfitable`]); and the reserve does not catch
+//!   base-price burns (they already count as payments). The paper mints `payments × (1 +
+//!   subsidy)` all to the network, which pays a self-dealer up to twice what it pays in.
 //! - **Reserve**: every day the chain's burn (the fall in total issuance, this pallet's own
-//!   mints put back) is recorded. When each of the last 7 days burned more than
+//!   mints and the day's base-price payments put back) is recorded. When each of the last 7 days burned more than
 //!   `benchmark · (1 + margin)` (1.2× by default), the excess of the day is minted into the
 //!   reserve instead of staying destroyed. Every day the reserve releases `reserve_release`
 //!   (0.1 %) of itself to the miners' reward pot as a node subsidy.
@@ -65,10 +66,11 @@ pub type Balance = u128;
 /// Days of burn the reserve trigger looks at.
 pub const BURN_DAYS: u32 = 7;
 
-/// The most of each mint the market recipients (miners and liquidity providers) may get: with
-/// a subsidy of up to 100 %, a self-dealer gets back at most `2 · MAX_MARKET_SHARE` = 80 % of
-/// the base price it burns (and pays pool and transaction fees on top). At 50 % it would break
-/// even, which the simulator showed; the margin makes wash trading a sure loss.
+/// The most of each mint the recipients a self-dealer can reach (miners, liquidity providers,
+/// validators, the reserve: [`Recipient::reaches_self_dealers`]) may get together: with a
+/// subsidy of up to 100 %, a self-dealer gets back at most `2 · MAX_MARKET_SHARE` = 80 % of the
+/// base price it burns (and pays pool and transaction fees on top). At 50 % it would break even,
+/// which the simulator showed; the margin makes wash trading a sure loss.
 pub const MAX_MARKET_SHARE: Perbill = Perbill::from_percent(40);
 
 /// Who a share of each mint goes to.
@@ -100,9 +102,11 @@ pub enum Recipient<AccountId> {
 }
 
 impl<AccountId> Recipient<AccountId> {
-	/// Whether a client paying its own miner can get this share back.
-	pub fn is_market(&self) -> bool {
-		matches!(self, Recipient::Miners | Recipient::LiquidityProviders)
+	/// Whether a client paying its own miner can get this share back: as the miners or the
+	/// providers, as a validator (it may be every one), or through the reserve (released to the
+	/// miners' reward pot). Only an account (the treasury, spent by governance) is out of reach.
+	pub fn reaches_self_dealers(&self) -> bool {
+		!matches!(self, Recipient::Account(_))
 	}
 }
 
@@ -244,6 +248,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Day<T: Config> = StorageValue<_, DayMark, ValueQuery>;
 
+	/// Base prices paid for compute today: burned, but counted as payments, not as burn the
+	/// reserve may catch (or a self-dealer would get its payment back through the reserve).
+	#[pallet::storage]
+	pub type DayPaid<T: Config> = StorageValue<_, Balance, ValueQuery>;
+
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
@@ -294,7 +303,8 @@ pub mod pallet {
 		SharesAboveOne,
 		/// More than `MaxRecipients` recipients.
 		TooManyRecipients,
-		/// Miners and liquidity providers together would get more than `MAX_MARKET_SHARE` (40 %)
+		/// Miners, liquidity providers, validators and the reserve together would get more than
+		/// `MAX_MARKET_SHARE` (40 %)
 		/// of each mint, which would let a client trading with its own miner recover what it
 		/// burns.
 		WashTradingProfitable,
@@ -404,7 +414,7 @@ impl<T: Config> Pallet<T> {
 		let parts = |market: bool| {
 			recipients
 				.iter()
-				.filter(|(recipient, _)| !market || recipient.is_market())
+				.filter(|(recipient, _)| !market || recipient.reaches_self_dealers())
 				.map(|(_, share)| u64::from(share.deconstruct()))
 				.fold(0u64, u64::saturating_add)
 		};
@@ -486,8 +496,11 @@ impl<T: Config> Pallet<T> {
 	/// daily subsidy, and starts the next day.
 	pub(crate) fn end_day() {
 		let day = Day::<T>::get();
-		let burned =
-			day.issuance.saturating_add(day.minted).saturating_sub(T::Currency::total_issuance());
+		let burned = day
+			.issuance
+			.saturating_add(day.minted)
+			.saturating_sub(T::Currency::total_issuance())
+			.saturating_sub(DayPaid::<T>::take());
 		let mut burns = DailyBurns::<T>::get();
 		if burns.is_full() {
 			burns.remove(0);
@@ -547,5 +560,6 @@ impl<T: Config> Pallet<T> {
 impl<T: Config> OnComputePayment for Pallet<T> {
 	fn on_compute_payment(amount: Balance) {
 		Paid::<T>::mutate(|paid| *paid = paid.saturating_add(amount));
+		DayPaid::<T>::mutate(|paid| *paid = paid.saturating_add(amount));
 	}
 }

@@ -134,13 +134,14 @@ pub fn parameters() -> IssuanceParameters {
 	}
 }
 
-/// Miners 30 %, providers 10 %, validators 20 %, treasury 40 %.
+/// Miners 20 %, providers 10 %, validators 10 % (the 40 % a self-dealer can reach), treasury
+/// 60 %.
 pub fn recipients() -> Vec<(Recipient<AccountId>, Perbill)> {
 	vec![
-		(Recipient::Miners, Perbill::from_percent(30)),
+		(Recipient::Miners, Perbill::from_percent(20)),
 		(Recipient::LiquidityProviders, Perbill::from_percent(10)),
-		(Recipient::Validators, Perbill::from_percent(20)),
-		(Recipient::Account(TREASURY), Perbill::from_percent(40)),
+		(Recipient::Validators, Perbill::from_percent(10)),
+		(Recipient::Account(TREASURY), Perbill::from_percent(60)),
 	]
 }
 

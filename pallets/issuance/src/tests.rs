@@ -32,12 +32,12 @@ fn a_period_mints_payments_times_one_plus_subsidy_to_the_recipients_in_order() {
 			}
 			.into(),
 		);
-		assert_eq!(Balances::free_balance(POT) - pot, 30_000 + 10_000);
+		assert_eq!(Balances::free_balance(POT) - pot, 20_000 + 10_000);
 		assert_eq!(CREDITED.with(|c| *c.borrow()), 10_000);
-		assert_eq!(MINERS.with(|c| *c.borrow()), 30_000);
-		assert_eq!(Balances::free_balance(11), 10_000);
-		assert_eq!(Balances::free_balance(12), 10_000);
-		assert_eq!(Balances::free_balance(TREASURY) - treasury, 40_000);
+		assert_eq!(MINERS.with(|c| *c.borrow()), 20_000);
+		assert_eq!(Balances::free_balance(11), 5_000);
+		assert_eq!(Balances::free_balance(12), 5_000);
+		assert_eq!(Balances::free_balance(TREASURY) - treasury, 60_000);
 		assert_eq!(Paid::<Test>::get(), 0);
 		assert_eq!(TotalMinted::<Test>::get(), 100_000);
 
@@ -114,6 +114,24 @@ fn recipients_are_validated() {
 			]),
 			Error::<Test>::WashTradingProfitable
 		);
+		// So could one who is also a validator (scenario 6 of issue 13: miners 30 %, providers
+		// 10 %, validators 20 % let a self-dealing validator get 1.2× its burn back), or one
+		// paid through the reserve, which feeds the miners' pot.
+		assert_noop!(
+			set(vec![
+				(Recipient::Miners, Perbill::from_percent(30)),
+				(Recipient::LiquidityProviders, Perbill::from_percent(10)),
+				(Recipient::Validators, Perbill::from_percent(20)),
+			]),
+			Error::<Test>::WashTradingProfitable
+		);
+		assert_noop!(
+			set(vec![
+				(Recipient::Miners, Perbill::from_percent(40)),
+				(Recipient::Reserve, Perbill::from_percent(1)),
+			]),
+			Error::<Test>::WashTradingProfitable
+		);
 		assert_noop!(
 			set(vec![(Recipient::Reserve, Perbill::from_percent(1)); 6]),
 			Error::<Test>::TooManyRecipients
@@ -124,7 +142,7 @@ fn recipients_are_validated() {
 		);
 		assert_ok!(set(vec![
 			(Recipient::Miners, Perbill::from_percent(40)),
-			(Recipient::Reserve, Perbill::from_percent(60)),
+			(Recipient::Account(TREASURY), Perbill::from_percent(60)),
 		]));
 		System::assert_last_event(Event::RecipientsChanged.into());
 		assert_noop!(
@@ -171,9 +189,11 @@ fn sustained_excess_burn_feeds_the_reserve_which_releases_a_tenth_of_a_percent_a
 #[test]
 fn the_days_burn_does_not_count_the_pallets_own_mints() {
 	build_and_execute(|| {
-		Issuance::on_compute_payment(1_000);
+		// A base price paid (and burned) and 300 of other burns.
+		pay_and_burn(1_000);
 		burn(300);
-		// Day and period end together at block 30; the mint of 2,000 is not a negative burn.
+		// Day and period end together at block 30; the mint of 2,000 is not a negative burn,
+		// nor is the payment a burn the reserve may catch.
 		run_to(3 * DAY);
 		System::assert_has_event(Event::DayEnded { burned: 300, to_reserve: 0 }.into());
 	});
@@ -207,6 +227,120 @@ proptest! {
 				assert!(minted <= periods * parameters().period_budget + 40 * 5_000);
 				assert!(Balances::total_issuance() <= MAX_SUPPLY);
 			}
+		});
+	}
+}
+
+/// The base price a client burns for its own miner's hours, day after day: `(pays, burns)` it,
+/// as the compute pools would.
+fn pay_and_burn(amount: u128) {
+	Issuance::on_compute_payment(amount);
+	burn(amount);
+}
+
+#[test]
+fn base_price_burns_do_not_feed_the_reserve() {
+	build_and_execute(|| {
+		// Seven days of 2,000 burned as base prices: far above 1.2 × the 1,000 benchmark, yet
+		// nothing is caught, since those burns are payments.
+		for day in 1..=7 {
+			pay_and_burn(2_000);
+			run_to(day * DAY);
+		}
+		assert!(System::events().iter().all(|r| !matches!(
+			r.event,
+			RuntimeEvent::Issuance(Event::DayEnded { to_reserve, .. }) if to_reserve > 0
+		)));
+		assert_eq!(Issuance::reserve(), 0);
+	});
+}
+
+/// What a self-dealer who runs `own` of the validators gets back, in all, for paying and
+/// burning `daily` on each of 9 days from period `start`: its miners' and providers' credits,
+/// its validators' mints and the reserve's growth (which feeds the miners' pot).
+fn self_dealer_return(own: &[AccountId], start: u64, daily: &[u128]) -> (u128, u128) {
+	run_to(start * PERIOD + 1);
+	let (miners, providers) = (MINERS.with(|c| *c.borrow()), CREDITED.with(|c| *c.borrow()));
+	let reserve = Issuance::reserve();
+	let theirs = || own.iter().map(|v| Balances::free_balance(v)).sum::<u128>();
+	let validators_before = theirs();
+	let mut burned = 0;
+	for (day, amount) in daily.iter().enumerate() {
+		let amount = (*amount).min(Balances::free_balance(1) / 2);
+		pay_and_burn(amount);
+		burned += amount;
+		run_to(start * PERIOD + 1 + (day as u64 + 1) * DAY);
+	}
+	// Three whole periods later every payment was minted on.
+	run_to((start + 4) * PERIOD);
+	let back = (MINERS.with(|c| *c.borrow()) - miners) +
+		(CREDITED.with(|c| *c.borrow()) - providers) +
+		(Issuance::reserve() - reserve) +
+		(theirs() - validators_before);
+	(back, burned)
+}
+
+/// Scenario 6 of issue 13, as it was: with the old split (miners 30 %, providers 10 %,
+/// validators 20 %, which the old check allowed), a self-dealer that is the only validator got
+/// 1.2× its burn back at the full subsidy.
+#[test]
+fn the_old_split_paid_a_self_dealing_validator_more_than_it_burned() {
+	build_and_execute(|| {
+		Recipients::<Test>::put(RecipientsOf::<Test>::truncate_from(vec![
+			(Recipient::Miners, Perbill::from_percent(30)),
+			(Recipient::LiquidityProviders, Perbill::from_percent(10)),
+			(Recipient::Validators, Perbill::from_percent(20)),
+			(Recipient::Account(TREASURY), Perbill::from_percent(40)),
+		]));
+		VALIDATORS.with(|v| *v.borrow_mut() = vec![20]);
+		let (back, burned) = self_dealer_return(&[20], 0, &[10_000; 9]);
+		// 0.6 × (1 + subsidy) of each payment, the subsidy 100 %, 23/24 and 22/24 over the three
+		// periods its days span: 1.175× in all.
+		assert!(back > burned, "{back} for {burned}");
+		assert_eq!(back, 105_744);
+		// Which the check now refuses to set.
+		assert_noop!(
+			Issuance::set_recipients(RuntimeOrigin::root(), Recipients::<Test>::get().into_inner()),
+			Error::<Test>::WashTradingProfitable
+		);
+		assert_ok!(Issuance::set_recipients(RuntimeOrigin::root(), recipients()));
+	});
+}
+
+proptest! {
+	#![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+	/// Scenario 6 of issue 13, as a property: whatever recipients governance may set, the
+	/// validator set and how many of it the self-dealer runs, the subsidy (the period it starts
+	/// in) and what it trades each day, a client paying its own miner gets back less than it
+	/// burns, counting everything that can reach it.
+	#[test]
+	fn wash_trading_is_a_sure_loss(
+		reach in 0u32..=40,
+		weights in (1u32..100, 1u32..100, 1u32..100, 1u32..100),
+		treasury in 0u32..=60,
+		validators in 1usize..=4,
+		mine in 0usize..=4,
+		start in 0u64..30,
+		daily in prop::collection::vec(1u128..200_000, 9),
+	) {
+		build_and_execute(|| {
+			let (a, b, c, d) = weights;
+			let total = a + b + c + d;
+			let part = |w: u32| Perbill::from_percent(reach * w / total);
+			let list = vec![
+				(Recipient::Miners, part(a)),
+				(Recipient::LiquidityProviders, part(b)),
+				(Recipient::Validators, part(c)),
+				(Recipient::Reserve, part(d)),
+				(Recipient::Account(TREASURY), Perbill::from_percent(treasury)),
+			];
+			assert_ok!(Issuance::set_recipients(RuntimeOrigin::root(), list));
+			let set: Vec<AccountId> = (20..20 + validators as u64).collect();
+			let own: Vec<AccountId> = set.iter().copied().take(mine.min(validators)).collect();
+			VALIDATORS.with(|v| *v.borrow_mut() = set);
+			let (back, burned) = self_dealer_return(&own, start, &daily);
+			assert!(back < burned, "got {back} back for {burned} burned");
 		});
 	}
 }

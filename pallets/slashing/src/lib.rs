@@ -1,29 +1,34 @@
 //! # Slashing
 //!
 //! Takes part of a device's bond for misbehaviour, after a dispute window (DePX §3.6, with its
-//! two flaws fixed).
+//! flaws fixed: nobody can slash a device by saying so).
 //!
 //! - **Offences** ([`Offence`]) and the share of the bond each costs ([`offence_fraction`]):
 //!   result mismatch 10 %, invalid signature 5 %, downtime 2 % per point below 95 % uptime,
 //!   performance 8 %, byzantine 100 %.
-//! - **Sources**: PoCPS tells this pallet of every challenge outcome. An invalid proof is a
-//!   result mismatch; a missed challenge is downtime, multiplied by the number of challenges
-//!   missed in a row (escalation), and after `MaxConsecutiveMisses` in a row the device is
-//!   forced out of the registry. Anyone may [`Pallet::report`] other offences (e.g. a lease
-//!   client with a wrong result) against a `ReportDeposit`.
-//! - **Dispute window**: nothing is taken at once. A slash waits `DisputeWindow` blocks (24 hours
-//!   in the runtime), during which `AdminOrigin` may [`Pallet::cancel`] it (a cancelled report's
-//!   deposit is burned); then it applies in `on_initialize`.
-//! - **One slash per incident**: an incident (a challenge, a lease) is slashed for its largest
-//!   offence only. A larger report replaces a smaller pending one; after a slash applied, only
-//!   the difference to a larger offence can still be taken.
+//! - **What the chain saw** ([`Standing::Seen`]): PoCPS tells this pallet of every challenge
+//!   outcome. An invalid proof is a result mismatch; a missed challenge is downtime, multiplied
+//!   by the number of challenges missed in a row (escalation), and after
+//!   `MaxConsecutiveMisses` in a row the device is forced out of the registry. These apply at
+//!   the end of the dispute window unless `AdminOrigin` cancels them. When a block's slots are
+//!   full they move to the next block with room; they are never dropped.
+//! - **Reports** ([`Pallet::report`]) hold a deposit that grows with what they claim
+//!   (`ReportDepositShare` of the claimed amount, at least `ReportDeposit`), and apply only on
+//!   evidence:
+//!   - [`Standing::Evidence`]: the client of a lease that is running on the device reports that
+//!     lease for at most a result mismatch (10 %). The runtime checked the lease, so it applies
+//!     unless cancelled;
+//!   - [`Standing::Accusation`]: anything else. It applies only if `AdminOrigin`
+//!     [`Pallet::uphold`]s it inside the window; otherwise it lapses and its deposit is burned.
+//!   A reporter is paid only for a slash `AdminOrigin` upheld, and never its own device's.
+//! - **One slash per incident, every report kept**: each report is its own pending slash;
+//!   cancelling one never touches another. When several apply, the incident is slashed for the
+//!   largest: each takes only what it adds to what the incident already lost.
 //! - **Split**: the slashed amount is burned, paid to the reporter and to the treasury in the
-//!   shares of [`SlashSplit`] (50 / 30 / 20 by default, the paper's). The reporter share is paid
-//!   only for third-party reports (not to the device's owner, and never for what the chain saw
-//!   itself) and only up to `reporter_cap` of the slash (2 % by default, at most
-//!   `MaxReporterCap`); the rest of it is burned. A 30 % reporter share would let an offender
-//!   report itself through a second account and lose 70 % instead of 100 %; with the cap,
-//!   self-reporting saves at most `reporter_cap`.
+//!   shares of [`SlashSplit`] (50 / 30 / 20 by default, the paper's), the reporter's share capped
+//!   at `reporter_cap` (2 % by default, at most `MaxReporterCap`) and the rest of it burned: a
+//!   30 % reporter share would let an offender report itself through a second account and lose
+//!   70 % instead of 100 %.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -35,6 +40,7 @@ mod benchmarking;
 mod mock;
 #[cfg(test)]
 mod tests;
+pub mod migrations;
 pub mod weights;
 
 pub use pallet::*;
@@ -43,7 +49,7 @@ pub use weights::WeightInfo;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use ember_primitives::{
 	ChallengeHistory, ChallengeId, ChallengeOutcome, DeviceBond, DeviceId, DeviceInspect, Incident,
-	Offence, OnChallengeOutcome, OnSlash,
+	LeaseInspect, Offence, OnChallengeOutcome, OnSlash,
 };
 use frame_support::{
 	pallet_prelude::*,
@@ -56,7 +62,7 @@ use frame_support::{
 use frame_system::pallet_prelude::*;
 use scale_info::TypeInfo;
 use sp_runtime::{
-	traits::{AccountIdConversion, Saturating, Zero},
+	traits::{AccountIdConversion, One, Saturating, Zero},
 	PerThing, Perbill,
 };
 
@@ -122,18 +128,52 @@ impl Default for SlashSplit {
 	}
 }
 
+/// A pending slash's number.
+pub type SlashId = u64;
+
+/// Why a pending slash may apply.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum Standing {
+	/// The chain saw the offence itself: it applies unless cancelled.
+	Seen,
+	/// A report the runtime checked (a running lease's client, at most a result mismatch): it
+	/// applies unless cancelled; the reporter is paid only if upheld.
+	Evidence,
+	/// A report nothing on chain backs: it applies only if upheld.
+	Accusation,
+}
+
 /// A slash waiting out its dispute window.
 #[derive(
 	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
 pub struct PendingSlash<AccountId, BlockNumber> {
+	/// The device to slash.
+	pub device: DeviceId,
+	/// Where the offence was seen.
+	pub incident: Incident,
 	/// What the device did.
 	pub offence: Offence,
 	/// The share of its bond to take (escalation included).
 	pub fraction: Perbill,
 	/// Who reported it and the deposit held from them; `None` when the chain saw it.
 	pub reporter: Option<(AccountId, Balance)>,
-	/// The block it applies in.
+	/// What backs it.
+	pub standing: Standing,
+	/// Whether `AdminOrigin` upheld it.
+	pub upheld: bool,
+	/// The block it applies (or lapses) in.
 	pub apply_at: BlockNumber,
 }
 
@@ -141,13 +181,20 @@ pub struct PendingSlash<AccountId, BlockNumber> {
 pub type PendingSlashOf<T> =
 	PendingSlash<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
 
+/// Blocks after its window's end a slash the chain saw may move to when slots are full.
+pub const DEFER_BLOCKS: u32 = 64;
+
 // FRAME's macro expansions call `expect()` on values they construct.
 #[allow(clippy::expect_used)]
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
 
+	/// 1: pending slashes by id, several per incident, each with its standing.
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
@@ -168,10 +215,13 @@ pub mod pallet {
 		/// PoCPS's record of each device's challenges (uptime).
 		type History: ChallengeHistory;
 
+		/// The compute leases a client's report is checked against.
+		type Leases: LeaseInspect<Self::AccountId>;
+
 		/// Told of each applied slash (reputation).
 		type OnSlash: OnSlash;
 
-		/// Who cancels pending slashes and sets the split.
+		/// Who cancels and upholds pending slashes and sets the split.
 		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
 		/// The account slashed funds pass through.
@@ -185,7 +235,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type DisputeWindow: Get<BlockNumberFor<Self>>;
 
-		/// Most slashes that may fall due in one block (and so be reported in one block).
+		/// Most slashes that may fall due in one block. Reports may take half of them; the
+		/// rest are kept for what the chain sees.
 		#[pallet::constant]
 		type MaxSlashesPerBlock: Get<u32>;
 
@@ -202,9 +253,14 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxReporterCap: Get<Perbill>;
 
-		/// Held from a reporter until its report applies (returned) or is cancelled (burned).
+		/// The least a report holds as deposit.
 		#[pallet::constant]
 		type ReportDeposit: Get<Balance>;
+
+		/// The share of the amount a report claims that it holds as deposit (if more than
+		/// `ReportDeposit`): a false claim on a whole bond risks more than one on a tenth.
+		#[pallet::constant]
+		type ReportDepositShare: Get<Perbill>;
 
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;
@@ -217,7 +273,7 @@ pub mod pallet {
 	/// Why this pallet holds funds.
 	#[pallet::composite_enum]
 	pub enum HoldReason {
-		/// A report's deposit, until it applies or is cancelled.
+		/// A report's deposit, until it applies, lapses or is cancelled.
 		ReportDeposit,
 	}
 
@@ -225,10 +281,13 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Split<T: Config> = StorageValue<_, SlashSplit, ValueQuery>;
 
-	/// Slashes in their dispute window, by device and incident.
+	/// Slashes in their dispute window.
 	#[pallet::storage]
-	pub type Pending<T: Config> =
-		StorageDoubleMap<_, Twox64Concat, DeviceId, Twox64Concat, Incident, PendingSlashOf<T>>;
+	pub type Pending<T: Config> = StorageMap<_, Twox64Concat, SlashId, PendingSlashOf<T>>;
+
+	/// The next pending slash's id.
+	#[pallet::storage]
+	pub type NextSlashId<T: Config> = StorageValue<_, SlashId, ValueQuery>;
 
 	/// The slashes falling due at each block.
 	#[pallet::storage]
@@ -236,7 +295,7 @@ pub mod pallet {
 		_,
 		Twox64Concat,
 		BlockNumberFor<T>,
-		BoundedVec<(DeviceId, Incident), T::MaxSlashesPerBlock>,
+		BoundedVec<SlashId, T::MaxSlashesPerBlock>,
 		ValueQuery,
 	>;
 
@@ -271,19 +330,29 @@ pub mod pallet {
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
-		/// A slash was scheduled; it applies at `apply_at` unless cancelled.
+		/// A slash was scheduled; it applies at `apply_at` unless cancelled (an accusation: only
+		/// if upheld).
 		SlashScheduled {
+			id: SlashId,
 			device: DeviceId,
 			incident: Incident,
 			offence: Offence,
 			fraction: Perbill,
 			reporter: Option<T::AccountId>,
+			standing: Standing,
+			deposit: Balance,
 			apply_at: BlockNumberFor<T>,
 		},
+		/// `AdminOrigin` upheld a report: it applies and pays its reporter.
+		ReportUpheld { id: SlashId },
 		/// A pending slash was cancelled; a reporter's deposit was burned.
-		SlashCancelled { device: DeviceId, incident: Incident, deposit_burned: Balance },
-		/// A slash applied: `amount` of the bond was taken and shared out.
+		SlashCancelled { id: SlashId, device: DeviceId, deposit_burned: Balance },
+		/// An accusation nobody upheld reached its window's end; its deposit was burned.
+		ReportLapsed { id: SlashId, device: DeviceId, deposit_burned: Balance },
+		/// A slash applied: `amount` of the bond was taken and shared out (nothing when the
+		/// incident had already lost as much).
 		Slashed {
+			id: SlashId,
 			device: DeviceId,
 			incident: Incident,
 			offence: Offence,
@@ -293,8 +362,9 @@ pub mod pallet {
 			to_treasury: Balance,
 		},
 		/// A slash could not apply (e.g. the device left meanwhile); nothing changed.
-		SlashFailed { device: DeviceId, incident: Incident, error: DispatchError },
-		/// An offence the chain saw could not be scheduled (the block's slots are full).
+		SlashFailed { id: SlashId, device: DeviceId, error: DispatchError },
+		/// An offence the chain saw found no free slot within `DEFER_BLOCKS` of its window's
+		/// end.
 		OffenceNotScheduled { device: DeviceId, incident: Incident, error: DispatchError },
 		/// A device missed `misses` challenges in a row and was forced out.
 		ForcedOut { device: DeviceId, misses: u32 },
@@ -308,11 +378,11 @@ pub mod pallet {
 		UnknownDevice,
 		/// Downtime is measured by the chain, not reported.
 		NotReportable,
-		/// The incident already has an equal or larger pending or applied slash.
+		/// The incident already lost as much as this report claims.
 		AlreadySlashed,
-		/// `MaxSlashesPerBlock` slashes already fall due at that block; try next block.
+		/// The block at the end of the window has no slot left for reports; try next block.
 		TooManySlashes,
-		/// No slash is pending for that device and incident.
+		/// No such pending slash.
 		NotPending,
 		/// The split's shares do not sum to 100 %, or the reporter cap is above
 		/// `MaxReporterCap`.
@@ -321,8 +391,10 @@ pub mod pallet {
 		StillRegistered,
 		/// Nothing is recorded for that device and incident.
 		NotApplied,
-		/// The reporter cannot cover `ReportDeposit`.
+		/// The reporter cannot cover the report's deposit.
 		CannotCoverDeposit,
+		/// Only reports can be upheld, and only once.
+		NotUpholdable,
 	}
 
 	#[pallet::hooks]
@@ -330,16 +402,20 @@ pub mod pallet {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			let due = Due::<T>::take(now);
 			let count = due.len() as u32;
-			for (device, incident) in due {
-				Self::apply(device, incident);
+			for id in due {
+				Self::apply(id);
 			}
 			T::WeightInfo::on_initialize(count)
 		}
 
 		fn integrity_test() {
 			assert!(!T::DisputeWindow::get().is_zero(), "DisputeWindow must be positive");
-			assert!(T::MaxSlashesPerBlock::get() > 0, "MaxSlashesPerBlock must be positive");
+			assert!(
+				T::MaxSlashesPerBlock::get() >= 2,
+				"MaxSlashesPerBlock must leave a slot to reports and one to the chain"
+			);
 			assert!(T::MaxConsecutiveMisses::get() > 0, "MaxConsecutiveMisses must be positive");
+			assert!(!T::ReportDeposit::get().is_zero(), "ReportDeposit must be positive");
 			assert!(
 				Self::check_split(&SlashSplit::default()).is_ok(),
 				"the default split must be valid under MaxReporterCap"
@@ -354,9 +430,14 @@ pub mod pallet {
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
-		/// Reports `offence` by `device` in `incident`, holding `ReportDeposit` from the caller
-		/// until it applies (returned, with the reporter share if the caller does not own the
-		/// device) or is cancelled (burned).
+		/// Reports `offence` by `device` in `incident`, holding a deposit from the caller
+		/// (`ReportDepositShare` of the amount claimed, at least `ReportDeposit`).
+		///
+		/// The client of a lease running on `device` reporting that lease for at most a result
+		/// mismatch is evidence: it applies after the window unless cancelled. Any other report
+		/// is an accusation: it applies only if `AdminOrigin` upholds it inside the window, and
+		/// otherwise lapses with its deposit burned. The deposit comes back when the slash
+		/// applies; the reporter is paid only if the report was upheld.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::report())]
 		pub fn report(
@@ -368,40 +449,37 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			ensure!(!matches!(offence, Offence::Downtime { .. }), Error::<T>::NotReportable);
 			ensure!(T::Devices::owner(device).is_some(), Error::<T>::UnknownDevice);
-			let deposit = T::ReportDeposit::get();
+			let fraction = offence_fraction(offence);
+			let deposit = Self::report_deposit(device, fraction);
 			ensure!(
 				T::Currency::can_hold(&HoldReason::ReportDeposit.into(), &who, deposit),
 				Error::<T>::CannotCoverDeposit
 			);
-			let fraction = offence_fraction(offence);
-			Self::schedule(device, incident, offence, fraction, Some((who.clone(), deposit)))?;
+			let standing = match incident {
+				Incident::Lease(lease)
+					if T::Leases::lease(lease) == Some((device, who.clone())) &&
+						fraction <= offence_fraction(Offence::ResultMismatch) =>
+					Standing::Evidence,
+				_ => Standing::Accusation,
+			};
 			T::Currency::hold(&HoldReason::ReportDeposit.into(), &who, deposit)?;
-			Ok(())
+			Self::schedule(device, incident, offence, fraction, Some((who, deposit)), standing)
 		}
 
-		/// Cancels a pending slash (governance upholds a dispute). A reporter's deposit is
-		/// burned.
+		/// Cancels a pending slash (a dispute upheld, or a report rejected). A reporter's
+		/// deposit is burned. Other slashes of the same incident stay.
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::cancel())]
-		pub fn cancel(
-			origin: OriginFor<T>,
-			device: DeviceId,
-			incident: Incident,
-		) -> DispatchResult {
+		pub fn cancel(origin: OriginFor<T>, id: SlashId) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
-			let pending = Pending::<T>::take(device, incident).ok_or(Error::<T>::NotPending)?;
-			Self::unschedule(pending.apply_at, device, incident);
-			let mut deposit_burned = 0;
-			if let Some((reporter, deposit)) = pending.reporter {
-				deposit_burned = T::Currency::burn_held(
-					&HoldReason::ReportDeposit.into(),
-					&reporter,
-					deposit,
-					Precision::BestEffort,
-					Fortitude::Force,
-				)?;
-			}
-			Self::deposit_event(Event::SlashCancelled { device, incident, deposit_burned });
+			let pending = Pending::<T>::take(id).ok_or(Error::<T>::NotPending)?;
+			Self::unschedule(pending.apply_at, id);
+			let deposit_burned = Self::burn_deposit(&pending)?;
+			Self::deposit_event(Event::SlashCancelled {
+				id,
+				device: pending.device,
+				deposit_burned,
+			});
 			Ok(())
 		}
 
@@ -428,6 +506,25 @@ pub mod pallet {
 			Misses::<T>::remove(device);
 			Ok(())
 		}
+
+		/// Upholds a pending report inside its window: an accusation will apply, and the
+		/// reporter is paid its share when it does.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::uphold())]
+		pub fn uphold(origin: OriginFor<T>, id: SlashId) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			Pending::<T>::try_mutate(id, |pending| {
+				let pending = pending.as_mut().ok_or(Error::<T>::NotPending)?;
+				ensure!(
+					pending.reporter.is_some() && !pending.upheld,
+					Error::<T>::NotUpholdable
+				);
+				pending.upheld = true;
+				Ok::<_, DispatchError>(())
+			})?;
+			Self::deposit_event(Event::ReportUpheld { id });
+			Ok(())
+		}
 	}
 }
 
@@ -438,12 +535,20 @@ pub trait BenchmarkHelper<AccountId> {
 	fn bonded_device(owner: &AccountId, bond: Balance) -> DeviceId;
 	/// Makes PoCPS's record of `device` show `answered` answers and `missed` misses.
 	fn set_record(device: DeviceId, answered: u32, missed: u32);
+	/// Makes `client` the client of a running lease `lease` on `device`.
+	fn lease(device: DeviceId, client: &AccountId, lease: u64);
 }
 
 impl<T: Config> Pallet<T> {
 	/// The account slashed funds pass through.
 	pub fn account_id() -> T::AccountId {
 		T::PalletId::get().into_account_truncating()
+	}
+
+	/// What a report claiming `fraction` of `device`'s bond holds.
+	pub fn report_deposit(device: DeviceId, fraction: Perbill) -> Balance {
+		let claimed = fraction.mul_ceil(T::Bonds::bond(device));
+		T::ReportDepositShare::get().mul_ceil(claimed).max(T::ReportDeposit::get())
 	}
 
 	fn check_split(split: &SlashSplit) -> DispatchResult {
@@ -457,55 +562,71 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Puts a slash of `fraction` for `offence` in `incident` in its dispute window, replacing
-	/// a smaller pending one.
+	/// Puts a slash of `fraction` for `offence` in `incident` in its dispute window, beside
+	/// any other of the same incident. A report takes a slot at the window's end or fails; what
+	/// the chain saw takes the first block with room within `DEFER_BLOCKS` after it.
 	fn schedule(
 		device: DeviceId,
 		incident: Incident,
 		offence: Offence,
 		fraction: Perbill,
 		reporter: Option<(T::AccountId, Balance)>,
+		standing: Standing,
 	) -> DispatchResult {
 		let applied = Applied::<T>::get(device, incident).unwrap_or_default();
 		ensure!(fraction > applied, Error::<T>::AlreadySlashed);
-		let apply_at =
-			frame_system::Pallet::<T>::block_number().saturating_add(T::DisputeWindow::get());
-		if let Some(previous) = Pending::<T>::get(device, incident) {
-			ensure!(fraction > previous.fraction, Error::<T>::AlreadySlashed);
-			// The larger evidence gets a full window of its own.
-			Self::unschedule(previous.apply_at, device, incident);
-			if let Some((reporter, deposit)) = previous.reporter {
-				T::Currency::release(
-					&HoldReason::ReportDeposit.into(),
-					&reporter,
-					deposit,
-					Precision::BestEffort,
-				)?;
+		let id = NextSlashId::<T>::get();
+		let end = frame_system::Pallet::<T>::block_number().saturating_add(T::DisputeWindow::get());
+		let (slots, tries) = match standing {
+			Standing::Seen => (T::MaxSlashesPerBlock::get(), DEFER_BLOCKS),
+			Standing::Evidence | Standing::Accusation => (T::MaxSlashesPerBlock::get() / 2, 0),
+		};
+		let mut apply_at = end;
+		let mut placed = false;
+		for _ in 0..=tries {
+			placed = Due::<T>::mutate(apply_at, |due| {
+				(due.len() as u32) < slots && due.try_push(id).is_ok()
+			});
+			if placed {
+				break;
 			}
+			apply_at = apply_at.saturating_add(One::one());
 		}
-		Due::<T>::try_mutate(apply_at, |due| due.try_push((device, incident)))
-			.map_err(|_| Error::<T>::TooManySlashes)?;
+		ensure!(placed, Error::<T>::TooManySlashes);
+		NextSlashId::<T>::put(id.saturating_add(1));
+		let deposit = reporter.as_ref().map_or(0, |(_, deposit)| *deposit);
 		let reporter_id = reporter.as_ref().map(|(who, _)| who.clone());
 		Pending::<T>::insert(
-			device,
-			incident,
-			PendingSlash { offence, fraction, reporter, apply_at },
+			id,
+			PendingSlash {
+				device,
+				incident,
+				offence,
+				fraction,
+				reporter,
+				standing,
+				upheld: false,
+				apply_at,
+			},
 		);
 		Self::deposit_event(Event::SlashScheduled {
+			id,
 			device,
 			incident,
 			offence,
 			fraction,
 			reporter: reporter_id,
+			standing,
+			deposit,
 			apply_at,
 		});
 		Ok(())
 	}
 
-	fn unschedule(apply_at: BlockNumberFor<T>, device: DeviceId, incident: Incident) {
+	fn unschedule(apply_at: BlockNumberFor<T>, id: SlashId) {
 		Due::<T>::mutate_exists(apply_at, |due| {
 			if let Some(list) = due {
-				list.retain(|entry| *entry != (device, incident));
+				list.retain(|entry| *entry != id);
 				if list.is_empty() {
 					*due = None;
 				}
@@ -513,39 +634,66 @@ impl<T: Config> Pallet<T> {
 		});
 	}
 
-	/// Applies the pending slash of `device` in `incident`, all or nothing.
-	fn apply(device: DeviceId, incident: Incident) {
+	/// Burns a report's held deposit; returns what was burned.
+	fn burn_deposit(pending: &PendingSlashOf<T>) -> Result<Balance, DispatchError> {
+		let Some((reporter, deposit)) = &pending.reporter else { return Ok(0) };
+		T::Currency::burn_held(
+			&HoldReason::ReportDeposit.into(),
+			reporter,
+			*deposit,
+			Precision::BestEffort,
+			Fortitude::Force,
+		)
+	}
+
+	/// Applies (or lets lapse) pending slash `id`, all or nothing.
+	fn apply(id: SlashId) {
+		let Some(pending) = Pending::<T>::take(id) else { return };
+		if pending.standing == Standing::Accusation && !pending.upheld {
+			let deposit_burned = Self::burn_deposit(&pending).unwrap_or_default();
+			Self::deposit_event(Event::ReportLapsed {
+				id,
+				device: pending.device,
+				deposit_burned,
+			});
+			return;
+		}
 		let result =
-			frame_support::storage::with_storage_layer(|| Self::try_apply(device, incident));
+			frame_support::storage::with_storage_layer(|| Self::try_apply(id, &pending));
 		if let Err(error) = result {
 			// Rolled back: drop the slash, and give a reporter its deposit back.
-			if let Some(PendingSlash { reporter: Some((reporter, deposit)), .. }) =
-				Pending::<T>::take(device, incident)
-			{
+			if let Some((reporter, deposit)) = &pending.reporter {
 				let _ = T::Currency::release(
 					&HoldReason::ReportDeposit.into(),
-					&reporter,
-					deposit,
+					reporter,
+					*deposit,
 					Precision::BestEffort,
 				);
 			}
-			Self::deposit_event(Event::SlashFailed { device, incident, error });
+			Self::deposit_event(Event::SlashFailed { id, device: pending.device, error });
 		}
 	}
 
-	fn try_apply(device: DeviceId, incident: Incident) -> DispatchResult {
-		let pending = Pending::<T>::take(device, incident).ok_or(Error::<T>::NotPending)?;
-		let owner = T::Devices::owner(device);
+	fn try_apply(id: SlashId, pending: &PendingSlashOf<T>) -> DispatchResult {
+		let (device, incident) = (pending.device, pending.incident);
+		let owner = T::Devices::owner(device).ok_or(Error::<T>::UnknownDevice)?;
 		let account = Self::account_id();
 		let applied = Applied::<T>::get(device, incident).unwrap_or_default();
 		// What is left of the bond after `applied` was taken: reach `pending.fraction` of the
-		// original in all.
-		let fraction = Perbill::from_rational(
-			pending.fraction.saturating_sub(applied).deconstruct(),
-			applied.left_from_one().deconstruct(),
-		);
-		let amount =
-			T::Bonds::slash_bond(device, fraction.mul_floor(T::Bonds::bond(device)), &account)?;
+		// original in all (nothing if the incident already lost as much).
+		let bond = T::Bonds::bond(device);
+		let take = sp_runtime::helpers_128bit::multiply_by_rational_with_rounding(
+			bond,
+			pending.fraction.saturating_sub(applied).deconstruct().into(),
+			applied.left_from_one().deconstruct().max(1).into(),
+			sp_runtime::Rounding::Up,
+		)
+		.unwrap_or(bond)
+		.min(bond);
+		let amount = match take {
+			0 => 0,
+			take => T::Bonds::slash_bond(device, take, &account)?,
+		};
 
 		let split = Split::<T>::get();
 		let (mut to_reporter, to_treasury) = (0, split.treasury.mul_floor(amount));
@@ -556,8 +704,8 @@ impl<T: Config> Pallet<T> {
 				*deposit,
 				Precision::BestEffort,
 			)?;
-			// Third-party evidence only: an owner reporting itself is paid nothing.
-			if owner.as_ref() != Some(reporter) {
+			// Paid only for what governance upheld, and never for one's own device.
+			if pending.upheld && owner != *reporter {
 				to_reporter = split.reporter_share().mul_floor(amount);
 				Self::pay(reporter, to_reporter)?;
 			}
@@ -573,9 +721,12 @@ impl<T: Config> Pallet<T> {
 				Fortitude::Polite,
 			)?;
 		}
-		Applied::<T>::insert(device, incident, pending.fraction.max(applied));
-		T::OnSlash::on_slash(device, pending.offence);
+		if !amount.is_zero() {
+			Applied::<T>::insert(device, incident, pending.fraction.max(applied));
+			T::OnSlash::on_slash(device, pending.offence);
+		}
 		Self::deposit_event(Event::Slashed {
+			id,
 			device,
 			incident,
 			offence: pending.offence,
@@ -632,7 +783,8 @@ impl<T: Config> Pallet<T> {
 
 	/// Schedules an offence the chain saw itself (no reporter), reporting failure as an event.
 	fn schedule_seen(device: DeviceId, incident: Incident, offence: Offence, fraction: Perbill) {
-		if let Err(error) = Self::schedule(device, incident, offence, fraction, None) {
+		if let Err(error) = Self::schedule(device, incident, offence, fraction, None, Standing::Seen)
+		{
 			Self::deposit_event(Event::OffenceNotScheduled { device, incident, error });
 		}
 	}
@@ -643,20 +795,26 @@ impl<T: Config> Pallet<T> {
 	///
 	/// - No pending slash outlives its window: each applies after now, and is listed in `Due` at
 	///   the block it applies in; `Due` lists only pending slashes, and none in the past.
+	/// - Ids are below `NextSlashId`; a slash has a reporter exactly when it is a report, and
+	///   only reports are upheld; reports take at most half of a block's slots.
 	/// - Each account's held report deposits equal the deposits of its pending reports.
 	/// - The split is valid.
 	#[cfg(any(feature = "try-runtime", feature = "std", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let now = frame_system::Pallet::<T>::block_number();
+		let next = NextSlashId::<T>::get();
 		let mut deposits = alloc::collections::BTreeMap::<T::AccountId, Balance>::new();
 		let mut pending_count = 0usize;
-		for (device, incident, pending) in Pending::<T>::iter() {
+		for (id, pending) in Pending::<T>::iter() {
 			pending_count = pending_count.saturating_add(1);
+			ensure!(id < next, "a pending slash with an unissued id");
 			ensure!(pending.apply_at > now, "a pending slash outlived its window");
+			ensure!(Due::<T>::get(pending.apply_at).contains(&id), "a pending slash is not due");
 			ensure!(
-				Due::<T>::get(pending.apply_at).contains(&(device, incident)),
-				"a pending slash is not due anywhere"
+				pending.reporter.is_some() == (pending.standing != Standing::Seen),
+				"a slash's reporter disagrees with its standing"
 			);
+			ensure!(pending.reporter.is_some() || !pending.upheld, "a seen slash is upheld");
 			if let Some((reporter, deposit)) = pending.reporter {
 				let held = deposits.entry(reporter).or_default();
 				*held = held.saturating_add(deposit);
@@ -665,13 +823,16 @@ impl<T: Config> Pallet<T> {
 		let mut due_count = 0usize;
 		for (at, due) in Due::<T>::iter() {
 			ensure!(at > now, "a due list in the past");
-			for (device, incident) in due {
+			let mut reports = 0u32;
+			for id in due {
 				due_count = due_count.saturating_add(1);
-				ensure!(
-					Pending::<T>::get(device, incident).is_some_and(|p| p.apply_at == at),
-					"a due slash that is not pending then"
-				);
+				let pending = Pending::<T>::get(id).ok_or("a due slash that is not pending")?;
+				ensure!(pending.apply_at == at, "a due slash pending at another block");
+				if pending.reporter.is_some() {
+					reports = reports.saturating_add(1);
+				}
 			}
+			ensure!(reports <= T::MaxSlashesPerBlock::get() / 2, "reports took the chain's slots");
 		}
 		ensure!(due_count == pending_count, "Due and Pending disagree");
 		for (who, deposit) in deposits {

@@ -73,6 +73,24 @@ thread_local! {
 	pub static DEVICES: RefCell<BTreeMap<DeviceId, MockDevice>> = const { RefCell::new(BTreeMap::new()) };
 	pub static RECORDS: RefCell<BTreeMap<DeviceId, ChallengeRecord>> = const { RefCell::new(BTreeMap::new()) };
 	pub static SLASHED: RefCell<Vec<(DeviceId, Offence)>> = const { RefCell::new(Vec::new()) };
+	pub static LEASES: RefCell<BTreeMap<u64, (DeviceId, AccountId)>> = const { RefCell::new(BTreeMap::new()) };
+}
+
+/// Starts lease `lease` of `client` on `device` (running until [`end_lease`]).
+pub fn start_lease(lease: u64, device: DeviceId, client: AccountId) {
+	LEASES.with(|l| l.borrow_mut().insert(lease, (device, client)));
+}
+
+/// Closes lease `lease`.
+pub fn end_lease(lease: u64) {
+	LEASES.with(|l| l.borrow_mut().remove(&lease));
+}
+
+pub struct MockLeases;
+impl LeaseInspect<AccountId> for MockLeases {
+	fn lease(lease: u64) -> Option<(DeviceId, AccountId)> {
+		LEASES.with(|l| l.borrow().get(&lease).copied())
+	}
 }
 
 pub fn device(id: DeviceId) -> Option<MockDevice> {
@@ -140,6 +158,7 @@ parameter_types! {
 	pub const Treasury: AccountId = TREASURY;
 	pub const DisputeWindow: u64 = WINDOW;
 	pub const MaxReporterCap: Perbill = Perbill::from_percent(5);
+	pub const ReportDepositShare: Perbill = Perbill::from_percent(10);
 }
 
 impl Config for Test {
@@ -148,16 +167,18 @@ impl Config for Test {
 	type Devices = MockDevices;
 	type Bonds = MockDevices;
 	type History = MockHistory;
+	type Leases = MockLeases;
 	type OnSlash = RecordSlashes;
 	type AdminOrigin = EnsureRoot<AccountId>;
 	type PalletId = SlashingPalletId;
 	type Treasury = Treasury;
 	type DisputeWindow = DisputeWindow;
-	type MaxSlashesPerBlock = ConstU32<2>;
+	type MaxSlashesPerBlock = ConstU32<4>;
 	type MaxConsecutiveMisses = ConstU32<3>;
 	type MinUptimeSamples = ConstU32<10>;
 	type MaxReporterCap = MaxReporterCap;
 	type ReportDeposit = ConstU128<DEPOSIT>;
+	type ReportDepositShare = ReportDepositShare;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MockDevices;
@@ -175,6 +196,9 @@ impl crate::BenchmarkHelper<AccountId> for MockDevices {
 	}
 	fn set_record(id: DeviceId, answered: u32, missed: u32) {
 		set_record(id, answered, missed);
+	}
+	fn lease(device: DeviceId, client: &AccountId, lease: u64) {
+		start_lease(lease, device, *client);
 	}
 }
 
@@ -223,6 +247,7 @@ pub fn build_and_execute(test: impl FnOnce()) {
 	DEVICES.with(|d| d.borrow_mut().clear());
 	RECORDS.with(|r| r.borrow_mut().clear());
 	SLASHED.with(|s| s.borrow_mut().clear());
+	LEASES.with(|l| l.borrow_mut().clear());
 	new_test_ext().execute_with(|| {
 		System::set_block_number(1);
 		let issuance = Balances::total_issuance();
@@ -232,9 +257,10 @@ pub fn build_and_execute(test: impl FnOnce()) {
 			.into_iter()
 			.map(|record| match record.event {
 				RuntimeEvent::Slashing(Event::Slashed { burned, .. }) => burned,
-				RuntimeEvent::Slashing(Event::SlashCancelled { deposit_burned, .. }) => {
-					deposit_burned
-				}
+				RuntimeEvent::Slashing(
+					Event::SlashCancelled { deposit_burned, .. } |
+					Event::ReportLapsed { deposit_burned, .. },
+				) => deposit_burned,
 				_ => 0,
 			})
 			.sum();

@@ -16,6 +16,31 @@ fn miss(device: DeviceId, challenge: ChallengeId) {
 	Slashing::on_challenge_outcome(device, &OWNER, challenge, ChallengeOutcome::Fault);
 }
 
+/// The pending slashes of `device` in `incident`, by id.
+fn pending(device: DeviceId, incident: Incident) -> Vec<(SlashId, PendingSlashOf<Test>)> {
+	let mut all: Vec<_> = Pending::<Test>::iter()
+		.filter(|(_, p)| p.device == device && p.incident == incident)
+		.collect();
+	all.sort_by_key(|(id, _)| *id);
+	all
+}
+
+/// The only pending slash of `device` in `incident`.
+fn only_pending(device: DeviceId, incident: Incident) -> PendingSlashOf<Test> {
+	let all = pending(device, incident);
+	assert_eq!(all.len(), 1, "{all:?}");
+	all[0].1.clone()
+}
+
+fn report(who: AccountId, device: DeviceId, offence: Offence, incident: Incident) -> DispatchResult {
+	Slashing::report(RuntimeOrigin::signed(who), device, offence, incident)
+}
+
+/// The id of the last slash scheduled.
+fn last_id() -> SlashId {
+	NextSlashId::<Test>::get() - 1
+}
+
 #[test]
 fn offence_table_matches_the_paper() {
 	assert_eq!(offence_fraction(Offence::ResultMismatch), Perbill::from_percent(10));
@@ -36,7 +61,8 @@ fn an_invalid_proof_is_slashed_after_the_window_and_the_reporter_share_is_burned
 		register(0, OWNER);
 		invalid_proof(0, 7);
 		let incident = Incident::Challenge(7);
-		assert_eq!(Pending::<Test>::get(0, incident).unwrap().apply_at, 1 + WINDOW);
+		assert_eq!(only_pending(0, incident).apply_at, 1 + WINDOW);
+		assert_eq!(only_pending(0, incident).standing, Standing::Seen);
 		// Nothing is taken during the window.
 		run_to(WINDOW);
 		assert_eq!(device(0).unwrap().bond, BOND);
@@ -47,6 +73,7 @@ fn an_invalid_proof_is_slashed_after_the_window_and_the_reporter_share_is_burned
 		assert_eq!(balance(TREASURY), treasury + 200);
 		System::assert_has_event(
 			Event::Slashed {
+				id: 0,
 				device: 0,
 				incident,
 				offence: Offence::ResultMismatch,
@@ -57,7 +84,7 @@ fn an_invalid_proof_is_slashed_after_the_window_and_the_reporter_share_is_burned
 			}
 			.into(),
 		);
-		assert!(Pending::<Test>::get(0, incident).is_none());
+		assert!(pending(0, incident).is_empty());
 		assert_eq!(Applied::<Test>::get(0, incident), Some(Perbill::from_percent(10)));
 		assert_eq!(SLASHED.with(|s| s.borrow().clone()), vec![(0, Offence::ResultMismatch)]);
 	});
@@ -67,39 +94,75 @@ fn an_invalid_proof_is_slashed_after_the_window_and_the_reporter_share_is_burned
 fn governance_cancels_within_the_window_and_a_false_reporter_loses_its_deposit() {
 	build_and_execute(|| {
 		register(0, OWNER);
+		start_lease(3, 0, OTHER);
 		let incident = Incident::Lease(3);
-		assert_ok!(Slashing::report(RuntimeOrigin::signed(OTHER), 0, Offence::Byzantine, incident));
-		assert_eq!(Balances::reserved_balance(OTHER), DEPOSIT);
-		assert_noop!(
-			Slashing::cancel(RuntimeOrigin::signed(OTHER), 0, incident),
-			DispatchError::BadOrigin
-		);
+		// The lease's client reports it: evidence, which applies unless cancelled.
+		assert_ok!(report(OTHER, 0, Offence::ResultMismatch, incident));
+		let id = last_id();
+		assert_eq!(only_pending(0, incident).standing, Standing::Evidence);
+		// 10 % of the 10 % claimed, above the minimum.
+		let deposit = BOND / 100;
+		assert_eq!(Balances::reserved_balance(OTHER), deposit);
+		assert_noop!(Slashing::cancel(RuntimeOrigin::signed(OTHER), id), DispatchError::BadOrigin);
 		run_to(WINDOW);
-		assert_ok!(Slashing::cancel(RuntimeOrigin::root(), 0, incident));
+		assert_ok!(Slashing::cancel(RuntimeOrigin::root(), id));
 		System::assert_last_event(
-			Event::SlashCancelled { device: 0, incident, deposit_burned: DEPOSIT }.into(),
+			Event::SlashCancelled { id, device: 0, deposit_burned: deposit }.into(),
 		);
-		assert_noop!(
-			Slashing::cancel(RuntimeOrigin::root(), 0, incident),
-			Error::<Test>::NotPending
-		);
+		assert_noop!(Slashing::cancel(RuntimeOrigin::root(), id), Error::<Test>::NotPending);
 		run_to(2 * WINDOW);
 		assert_eq!(device(0).unwrap().bond, BOND);
-		assert_eq!(balance(OTHER), 100_000 - DEPOSIT);
+		assert_eq!(balance(OTHER), 100_000 - deposit);
 		assert_eq!(Balances::reserved_balance(OTHER), 0);
+		// A claim small enough still holds the minimum.
+		assert_eq!(Slashing::report_deposit(0, Perbill::from_percent(1)), DEPOSIT);
+	});
+}
+
+/// Scenario 1 of issue 13: a stranger's `Byzantine` report on any device took 100 % of its bond
+/// after the window unless the sudo key intervened, and paid the reporter 2 %.
+#[test]
+fn an_accusation_nobody_upholds_takes_nothing_and_burns_its_deposit() {
+	build_and_execute(|| {
+		register(0, OWNER);
+		// A made-up incident: no lease 1 exists on device 0.
+		assert_ok!(report(OTHER, 0, Offence::Byzantine, Incident::Lease(1)));
+		let id = last_id();
+		let slash = only_pending(0, Incident::Lease(1));
+		assert_eq!(slash.standing, Standing::Accusation);
+		// The deposit scales with the claim: 10 % of the whole bond, not the 50 minimum.
+		assert_eq!(slash.reporter, Some((OTHER, BOND / 10)));
+		assert_eq!(Balances::reserved_balance(OTHER), BOND / 10);
+		run_to(1 + WINDOW);
+		assert_eq!(device(0).unwrap().bond, BOND);
+		assert_eq!(balance(OTHER), 100_000 - BOND / 10);
+		assert_eq!(Balances::reserved_balance(OTHER), 0);
+		System::assert_has_event(
+			Event::ReportLapsed { id, device: 0, deposit_burned: BOND / 10 }.into(),
+		);
+		assert!(SLASHED.with(|s| s.borrow().is_empty()));
+		// A lease's client claiming more than a result mismatch is an accusation too, and so is
+		// anyone reporting someone else's lease.
+		start_lease(2, 0, OTHER);
+		assert_ok!(report(OTHER, 0, Offence::Byzantine, Incident::Lease(2)));
+		assert_ok!(report(PUPPET, 0, Offence::ResultMismatch, Incident::Lease(2)));
+		assert!(pending(0, Incident::Lease(2))
+			.iter()
+			.all(|(_, p)| p.standing == Standing::Accusation));
+		run_to(2 + 2 * WINDOW);
+		assert_eq!(device(0).unwrap().bond, BOND);
 	});
 }
 
 #[test]
-fn a_third_party_reporter_is_paid_up_to_the_cap() {
+fn an_upheld_accusation_applies_and_pays_the_reporter_up_to_the_cap() {
 	build_and_execute(|| {
 		register(0, OWNER);
-		assert_ok!(Slashing::report(
-			RuntimeOrigin::signed(OTHER),
-			0,
-			Offence::Byzantine,
-			Incident::Lease(1)
-		));
+		assert_ok!(report(OTHER, 0, Offence::Byzantine, Incident::Lease(1)));
+		let id = last_id();
+		assert_noop!(Slashing::uphold(RuntimeOrigin::signed(OTHER), id), DispatchError::BadOrigin);
+		assert_ok!(Slashing::uphold(RuntimeOrigin::root(), id));
+		assert_noop!(Slashing::uphold(RuntimeOrigin::root(), id), Error::<Test>::NotUpholdable);
 		run_to(1 + WINDOW);
 		// The paper's 30 % reporter share is capped at 2 %; the other 28 % is burned.
 		assert_eq!(device(0).unwrap().bond, 0);
@@ -107,6 +170,7 @@ fn a_third_party_reporter_is_paid_up_to_the_cap() {
 		assert_eq!(Balances::reserved_balance(OTHER), 0);
 		System::assert_has_event(
 			Event::Slashed {
+				id,
 				device: 0,
 				incident: Incident::Lease(1),
 				offence: Offence::Byzantine,
@@ -117,37 +181,89 @@ fn a_third_party_reporter_is_paid_up_to_the_cap() {
 			}
 			.into(),
 		);
+		// What the chain saw cannot be upheld (there is no reporter to pay).
+		register(1, OWNER);
+		invalid_proof(1, 5);
+		assert_noop!(
+			Slashing::uphold(RuntimeOrigin::root(), last_id()),
+			Error::<Test>::NotUpholdable
+		);
 	});
 }
 
 #[test]
-fn self_reporting_saves_at_most_the_reporter_cap() {
+fn a_lease_clients_evidence_applies_but_pays_nothing_unless_upheld() {
 	build_and_execute(|| {
 		register(0, OWNER);
-		let before = balance(OWNER) + balance(PUPPET);
-		// The owner reports its own byzantine device through a second account, hoping for
-		// the paper's 30 % back.
-		assert_ok!(Slashing::report(
-			RuntimeOrigin::signed(PUPPET),
-			0,
-			Offence::Byzantine,
-			Incident::Lease(1)
-		));
+		start_lease(7, 0, OTHER);
+		assert_ok!(report(OTHER, 0, Offence::ResultMismatch, Incident::Lease(7)));
+		// The lease may end meanwhile: the report was checked when made.
+		end_lease(7);
 		run_to(1 + WINDOW);
-		let lost = before - (balance(OWNER) + balance(PUPPET));
-		// It loses 98 % of its bond, not 70 %.
-		assert_eq!(lost, BOND * 98 / 100);
-		// Reporting from the owner account itself pays nothing at all.
-		register(1, OWNER);
-		let before = balance(OWNER);
-		assert_ok!(Slashing::report(
-			RuntimeOrigin::signed(OWNER),
-			1,
-			Offence::Byzantine,
-			Incident::Lease(2)
-		));
-		run_to(2 + 2 * WINDOW);
-		assert_eq!(before - balance(OWNER), BOND);
+		assert_eq!(device(0).unwrap().bond, BOND * 90 / 100);
+		// The deposit comes back; no reward without governance.
+		assert_eq!(balance(OTHER), 100_000);
+		assert_eq!(Balances::reserved_balance(OTHER), 0);
+		// A lease that is not running on the device is no evidence.
+		start_lease(9, 1, OTHER);
+		assert_ok!(report(OTHER, 0, Offence::Performance, Incident::Lease(9)));
+		assert_eq!(only_pending(0, Incident::Lease(9)).standing, Standing::Accusation);
+		assert_ok!(report(OTHER, 0, Offence::Performance, Incident::Lease(8)));
+		assert_eq!(only_pending(0, Incident::Lease(8)).standing, Standing::Accusation);
+	});
+}
+
+/// Scenario 2 of issue 13: a fake larger report replaced a genuine pending slash, and
+/// cancelling the fake left nothing pending.
+#[test]
+fn cancelling_a_fake_larger_report_keeps_the_genuine_slash() {
+	build_and_execute(|| {
+		register(0, OWNER);
+		set_record(0, 40, 0);
+		// The chain saw a miss: 10 % pending.
+		miss(0, 3);
+		let incident = Incident::Challenge(3);
+		let genuine = last_id();
+		// The offender files a larger report of the same incident through a puppet...
+		assert_ok!(report(PUPPET, 0, Offence::Byzantine, incident));
+		let fake = last_id();
+		assert_eq!(pending(0, incident).len(), 2);
+		// ...and has it cancelled (or lets it lapse): the genuine slash is still there.
+		assert_ok!(Slashing::cancel(RuntimeOrigin::root(), fake));
+		assert_eq!(pending(0, incident), vec![(genuine, Pending::<Test>::get(genuine).unwrap())]);
+		run_to(1 + WINDOW);
+		assert_eq!(device(0).unwrap().bond, BOND * 90 / 100);
+	});
+}
+
+#[test]
+fn offences_the_chain_sees_move_to_the_next_free_block_and_reports_keep_out_of_their_slots() {
+	build_and_execute(|| {
+		register(0, OWNER);
+		// Reports may take 2 of the 4 slots at block 1 + WINDOW.
+		assert_ok!(report(OTHER, 0, Offence::Performance, Incident::Lease(1)));
+		assert_ok!(report(OTHER, 0, Offence::Performance, Incident::Lease(2)));
+		assert_noop!(
+			report(OTHER, 0, Offence::Performance, Incident::Lease(3)),
+			Error::<Test>::TooManySlashes
+		);
+		// The chain's own offences take the other two, then the next block's.
+		for challenge in 0..4 {
+			invalid_proof(0, challenge);
+		}
+		let due_at = |challenge| only_pending(0, Incident::Challenge(challenge)).apply_at;
+		assert_eq!([due_at(0), due_at(1), due_at(2), due_at(3)], [
+			1 + WINDOW,
+			1 + WINDOW,
+			2 + WINDOW,
+			2 + WINDOW
+		]);
+		assert!(!System::events().iter().any(|r| matches!(
+			r.event,
+			RuntimeEvent::Slashing(Event::OffenceNotScheduled { .. })
+		)));
+		run_to(3 + WINDOW);
+		assert_eq!(Applied::<Test>::get(0, Incident::Challenge(3)), Some(Perbill::from_percent(10)));
 	});
 }
 
@@ -155,25 +271,20 @@ fn self_reporting_saves_at_most_the_reporter_cap() {
 fn only_the_largest_offence_of_an_incident_counts() {
 	build_and_execute(|| {
 		register(0, OWNER);
+		start_lease(4, 0, OTHER);
 		let incident = Incident::Lease(4);
-		let report =
-			|who, offence| Slashing::report(RuntimeOrigin::signed(who), 0, offence, incident);
-		assert_ok!(report(OTHER, Offence::Performance));
-		// Smaller or equal: refused, nothing held.
-		assert_noop!(report(PUPPET, Offence::InvalidSignature), Error::<Test>::AlreadySlashed);
-		assert_noop!(report(PUPPET, Offence::Performance), Error::<Test>::AlreadySlashed);
-		// Larger: replaces it; the first reporter gets its deposit back.
-		run_to(5);
-		assert_ok!(report(PUPPET, Offence::ResultMismatch));
-		assert_eq!(Balances::reserved_balance(OTHER), 0);
-		assert_eq!(Pending::<Test>::get(0, incident).unwrap().apply_at, 5 + WINDOW);
-		run_to(5 + WINDOW);
+		// Two reports of one incident are both kept; when both apply, the larger counts once.
+		assert_ok!(report(OTHER, 0, Offence::Performance, incident));
+		assert_ok!(report(OTHER, 0, Offence::ResultMismatch, incident));
+		run_to(1 + WINDOW);
 		assert_eq!(device(0).unwrap().bond, BOND * 90 / 100);
+		assert_eq!(Balances::reserved_balance(OTHER), 0);
 		// Applied: the same offence again is refused; a larger one takes only the difference,
 		// so the incident costs 100 % in all, not 110 %.
-		assert_noop!(report(OTHER, Offence::ResultMismatch), Error::<Test>::AlreadySlashed);
-		assert_ok!(report(OTHER, Offence::Byzantine));
-		run_to(6 + 2 * WINDOW);
+		assert_noop!(report(OTHER, 0, Offence::ResultMismatch, incident), Error::<Test>::AlreadySlashed);
+		assert_ok!(report(PUPPET, 0, Offence::Byzantine, incident));
+		assert_ok!(Slashing::uphold(RuntimeOrigin::root(), last_id()));
+		run_to(2 + 2 * WINDOW);
 		assert_eq!(device(0).unwrap().bond, 0);
 		assert_eq!(Applied::<Test>::get(0, incident), Some(Perbill::one()));
 	});
@@ -203,7 +314,7 @@ fn missed_challenges_escalate_and_force_the_device_out() {
 		// an invalid proof costs.
 		set_record(0, 2, 1);
 		miss(0, 1);
-		let first = Pending::<Test>::get(0, Incident::Challenge(1)).unwrap();
+		let first = only_pending(0, Incident::Challenge(1));
 		assert_eq!(
 			(first.offence, first.fraction),
 			(Offence::ResultMismatch, Perbill::from_percent(10))
@@ -215,14 +326,14 @@ fn missed_challenges_escalate_and_force_the_device_out() {
 		set_record(0, 18, 2);
 		miss(0, 3);
 		assert_eq!(
-			Pending::<Test>::get(0, Incident::Challenge(3)).unwrap().fraction,
+			only_pending(0, Incident::Challenge(3)).fraction,
 			Perbill::from_percent(10)
 		);
 		run_to(2);
 		set_record(0, 18, 3);
 		miss(0, 4);
 		// 18/21 = 85.7 %: 18.6 % per miss, twice in a row.
-		let second = Pending::<Test>::get(0, Incident::Challenge(4)).unwrap().fraction;
+		let second = only_pending(0, Incident::Challenge(4)).fraction;
 		assert!(
 			second > Perbill::from_percent(37) && second < Perbill::from_percent(38),
 			"{second:?}"
@@ -245,9 +356,6 @@ fn missed_challenges_escalate_and_force_the_device_out() {
 fn bad_reports_are_refused_with_typed_errors() {
 	build_and_execute(|| {
 		register(0, OWNER);
-		let report = |who, device, offence, incident| {
-			Slashing::report(RuntimeOrigin::signed(who), device, offence, incident)
-		};
 		assert_noop!(
 			report(OTHER, 0, Offence::Downtime { uptime: Perbill::zero() }, Incident::Lease(1)),
 			Error::<Test>::NotReportable
@@ -261,7 +369,7 @@ fn bad_reports_are_refused_with_typed_errors() {
 			report(42, 0, Offence::Byzantine, Incident::Lease(1)),
 			Error::<Test>::CannotCoverDeposit
 		);
-		// Two slashes may fall due per block.
+		// Reports may take two of a block's four slots.
 		assert_ok!(report(OTHER, 0, Offence::Performance, Incident::Lease(1)));
 		assert_ok!(report(OTHER, 0, Offence::Performance, Incident::Lease(2)));
 		assert_noop!(
@@ -277,12 +385,8 @@ fn bad_reports_are_refused_with_typed_errors() {
 fn a_slash_on_a_device_gone_meanwhile_fails_cleanly() {
 	build_and_execute(|| {
 		register(0, OWNER);
-		assert_ok!(Slashing::report(
-			RuntimeOrigin::signed(OTHER),
-			0,
-			Offence::Performance,
-			Incident::Lease(1)
-		));
+		start_lease(1, 0, OTHER);
+		assert_ok!(report(OTHER, 0, Offence::Performance, Incident::Lease(1)));
 		DEVICES.with(|d| d.borrow_mut().remove(&0));
 		run_to(1 + WINDOW);
 		assert!(System::events().iter().any(|r| matches!(
@@ -346,4 +450,44 @@ fn applied_records_are_pruned_only_for_departed_devices() {
 #[test]
 fn integrity_test_passes() {
 	build_and_execute(Slashing::integrity_test);
+}
+
+#[test]
+fn the_v1_migration_keys_pending_slashes_by_id_and_makes_old_reports_accusations() {
+	use crate::migrations::v1;
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	build_and_execute(|| {
+		register(0, OWNER);
+		StorageVersion::new(0).put::<Slashing>();
+		let at = 1 + WINDOW;
+		let seen = v1::PendingSlashV0 {
+			offence: Offence::ResultMismatch,
+			fraction: Perbill::from_percent(10),
+			reporter: None,
+			apply_at: at,
+		};
+		let reported = v1::PendingSlashV0 {
+			offence: Offence::Byzantine,
+			fraction: Perbill::one(),
+			reporter: Some((OTHER, DEPOSIT)),
+			apply_at: at,
+		};
+		Balances::hold(&HoldReason::ReportDeposit.into(), &OTHER, DEPOSIT).unwrap();
+		v1::Pending::<Test>::insert(0, Incident::Challenge(1), seen);
+		v1::Pending::<Test>::insert(0, Incident::Lease(2), reported);
+		// Version 0's due list held (device, incident) pairs under the same key.
+		let old_due: Vec<(DeviceId, Incident)> = vec![(0, Incident::Challenge(1)), (0, Incident::Lease(2))];
+		frame_support::storage::unhashed::put(&Due::<Test>::hashed_key_for(at), &old_due);
+
+		v1::Migrate::<Test>::on_runtime_upgrade();
+		assert_eq!(Slashing::on_chain_storage_version(), 1);
+		assert_eq!(Due::<Test>::get(at).len(), 2);
+		assert_eq!(only_pending(0, Incident::Challenge(1)).standing, Standing::Seen);
+		assert_eq!(only_pending(0, Incident::Lease(2)).standing, Standing::Accusation);
+		Slashing::do_try_state().unwrap();
+		// The chain's slash applies; the old unchecked report lapses.
+		run_to(at);
+		assert_eq!(device(0).unwrap().bond, BOND * 90 / 100);
+		assert_eq!(balance(OTHER), 100_000 - DEPOSIT);
+	});
 }

@@ -44,6 +44,7 @@ pub trait WeightInfo {
 	fn prune() -> Weight;
 	fn on_initialize(n: u32, ) -> Weight;
 	fn on_challenge_outcome() -> Weight;
+	fn uphold() -> Weight;
 }
 
 /// Weights for `pallet_slashing` using the Substrate node and recommended hardware.
@@ -166,6 +167,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
+	fn uphold() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `405`
+		//  Estimated: `7831`
+		// Minimum execution time: 35_493_000 picoseconds.
+		Weight::from_parts(60_991_000, 7831)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
 }
 
 // For backwards compatibility and tests.
@@ -285,6 +295,15 @@ impl WeightInfo for () {
 		// Minimum execution time: 35_082_000 picoseconds.
 		Weight::from_parts(42_634_000, 7831)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
+	}
+	fn uphold() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `405`
+		//  Estimated: `7831`
+		// Minimum execution time: 35_493_000 picoseconds.
+		Weight::from_parts(60_991_000, 7831)
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 }

@@ -193,14 +193,20 @@ macro_rules! impl_outcome_for_tuple {
 impl_outcome_for_tuple!(A, B);
 impl_outcome_for_tuple!(A, B, C);
 
-/// The base price of compute-hours (the compute price pallet), for whoever redeems them.
+/// The base price of compute-hours (the compute price pallet), for whoever leases them.
 pub trait BasePrice {
-	/// Records `hours` of `class` redeemed now; returns their base price in planck, which the
-	/// caller must burn. Fails if the class has no price.
-	fn note_redeemed(class: ClassId, hours: u64) -> Result<u128, DispatchError>;
+	/// The base price per compute-hour of `class`, if the class has one.
+	fn price(class: ClassId) -> Option<u128>;
 
-	/// The base price of `hours` of `class`, if the class has one.
-	fn quote(class: ClassId, hours: u64) -> Option<u128>;
+	/// A lease of `hours` of `class` starts now (its hours count as demand while it runs);
+	/// returns the base price per hour. Fails if the class has no price.
+	fn note_lease(class: ClassId, hours: u64) -> Result<u128, DispatchError>;
+
+	/// A lease of `hours` of `class` that started at block `start` ended early now.
+	fn note_lease_ended(class: ClassId, start: u64, hours: u64);
+
+	/// `amount` planck of base price was paid and burned now (issuance mints from the sum).
+	fn note_paid(amount: u128);
 }
 
 /// What a device's challenges have shown so far (PoCPS's running counts).
@@ -358,5 +364,36 @@ pub trait StakeInspect {
 impl StakeInspect for () {
 	fn is_staked(_: DeviceId) -> bool {
 		false
+	}
+}
+
+/// The compute leases, as slashing checks a client's report against them.
+pub trait LeaseInspect<AccountId> {
+	/// The device and client of lease `lease` while its record exists (from its start until it
+	/// is closed).
+	fn lease(lease: u64) -> Option<(DeviceId, AccountId)>;
+}
+
+impl<AccountId> LeaseInspect<AccountId> for () {
+	fn lease(_: u64) -> Option<(DeviceId, AccountId)> {
+		None
+	}
+}
+
+/// Told when a device retires, by its owner or forced out (the pools end its stake and lease as
+/// on a fault: a retired device is no longer challenged).
+pub trait OnDeviceRetired {
+	/// `device` retired now.
+	fn on_device_retired(device: DeviceId);
+
+	/// The most [`Self::on_device_retired`] may weigh.
+	fn retired_weight() -> Weight;
+}
+
+impl OnDeviceRetired for () {
+	fn on_device_retired(_: DeviceId) {}
+
+	fn retired_weight() -> Weight {
+		Weight::zero()
 	}
 }

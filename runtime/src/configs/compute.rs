@@ -57,6 +57,7 @@ impl pallet_device_registry::Config for Runtime {
 	// Governance during the launch phase is sudo (root).
 	type ClassOrigin = EnsureRoot<AccountId>;
 	type Challenges = Pocps;
+	type OnRetired = ComputePools;
 	type UnbondingPeriod = DeviceUnbondingPeriod;
 	type MaxDevicesPerAccount = ConstU32<64>;
 	type MaxClassNameLen = ConstU32<32>;
@@ -127,6 +128,8 @@ impl pallet_compute_pools::Config for Runtime {
 	// A NaCl box of a host, port, user and key fingerprint fits in 512 bytes.
 	type MaxConnectionLen = ConstU32<512>;
 	type DefaultParameters = DefaultPoolParameters;
+	// Each month's issuance is paid out over the next month's epochs.
+	type RewardStreamEpochs = ConstU32<{ 30 * 24 }>;
 	type WeightInfo = pallet_compute_pools::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = PoolsBenchmarkHelper;

@@ -31,6 +31,7 @@ parameter_types! {
 	pub const DisputeWindow: BlockNumber = DAYS;
 	/// A self-reporter saves at most 5 % (governance may set the cap lower; 2 % at genesis).
 	pub const MaxReporterCap: Perbill = Perbill::from_percent(5);
+	pub const ReportDepositShare: Perbill = Perbill::from_percent(10);
 	/// Reputation decays 5 % a week toward 0.5...
 	pub const ReputationWeek: BlockNumber = 7 * DAYS;
 	pub const WeeklyDecay: Perbill = Perbill::from_percent(5);
@@ -83,6 +84,8 @@ impl pallet_slashing::Config for Runtime {
 	type Devices = DeviceRegistry;
 	type Bonds = DeviceRegistry;
 	type History = Pocps;
+	// A lease's client reporting its running lease is evidence the runtime checks.
+	type Leases = ComputePools;
 	type OnSlash = Reputation;
 	// Governance during the launch phase is sudo (root).
 	type AdminOrigin = EnsureRoot<AccountId>;
@@ -95,6 +98,9 @@ impl pallet_slashing::Config for Runtime {
 	type MinUptimeSamples = ConstU32<20>;
 	type MaxReporterCap = MaxReporterCap;
 	type ReportDeposit = ConstU128<{ 10 * EMB }>;
+	// A report holds a tenth of what it claims: 1,000 EMB to accuse a 10,000 EMB bond of
+	// everything.
+	type ReportDepositShare = ReportDepositShare;
 	type WeightInfo = pallet_slashing::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = EconomyBenchmarkHelper;
@@ -146,6 +152,25 @@ impl pallet_slashing::BenchmarkHelper<AccountId> for EconomyBenchmarkHelper {
 			stats.answered = answered;
 			stats.missed = missed;
 		});
+	}
+
+	fn lease(device: ember_primitives::DeviceId, client: &AccountId, lease: u64) {
+		let now = System::block_number();
+		pallet_compute_pools::Leases::<Runtime>::insert(
+			lease,
+			pallet_compute_pools::Lease {
+				client: client.clone(),
+				device,
+				class: <DeviceRegistry as ember_primitives::DeviceInspect<AccountId>>::class(device)
+					.unwrap_or_default(),
+				hours: 1,
+				start: now,
+				end: now.saturating_add(crate::configs::BlocksPerHour::get()),
+				client_key: [0; 32],
+				connection: None,
+			},
+		);
+		pallet_compute_pools::DeviceLease::<Runtime>::insert(device, lease);
 	}
 }
 

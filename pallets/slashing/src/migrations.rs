@@ -1,0 +1,82 @@
+//! Storage migrations.
+
+use crate::*;
+use frame_support::{
+	migrations::VersionedMigration, storage::migration::clear_storage_prefix,
+	traits::UncheckedOnRuntimeUpgrade,
+};
+
+/// Storage version 0 (one pending slash per incident, keyed by device and incident) to 1
+/// (pending slashes by id, several per incident, each with its standing).
+pub mod v1 {
+	use super::*;
+
+	/// A version-0 pending slash.
+	#[derive(Encode, Decode)]
+	pub struct PendingSlashV0<AccountId, BlockNumber> {
+		pub offence: Offence,
+		pub fraction: Perbill,
+		pub reporter: Option<(AccountId, Balance)>,
+		pub apply_at: BlockNumber,
+	}
+
+	#[frame_support::storage_alias]
+	pub type Pending<T: Config> = StorageDoubleMap<
+		Pallet<T>,
+		Twox64Concat,
+		DeviceId,
+		Twox64Concat,
+		Incident,
+		PendingSlashV0<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>,
+	>;
+
+	/// Re-keys every pending slash by a new id at the block it was due. What the chain saw
+	/// stays [`Standing::Seen`]; a version-0 report was never checked, so it becomes an
+	/// [`Standing::Accusation`]: it applies only if governance upholds it within its window.
+	/// Pending slashes last one dispute window (at most `MaxSlashesPerBlock` a block), so the
+	/// migration touches at most that many.
+	pub struct Unchecked<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for Unchecked<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let old: alloc::vec::Vec<_> = Pending::<T>::drain().collect();
+			let pallet = <crate::Pallet<T> as PalletInfoAccess>::name().as_bytes();
+			let cleared = clear_storage_prefix(pallet, b"Due", b"", None, None);
+			let mut next = NextSlashId::<T>::get();
+			let count = old.len() as u64;
+			for (device, incident, slash) in old {
+				let id = next;
+				next = next.saturating_add(1);
+				let standing = match slash.reporter {
+					None => Standing::Seen,
+					Some(_) => Standing::Accusation,
+				};
+				// Every version-0 block held at most `MaxSlashesPerBlock` entries; version 1
+				// keys the same entries by id, so the push fits.
+				let _ = Due::<T>::try_mutate(slash.apply_at, |due| due.try_push(id));
+				crate::Pending::<T>::insert(
+					id,
+					PendingSlash {
+						device,
+						incident,
+						offence: slash.offence,
+						fraction: slash.fraction,
+						reporter: slash.reporter,
+						standing,
+						upheld: false,
+						apply_at: slash.apply_at,
+					},
+				);
+			}
+			NextSlashId::<T>::put(next);
+			T::DbWeight::get().reads_writes(
+				count.saturating_add(1),
+				count.saturating_mul(3).saturating_add(u64::from(cleared.backend)).saturating_add(1),
+			)
+		}
+	}
+
+	/// [`Unchecked`], run once: from storage version 0 to 1.
+	pub type Migrate<T> =
+		VersionedMigration<0, 1, Unchecked<T>, Pallet<T>, <T as frame_system::Config>::DbWeight>;
+}
