@@ -14,9 +14,11 @@ step "base price under demand shocks: 16 seeds × 30 days"
 "$SIM" --out "$OUT" "$@" price --seeds 16 --hours 720
 step "survival against monthly demand growth: 16 seeds × 24 months × 6 rates"
 "$SIM" --out "$OUT" "$@" survival --seeds 16 --months 24 --growth 0,0.04,0.08,0.12,0.16,0.20
+step "base price under daily-batched demand: steady 1× vs once a day 1×, 3×, 10×, 28 days"
+"$SIM" --out "$OUT" "$@" batched --days 28
 step "stake result against its length"
 "$SIM" --out "$OUT" "$@" stakes --max 36
 
 mkdir -p docs/sim
-cp "$OUT"/{price.png,survival.png,survival-runs.png,survival.csv,stakes.csv} docs/sim/
+cp "$OUT"/{price.png,survival.png,survival-runs.png,survival.csv,stakes.csv,batched.png} docs/sim/
 step "plots and summaries in docs/sim/, full CSVs in $OUT"

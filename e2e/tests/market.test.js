@@ -85,7 +85,7 @@ test('a client buys compute-hours and redeems a lease on a miner-sealed device; 
   // The owner stakes the device's hours as the pool's first liquidity: 1 EMB per hour.
   const hours = BigInt(epochs);
   const staked = await submit(api,
-    api.tx.computePools.stake(device, hours, epochs, { Provide: { maxEmb: hours * EMB } }), dave);
+    api.tx.computePools.stake(device, hours, epochs, { Provide: { minEmb: 0, maxEmb: hours * EMB } }), dave);
   const stakedEvent = find(api, staked.events, 'computePools', 'Staked');
   assert.ok(stakedEvent, 'Staked emitted');
   const stake = (await api.call.computePoolsApi.deviceStake(device)).unwrap();

@@ -41,6 +41,12 @@ enum Experiment {
 		#[arg(long, value_delimiter = ',', default_value = "0,0.04,0.08,0.12,0.16,0.20")]
 		growth: Vec<f64>,
 	},
+	/// The base price under steady demand at target against the same and larger demand
+	/// arriving once a day.
+	Batched {
+		#[arg(long, default_value_t = 28, value_parser = clap::value_parser!(u32).range(2..=29))]
+		days: u32,
+	},
 	/// A stake's result against its length, from T_min to `max` epochs.
 	Stakes {
 		#[arg(long, default_value_t = 36, value_parser = clap::value_parser!(u32).range(13..=720))]
@@ -143,6 +149,32 @@ fn main() -> Result<()> {
 				.collect();
 			report::runs_plot(&cli.out.join("survival-runs.png"), &sample)?;
 		}
+		Experiment::Batched { days } => {
+			use market::Arrival;
+			let inputs = vec![
+				(Arrival::Steady, 0, days),
+				(Arrival::Daily { factor: 1 }, 1, days),
+				(Arrival::Daily { factor: 3 }, 3, days),
+				(Arrival::Daily { factor: 10 }, 10, days),
+			];
+			let runs = parallel(inputs, cli.jobs, |(arrival, seed, days)| {
+				market::batched_run(*arrival, *seed, *days)
+			})?;
+			for run in &runs {
+				let (first, last) = (run.first(), run.last());
+				if let (Some(first), Some(last)) = (first, last) {
+					let label = if last.seed == 0 { "steady 1×".into() } else { format!("daily {}×", last.seed) };
+					println!(
+						"batched: {label:<10} {:.4} → {:.4} EMB per hour after {days} days ({:+.1} %)",
+						first.base_price,
+						last.base_price,
+						(last.base_price / first.base_price - 1.0) * 100.0
+					);
+				}
+			}
+			report::csv(&cli.out.join("batched.csv"), &runs.concat())?;
+			report::batched_plot(&cli.out.join("batched.png"), &runs)?;
+		},
 		Experiment::Stakes { max } => {
 			let t_min = 12u32;
 			let lengths: Vec<u32> = (t_min - 1..=max).collect();

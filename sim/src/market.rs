@@ -535,3 +535,79 @@ pub fn stake_result(epochs: u32) -> Result<i128> {
 		Ok(wealth(&owner) as i128 - before as i128)
 	})
 }
+
+/// How a day's demand arrives in [`batched_run`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arrival {
+	/// `target` one-hour leases every hour.
+	Steady,
+	/// `factor × target` day-long leases in the first hour of each day, nothing after.
+	Daily { factor: u32 },
+}
+
+/// Compute-hours per hour at which the base price holds in [`batched_run`].
+pub const BATCH_TARGET: u64 = 10;
+
+/// The base price, hour by hour over `days` days, of a class whose demand arrives as `arrival`
+/// says against a target of [`BATCH_TARGET`] hours per hour; `seed` labels the run. Enough
+/// devices stake for the whole run; nothing else moves.
+pub fn batched_run(arrival: Arrival, seed: u64, days: u32) -> Result<Vec<PricePoint>> {
+	let mut ext = world::preset("development")?;
+	ext.execute_with(|| {
+		world::next_hour();
+		let class = Model::default().class;
+		let floor = pallet_compute_price::Prices::<Runtime>::get(class)
+			.map(|p| p.floor)
+			.ok_or_else(|| anyhow!("class {class} has no price"))?;
+		check(
+			"set_parameters",
+			ComputePrice::set_parameters(RuntimeOrigin::root(), class, floor, BATCH_TARGET),
+		)?;
+		let (per_day, lease_hours) = match arrival {
+			Arrival::Steady => (BATCH_TARGET, 1u32),
+			Arrival::Daily { factor } => (BATCH_TARGET * u64::from(factor), 24),
+		};
+		// The pool's price is set by the first provider; every device stakes the whole run, twice
+		// as many as the leases need, so that the pool keeps hours to sell to the end.
+		let epochs = days * 24 + 2;
+		let mut devices = Vec::new();
+		for index in 0..2 * per_day {
+			let owner = account(&format!("batch-miner-{index}"));
+			fund(&owner, 50_000 * EMB)?;
+			let device = world::active_device(&owner, class, index)?;
+			let offer = StakeOffer::Provide { min_emb: 0, max_emb: Balance::from(epochs) * EMB };
+			check(
+				"stake",
+				ComputePools::stake(signed(&owner), device, epochs.into(), epochs, offer),
+			)?;
+			devices.push(device);
+		}
+		let client = account("batch-client");
+		fund(&client, 5_000_000 * EMB)?;
+		let mut points = Vec::new();
+		for hour in 0..days * 24 {
+			let leases = match arrival {
+				Arrival::Steady => per_day,
+				Arrival::Daily { .. } if hour % 24 == 0 => per_day,
+				Arrival::Daily { .. } => 0,
+			};
+			for device in devices.iter().take(leases as usize) {
+				let units = u128::from(lease_hours) * MILLIHOURS_PER_HOUR;
+				check(
+					"buy_hours",
+					ComputePools::buy_hours(signed(&client), class, units, Balance::MAX),
+				)?;
+				check("redeem", ComputePools::redeem(signed(&client), *device, lease_hours, [7; 32]))?;
+			}
+			points.push(PricePoint {
+				seed,
+				hour,
+				demand: (leases * u64::from(lease_hours)) as f64,
+				base_price: planck_to_emb(ComputePrice::base_price(class).unwrap_or_default()),
+			});
+			world::next_hour();
+		}
+		world::try_state()?;
+		Ok(points)
+	})
+}

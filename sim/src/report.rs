@@ -134,3 +134,39 @@ pub fn runs_plot(path: &Path, runs: &[Vec<MonthRecord>]) -> Result<()> {
 	root.present().map_err(plot_error)?;
 	Ok(())
 }
+
+/// The base price of each [`crate::market::batched_run`] (labelled by its seed: 0 steady, else
+/// the daily factor).
+pub fn batched_plot(path: &Path, runs: &[Vec<PricePoint>]) -> Result<()> {
+	let root = BitMapBackend::new(path, (1000, 500)).into_drawing_area();
+	root.fill(&WHITE).map_err(plot_error)?;
+	let hours = runs.iter().map(|r| r.len() as u32).max().unwrap_or(1);
+	let (low, high) = runs
+		.iter()
+		.flatten()
+		.fold((f64::MAX, f64::MIN), |(lo, hi), p| (lo.min(p.base_price), hi.max(p.base_price)));
+	let mut chart = ChartBuilder::on(&root)
+		.caption("Base price: steady demand at target vs the same and more once a day", ("sans-serif", 20))
+		.margin(10)
+		.x_label_area_size(40)
+		.y_label_area_size(60)
+		.build_cartesian_2d(0..hours, (low * 0.95)..(high * 1.05))
+		.map_err(plot_error)?;
+	chart.configure_mesh().x_desc("hour").y_desc("base price (EMB)").draw().map_err(plot_error)?;
+	for (index, run) in runs.iter().enumerate() {
+		let colour = Palette99::pick(index).to_rgba();
+		let label = match run.first().map(|p| p.seed) {
+			Some(0) => "steady, 1× target".to_string(),
+			Some(factor) => format!("once a day, {factor}× target"),
+			None => continue,
+		};
+		chart
+			.draw_series(LineSeries::new(run.iter().map(|p| (p.hour, p.base_price)), &colour))
+			.map_err(plot_error)?
+			.label(label)
+			.legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour));
+	}
+	chart.configure_series_labels().border_style(BLACK).draw().map_err(plot_error)?;
+	root.present().map_err(plot_error)?;
+	Ok(())
+}
