@@ -296,6 +296,10 @@ impl Economy {
 		let client = self.client.clone();
 		let mut open = Vec::new();
 		for (lease, end) in self.leases.drain(..) {
+			if !pallet_compute_pools::Leases::<Runtime>::contains_key(lease) {
+				// Ended by its device's retirement (the unused hours were refunded).
+				continue;
+			}
 			if block >= end {
 				check("end_lease", ComputePools::end_lease(signed(&client), lease))?;
 			} else {
