@@ -138,7 +138,8 @@ mod benchmarks {
 	fn renew_stake() {
 		fund_pallet::<T>();
 		let (miner, _, _, stake) = provided::<T>(0);
-		reach_epoch::<T>(1);
+		// Renewals come in a stake's last epoch.
+		reach_epoch::<T>(epochs::<T>().saturating_sub(1).max(1));
 		#[extrinsic_call]
 		_(RawOrigin::Signed(miner), stake, 1_000_000 * UNIT);
 		assert_eq!(Stakes::<T>::get(stake).unwrap().end, epochs::<T>() + 1);
@@ -222,7 +223,8 @@ mod benchmarks {
 		}
 	}
 
-	/// `p` pools, each dissipating and with a provider stake expiring at the boundary.
+	/// `p` pools, each dissipating, paying both issuance streams and with a provider stake
+	/// expiring at the boundary.
 	#[benchmark]
 	fn on_initialize_epoch(p: Linear<0, { T::MaxPools::get() }>) {
 		fund_pallet::<T>();
@@ -230,7 +232,10 @@ mod benchmarks {
 			Pools::<T>::remove(class);
 		}
 		for index in 0..p {
-			provided::<T>(index);
+			let (_, _, class, _) = provided::<T>(index);
+			let stream = Stream { left: 1_000 * UNIT, epochs: 10 };
+			Streams::<T>::insert(class, RewardStreams { miners: stream.clone(), providers: stream });
+			Accounted::<T>::mutate(|owned| *owned += 2_000 * UNIT);
 		}
 		let boundary = epochs::<T>();
 		let now = ComputePools::<T>::epoch_start(boundary);
@@ -240,6 +245,21 @@ mod benchmarks {
 			ComputePools::<T>::on_initialize(now);
 		}
 		assert_eq!(Pools::<T>::count(), p);
+	}
+
+	/// An expired holding with a prepaid base price is removed.
+	#[benchmark]
+	fn expire_holding() {
+		fund_pallet::<T>();
+		let (_, _, class, _) = provided::<T>(0);
+		let client = funded::<T>("client", 0);
+		bought::<T>(&client, class, MILLIHOURS_PER_HOUR);
+		Prepaid::<T>::insert(class, &client, UNIT);
+		let expires = Holdings::<T>::get(class, &client).unwrap().expires;
+		frame_system::Pallet::<T>::set_block_number(ComputePools::<T>::epoch_start(expires));
+		#[extrinsic_call]
+		_(RawOrigin::Signed(funded::<T>("caller", 0)), class, client.clone());
+		assert!(!Holdings::<T>::contains_key(class, &client));
 	}
 
 	/// A fault on a provider's device during a lease: the stake ends, the lease's unused hours

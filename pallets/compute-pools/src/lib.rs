@@ -81,12 +81,15 @@ use ember_primitives::{
 use frame_support::{
 	pallet_prelude::*,
 	traits::{
-		fungible::{Inspect, InspectHold, Mutate, MutateHold},
+		fungible::{Inspect, Mutate, MutateHold},
 		tokens::{Fortitude, Precision, Preservation},
 	},
 	PalletId,
 };
 use frame_system::pallet_prelude::*;
+// The invariant checks read holds.
+#[cfg(any(feature = "try-runtime", feature = "std", test))]
+use frame_support::traits::fungible::InspectHold;
 use sp_runtime::traits::{AccountIdConversion, SaturatedConversion, Saturating, Zero};
 
 /// A lease as stored.

@@ -155,7 +155,7 @@ impl pallet_slashing::BenchmarkHelper<AccountId> for EconomyBenchmarkHelper {
 	}
 
 	fn lease(device: ember_primitives::DeviceId, client: &AccountId, lease: u64) {
-		let now = System::block_number();
+		let now = crate::System::block_number();
 		pallet_compute_pools::Leases::<Runtime>::insert(
 			lease,
 			pallet_compute_pools::Lease {
