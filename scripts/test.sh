@@ -24,7 +24,8 @@ SIM_OUT="$(mktemp -d -t ember-sim-XXXX)"
 "$CARGO_TARGET_DIR/release/ember-sim" --out "$SIM_OUT" price --seeds 2 --hours 96
 "$CARGO_TARGET_DIR/release/ember-sim" --out "$SIM_OUT" survival --seeds 2 --months 2 --growth 0,0.12
 "$CARGO_TARGET_DIR/release/ember-sim" --out "$SIM_OUT" stakes --max 14
-for file in price.csv price.png survival.csv survival.png survival-runs.png stakes.csv; do
+"$CARGO_TARGET_DIR/release/ember-sim" --out "$SIM_OUT" batched --days 3
+for file in price.csv price.png survival.csv survival.png survival-runs.png stakes.csv batched.csv batched.png; do
 	[ -s "$SIM_OUT/$file" ] || { echo "ember-sim did not write $file" >&2; exit 1; }
 done
 

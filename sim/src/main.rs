@@ -163,7 +163,11 @@ fn main() -> Result<()> {
 			for run in &runs {
 				let (first, last) = (run.first(), run.last());
 				if let (Some(first), Some(last)) = (first, last) {
-					let label = if last.seed == 0 { "steady 1×".into() } else { format!("daily {}×", last.seed) };
+					let label = if last.seed == 0 {
+						"steady 1×".into()
+					} else {
+						format!("daily {}×", last.seed)
+					};
 					println!(
 						"batched: {label:<10} {:.4} → {:.4} EMB per hour after {days} days ({:+.1} %)",
 						first.base_price,
@@ -174,7 +178,7 @@ fn main() -> Result<()> {
 			}
 			report::csv(&cli.out.join("batched.csv"), &runs.concat())?;
 			report::batched_plot(&cli.out.join("batched.png"), &runs)?;
-		},
+		}
 		Experiment::Stakes { max } => {
 			let t_min = 12u32;
 			let lengths: Vec<u32> = (t_min - 1..=max).collect();

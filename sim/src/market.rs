@@ -233,7 +233,10 @@ impl Economy {
 			pallet_compute_pools::Pools::<Runtime>::get(class).is_none_or(|pool| pool.rate == 0);
 		let spendable = pallet_balances::Pallet::<Runtime>::free_balance(&miner.owner) / 2;
 		let offer = if drained {
-			StakeOffer::Provide { min_emb: 0, max_emb: (price * Balance::from(epochs)).min(spendable) }
+			StakeOffer::Provide {
+				min_emb: 0,
+				max_emb: (price * Balance::from(epochs)).min(spendable),
+			}
 		} else if price > sell_above {
 			StakeOffer::Sell { min_emb: 0 }
 		} else {
@@ -601,7 +604,10 @@ pub fn batched_run(arrival: Arrival, seed: u64, days: u32) -> Result<Vec<PricePo
 					"buy_hours",
 					ComputePools::buy_hours(signed(&client), class, units, Balance::MAX),
 				)?;
-				check("redeem", ComputePools::redeem(signed(&client), *device, lease_hours, [7; 32]))?;
+				check(
+					"redeem",
+					ComputePools::redeem(signed(&client), *device, lease_hours, [7; 32]),
+				)?;
 			}
 			points.push(PricePoint {
 				seed,

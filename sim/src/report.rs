@@ -146,7 +146,10 @@ pub fn batched_plot(path: &Path, runs: &[Vec<PricePoint>]) -> Result<()> {
 		.flatten()
 		.fold((f64::MAX, f64::MIN), |(lo, hi), p| (lo.min(p.base_price), hi.max(p.base_price)));
 	let mut chart = ChartBuilder::on(&root)
-		.caption("Base price: steady demand at target vs the same and more once a day", ("sans-serif", 20))
+		.caption(
+			"Base price: steady demand at target vs the same and more once a day",
+			("sans-serif", 20),
+		)
 		.margin(10)
 		.x_label_area_size(40)
 		.y_label_area_size(60)

@@ -234,7 +234,10 @@ mod benchmarks {
 		for index in 0..p {
 			let (_, _, class, _) = provided::<T>(index);
 			let stream = Stream { left: 1_000 * UNIT, epochs: 10 };
-			Streams::<T>::insert(class, RewardStreams { miners: stream.clone(), providers: stream });
+			Streams::<T>::insert(
+				class,
+				RewardStreams { miners: stream.clone(), providers: stream },
+			);
 			Accounted::<T>::mutate(|owned| *owned += 2_000 * UNIT);
 		}
 		let boundary = epochs::<T>();

@@ -57,7 +57,7 @@ impl<T: Config> Pallet<T> {
 			Some(_) => {
 				Prepaid::<T>::remove(class, who);
 				(0, fresh)
-			},
+			}
 			None => {
 				T::Currency::hold(
 					&HoldReason::HoldingDeposit.into(),
@@ -65,7 +65,7 @@ impl<T: Config> Pallet<T> {
 					T::HoldingDeposit::get(),
 				)?;
 				(0, fresh)
-			},
+			}
 		};
 		let total = held.checked_add(amount).ok_or(Error::<T>::Overflow)?;
 		// ⌈(held · expires + amount · fresh) / total⌉, at most `fresh`.

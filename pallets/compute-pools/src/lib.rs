@@ -732,9 +732,8 @@ impl<T: Config> Pallet<T> {
 			.collect::<alloc::vec::Vec<_>>()
 			.into_iter()
 			.map(|class| {
-				let weight = Accruals::<T>::mutate(class, |accrual| {
-					core::mem::take(accrued(accrual))
-				});
+				let weight =
+					Accruals::<T>::mutate(class, |accrual| core::mem::take(accrued(accrual)));
 				(class, weight)
 			})
 			.collect();
@@ -948,9 +947,8 @@ impl<T: Config> Pallet<T> {
 		}
 		for (class, streams) in Streams::<T>::iter() {
 			ensure!(Pools::<T>::contains_key(class), "a stream without a pool");
-			owned = owned
-				.saturating_add(streams.miners.left)
-				.saturating_add(streams.providers.left);
+			owned =
+				owned.saturating_add(streams.miners.left).saturating_add(streams.providers.left);
 		}
 		for (class, pool) in Pools::<T>::iter() {
 			owned = owned.saturating_add(pool.emb).saturating_add(pool.unclaimed);
@@ -994,7 +992,10 @@ impl<T: Config> Pallet<T> {
 		}
 		Self::check_solvency()?;
 		for (class, who, _) in Prepaid::<T>::iter() {
-			ensure!(Holdings::<T>::contains_key(class, &who), "a prepaid base price without a holding");
+			ensure!(
+				Holdings::<T>::contains_key(class, &who),
+				"a prepaid base price without a holding"
+			);
 		}
 		for (id, _) in LeasePrices::<T>::iter() {
 			ensure!(Leases::<T>::contains_key(id), "a lease price without a lease");
@@ -1039,11 +1040,12 @@ impl<T: Config> Pallet<T> {
 		let mut owed: BTreeMap<ClassId, Balance> = BTreeMap::new();
 		for (_, stake) in Stakes::<T>::iter() {
 			let pool = Pools::<T>::get(stake.class).ok_or("a stake without a pool")?;
-			let (exit, dividends_at, rewards_at) =
-				match Exits::<T>::get(stake.class, stake.end).filter(|_| stake.end <= Self::current_epoch()) {
-					Some(exit) => (exit.emb_per_share, exit.dividend_per_share, exit.reward_per_rate),
-					None => (Default::default(), pool.dividend_per_share, pool.reward_per_rate),
-				};
+			let (exit, dividends_at, rewards_at) = match Exits::<T>::get(stake.class, stake.end)
+				.filter(|_| stake.end <= Self::current_epoch())
+			{
+				Some(exit) => (exit.emb_per_share, exit.dividend_per_share, exit.reward_per_rate),
+				None => (Default::default(), pool.dividend_per_share, pool.reward_per_rate),
+			};
 			let mut due = stake.rewards_owed(rewards_at).ok_or("rewards overflow")?;
 			if let StakeKind::Provider { shares, dividend_at } = stake.kind {
 				let per_share = exit.saturating_add(dividends_at.saturating_sub(dividend_at));

@@ -193,8 +193,10 @@ impl<T: Config> Pallet<T> {
 			// A remover's deposit grows by the deposit of the hours added.
 			(StakeKind::Remover { deposit }, StakeKind::Remover { deposit: more }) => {
 				T::Currency::hold(&HoldReason::MaintenanceDeposit.into(), &who, more)?;
-				StakeKind::Remover { deposit: deposit.checked_add(more).ok_or(Error::<T>::Overflow)? }
-			},
+				StakeKind::Remover {
+					deposit: deposit.checked_add(more).ok_or(Error::<T>::Overflow)?,
+				}
+			}
 			(kind, _) => kind,
 		};
 		stake.end = new_end;

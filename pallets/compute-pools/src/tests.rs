@@ -140,7 +140,13 @@ fn stake_errors_change_nothing() {
 		);
 		// Too little to cover the locked minimum liquidity.
 		assert_noop!(
-			ComputePools::stake(signed(MINER), DEVICE, 1, 4, StakeOffer::Provide { min_emb: 0, max_emb: 1 }),
+			ComputePools::stake(
+				signed(MINER),
+				DEVICE,
+				1,
+				4,
+				StakeOffer::Provide { min_emb: 0, max_emb: 1 }
+			),
 			Error::<Test>::InsufficientLiquidity
 		);
 		MockDevices::set_status(DEVICE, DeviceStatus::Sealed);
@@ -845,8 +851,8 @@ mod properties {
 			StakeExpired,
 			StakeLive,
 		];
-		allowed.into_iter().any(|e| error == DispatchError::from(e)) ||
-			matches!(error, DispatchError::Token(_))
+		allowed.into_iter().any(|e| error == DispatchError::from(e))
+			|| matches!(error, DispatchError::Token(_))
 	}
 
 	fn apply(op: Op) {
@@ -860,14 +866,14 @@ mod properties {
 					StakeOffer::Sell { min_emb: 0 }
 				};
 				ComputePools::stake(signed(who), device, hours, epochs, offer)
-			},
+			}
 			Op::Renew { miner } => {
 				let (who, device) = MINERS[miner as usize];
 				match stake_of(device) {
 					Some(id) => ComputePools::renew_stake(signed(who), id, u128::MAX),
 					None => Ok(()),
 				}
-			},
+			}
 			Op::Claim { miner } => {
 				let (who, device) = MINERS[miner as usize];
 				match stake_of(device).and_then(|id| Some((id, Stakes::<Test>::get(id)?))) {
@@ -878,10 +884,10 @@ mod properties {
 							assert_eq!(result, Ok(()), "claim of expired stake {stake:?}");
 						}
 						result
-					},
+					}
 					None => Ok(()),
 				}
-			},
+			}
 			Op::Buy { client, class, units } => ComputePools::buy_hours(
 				signed(CLIENTS[client as usize]),
 				class.into(),
@@ -890,7 +896,7 @@ mod properties {
 			),
 			Op::Sell { client, class, units } => {
 				ComputePools::sell_hours(signed(CLIENTS[client as usize]), class.into(), units, 0)
-			},
+			}
 			Op::Redeem { client, miner, hours } => {
 				// Buys the hours first, so that most redemptions reach the lease rules.
 				let (who, device) = (CLIENTS[client as usize], MINERS[miner as usize].1);
@@ -900,7 +906,7 @@ mod properties {
 					Ok(()) => ComputePools::redeem(signed(who), device, hours, [1; 32]),
 					Err(error) => Err(error),
 				}
-			},
+			}
 			Op::Release { client } => {
 				let who = CLIENTS[client as usize];
 				match ClientLeases::<Test>::iter_key_prefix(who).next() {
@@ -908,15 +914,15 @@ mod properties {
 						let result = ComputePools::release_lease(signed(who), id);
 						assert_eq!(result, Ok(()), "a client releases its own lease");
 						result
-					},
+					}
 					None => Ok(()),
 				}
-			},
+			}
 			Op::Fault { miner } => {
 				fault(MINERS[miner as usize].1);
 				MockDevices::set_status(MINERS[miner as usize].1, DeviceStatus::Active);
 				Ok(())
-			},
+			}
 			Op::Retire { miner } => {
 				// Retirement ends the stake; the mock registry then lets the same device come
 				// back, as a new registration of the GPU would.
@@ -924,21 +930,28 @@ mod properties {
 				MockDevices::set_status(device, DeviceStatus::Retired);
 				<ComputePools as ember_primitives::OnDeviceRetired>::on_device_retired(device);
 				if let Some(stake) = stake_of(device).and_then(Stakes::<Test>::get) {
-					assert!(stake.end <= ComputePools::current_epoch(), "a retired device's stake is live");
+					assert!(
+						stake.end <= ComputePools::current_epoch(),
+						"a retired device's stake is live"
+					);
 				}
 				assert!(!<ComputePools as ember_primitives::StakeInspect>::is_staked(device));
 				MockDevices::set_status(device, DeviceStatus::Active);
 				Ok(())
-			},
+			}
 			Op::Credit { amount, miners } => {
-				let f = if miners { ComputePools::credit_miners } else { ComputePools::credit_providers };
+				let f = if miners {
+					ComputePools::credit_miners
+				} else {
+					ComputePools::credit_providers
+				};
 				assert!(credit(amount, f) <= amount);
 				Ok(())
-			},
+			}
 			Op::Advance { blocks } => {
 				run_to_block(System::block_number() + blocks);
 				Ok(())
-			},
+			}
 		};
 		if let Err(error) = result {
 			assert!(expected(error), "{op:?} failed unexpectedly: {error:?}");
@@ -1100,7 +1113,10 @@ fn a_top_up_does_not_keep_a_holding_alive_and_expired_holdings_can_be_cleared() 
 		run_to_epoch(2);
 		// One unit more moves the expiry by its weight, (2,000 · 3 + 1 · 5) / 2,001: not at all.
 		assert_ok!(ComputePools::buy_hours(signed(CLIENT), 0, 1, u128::MAX));
-		assert_eq!(Holdings::<Test>::get(0, CLIENT).unwrap(), Holding { amount: 2_001, expires: 3 });
+		assert_eq!(
+			Holdings::<Test>::get(0, CLIENT).unwrap(),
+			Holding { amount: 2_001, expires: 3 }
+		);
 		// As many hours again: the mean of the two expiries, 3 and 5.
 		assert_ok!(ComputePools::buy_hours(signed(CLIENT), 0, 2_001, u128::MAX));
 		assert_eq!(Holdings::<Test>::get(0, CLIENT).unwrap().expires, 4);

@@ -108,10 +108,10 @@ fn governance_cannot_break_the_floor_or_the_band() {
 		);
 		// Within it: the old window continues.
 		add(PRICE * 105 / 100, 10, 100);
-		assert_eq!(Prices::<Test>::get(CLASS).unwrap().window.to_vec(), vec![
-			PRICE,
-			PRICE * 105 / 100
-		]);
+		assert_eq!(
+			Prices::<Test>::get(CLASS).unwrap().window.to_vec(),
+			vec![PRICE, PRICE * 105 / 100]
+		);
 	});
 }
 

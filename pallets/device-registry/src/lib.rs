@@ -50,8 +50,8 @@ pub use types::*;
 pub use weights::WeightInfo;
 
 use ember_primitives::{
-	ChallengeInspect, ChallengePolicy, ClassId, DeviceBond, DeviceId, DeviceInspect, OnDeviceRetired,
-	DeviceLifecycle, DeviceStatus, MIN_RESPONSE_DEADLINE,
+	ChallengeInspect, ChallengePolicy, ClassId, DeviceBond, DeviceId, DeviceInspect,
+	DeviceLifecycle, DeviceStatus, OnDeviceRetired, MIN_RESPONSE_DEADLINE,
 };
 use frame_support::{
 	pallet_prelude::*,

@@ -273,10 +273,10 @@ fn self_dealer_return(own: &[AccountId], start: u64, daily: &[u128]) -> (u128, u
 	}
 	// Three whole periods later every payment was minted on.
 	run_to((start + 4) * PERIOD);
-	let back = (MINERS.with(|c| *c.borrow()) - miners) +
-		(CREDITED.with(|c| *c.borrow()) - providers) +
-		(Issuance::reserve() - reserve) +
-		(theirs() - validators_before);
+	let back = (MINERS.with(|c| *c.borrow()) - miners)
+		+ (CREDITED.with(|c| *c.borrow()) - providers)
+		+ (Issuance::reserve() - reserve)
+		+ (theirs() - validators_before);
 	(back, burned)
 }
 

@@ -36,11 +36,11 @@ extern crate alloc;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
 mod tests;
-pub mod migrations;
 pub mod weights;
 
 pub use pallet::*;
@@ -457,9 +457,11 @@ pub mod pallet {
 			);
 			let standing = match incident {
 				Incident::Lease(lease)
-					if T::Leases::lease(lease) == Some((device, who.clone())) &&
-						fraction <= offence_fraction(Offence::ResultMismatch) =>
-					Standing::Evidence,
+					if T::Leases::lease(lease) == Some((device, who.clone()))
+						&& fraction <= offence_fraction(Offence::ResultMismatch) =>
+				{
+					Standing::Evidence
+				}
 				_ => Standing::Accusation,
 			};
 			T::Currency::hold(&HoldReason::ReportDeposit.into(), &who, deposit)?;
@@ -515,10 +517,7 @@ pub mod pallet {
 			T::AdminOrigin::ensure_origin(origin)?;
 			Pending::<T>::try_mutate(id, |pending| {
 				let pending = pending.as_mut().ok_or(Error::<T>::NotPending)?;
-				ensure!(
-					pending.reporter.is_some() && !pending.upheld,
-					Error::<T>::NotUpholdable
-				);
+				ensure!(pending.reporter.is_some() && !pending.upheld, Error::<T>::NotUpholdable);
 				pending.upheld = true;
 				Ok::<_, DispatchError>(())
 			})?;
@@ -651,15 +650,10 @@ impl<T: Config> Pallet<T> {
 		let Some(pending) = Pending::<T>::take(id) else { return };
 		if pending.standing == Standing::Accusation && !pending.upheld {
 			let deposit_burned = Self::burn_deposit(&pending).unwrap_or_default();
-			Self::deposit_event(Event::ReportLapsed {
-				id,
-				device: pending.device,
-				deposit_burned,
-			});
+			Self::deposit_event(Event::ReportLapsed { id, device: pending.device, deposit_burned });
 			return;
 		}
-		let result =
-			frame_support::storage::with_storage_layer(|| Self::try_apply(id, &pending));
+		let result = frame_support::storage::with_storage_layer(|| Self::try_apply(id, &pending));
 		if let Err(error) = result {
 			// Rolled back: drop the slash, and give a reporter its deposit back.
 			if let Some((reporter, deposit)) = &pending.reporter {
@@ -783,7 +777,8 @@ impl<T: Config> Pallet<T> {
 
 	/// Schedules an offence the chain saw itself (no reporter), reporting failure as an event.
 	fn schedule_seen(device: DeviceId, incident: Incident, offence: Offence, fraction: Perbill) {
-		if let Err(error) = Self::schedule(device, incident, offence, fraction, None, Standing::Seen)
+		if let Err(error) =
+			Self::schedule(device, incident, offence, fraction, None, Standing::Seen)
 		{
 			Self::deposit_event(Event::OffenceNotScheduled { device, incident, error });
 		}

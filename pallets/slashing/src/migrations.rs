@@ -71,7 +71,10 @@ pub mod v1 {
 			NextSlashId::<T>::put(next);
 			T::DbWeight::get().reads_writes(
 				count.saturating_add(1),
-				count.saturating_mul(3).saturating_add(u64::from(cleared.backend)).saturating_add(1),
+				count
+					.saturating_mul(3)
+					.saturating_add(u64::from(cleared.backend))
+					.saturating_add(1),
 			)
 		}
 	}

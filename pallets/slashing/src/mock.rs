@@ -258,8 +258,8 @@ pub fn build_and_execute(test: impl FnOnce()) {
 			.map(|record| match record.event {
 				RuntimeEvent::Slashing(Event::Slashed { burned, .. }) => burned,
 				RuntimeEvent::Slashing(
-					Event::SlashCancelled { deposit_burned, .. } |
-					Event::ReportLapsed { deposit_burned, .. },
+					Event::SlashCancelled { deposit_burned, .. }
+					| Event::ReportLapsed { deposit_burned, .. },
 				) => deposit_burned,
 				_ => 0,
 			})

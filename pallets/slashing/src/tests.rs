@@ -32,7 +32,12 @@ fn only_pending(device: DeviceId, incident: Incident) -> PendingSlashOf<Test> {
 	all[0].1.clone()
 }
 
-fn report(who: AccountId, device: DeviceId, offence: Offence, incident: Incident) -> DispatchResult {
+fn report(
+	who: AccountId,
+	device: DeviceId,
+	offence: Offence,
+	incident: Incident,
+) -> DispatchResult {
 	Slashing::report(RuntimeOrigin::signed(who), device, offence, incident)
 }
 
@@ -252,18 +257,18 @@ fn offences_the_chain_sees_move_to_the_next_free_block_and_reports_keep_out_of_t
 			invalid_proof(0, challenge);
 		}
 		let due_at = |challenge| only_pending(0, Incident::Challenge(challenge)).apply_at;
-		assert_eq!([due_at(0), due_at(1), due_at(2), due_at(3)], [
-			1 + WINDOW,
-			1 + WINDOW,
-			2 + WINDOW,
-			2 + WINDOW
-		]);
-		assert!(!System::events().iter().any(|r| matches!(
-			r.event,
-			RuntimeEvent::Slashing(Event::OffenceNotScheduled { .. })
-		)));
+		assert_eq!(
+			[due_at(0), due_at(1), due_at(2), due_at(3)],
+			[1 + WINDOW, 1 + WINDOW, 2 + WINDOW, 2 + WINDOW]
+		);
+		assert!(!System::events()
+			.iter()
+			.any(|r| matches!(r.event, RuntimeEvent::Slashing(Event::OffenceNotScheduled { .. }))));
 		run_to(3 + WINDOW);
-		assert_eq!(Applied::<Test>::get(0, Incident::Challenge(3)), Some(Perbill::from_percent(10)));
+		assert_eq!(
+			Applied::<Test>::get(0, Incident::Challenge(3)),
+			Some(Perbill::from_percent(10))
+		);
 	});
 }
 
@@ -281,7 +286,10 @@ fn only_the_largest_offence_of_an_incident_counts() {
 		assert_eq!(Balances::reserved_balance(OTHER), 0);
 		// Applied: the same offence again is refused; a larger one takes only the difference,
 		// so the incident costs 100 % in all, not 110 %.
-		assert_noop!(report(OTHER, 0, Offence::ResultMismatch, incident), Error::<Test>::AlreadySlashed);
+		assert_noop!(
+			report(OTHER, 0, Offence::ResultMismatch, incident),
+			Error::<Test>::AlreadySlashed
+		);
 		assert_ok!(report(PUPPET, 0, Offence::Byzantine, incident));
 		assert_ok!(Slashing::uphold(RuntimeOrigin::root(), last_id()));
 		run_to(2 + 2 * WINDOW);
@@ -325,10 +333,7 @@ fn missed_challenges_escalate_and_force_the_device_out() {
 		// 18 of 20 answered: 90 % uptime, 5 points below target, 10 % per miss in a row.
 		set_record(0, 18, 2);
 		miss(0, 3);
-		assert_eq!(
-			only_pending(0, Incident::Challenge(3)).fraction,
-			Perbill::from_percent(10)
-		);
+		assert_eq!(only_pending(0, Incident::Challenge(3)).fraction, Perbill::from_percent(10));
 		run_to(2);
 		set_record(0, 18, 3);
 		miss(0, 4);
@@ -476,7 +481,8 @@ fn the_v1_migration_keys_pending_slashes_by_id_and_makes_old_reports_accusations
 		v1::Pending::<Test>::insert(0, Incident::Challenge(1), seen);
 		v1::Pending::<Test>::insert(0, Incident::Lease(2), reported);
 		// Version 0's due list held (device, incident) pairs under the same key.
-		let old_due: Vec<(DeviceId, Incident)> = vec![(0, Incident::Challenge(1)), (0, Incident::Lease(2))];
+		let old_due: Vec<(DeviceId, Incident)> =
+			vec![(0, Incident::Challenge(1)), (0, Incident::Lease(2))];
 		frame_support::storage::unhashed::put(&Due::<Test>::hashed_key_for(at), &old_due);
 
 		v1::Migrate::<Test>::on_runtime_upgrade();

@@ -161,8 +161,10 @@ impl pallet_slashing::BenchmarkHelper<AccountId> for EconomyBenchmarkHelper {
 			pallet_compute_pools::Lease {
 				client: client.clone(),
 				device,
-				class: <DeviceRegistry as ember_primitives::DeviceInspect<AccountId>>::class(device)
-					.unwrap_or_default(),
+				class: <DeviceRegistry as ember_primitives::DeviceInspect<AccountId>>::class(
+					device,
+				)
+				.unwrap_or_default(),
 				hours: 1,
 				start: now,
 				end: now.saturating_add(crate::configs::BlocksPerHour::get()),
