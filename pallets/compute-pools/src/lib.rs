@@ -862,8 +862,8 @@ impl<T: Config> Pallet<T> {
 		// The streams pay the stakes and shares live in the epoch that ended (before those
 		// expiring now leave); what nobody can take goes to the pot.
 		let mut streams = Streams::<T>::get(class);
-		let to_miners = streams.miners.next();
-		let to_providers = streams.providers.next();
+		let to_miners = streams.miners.pay_epoch();
+		let to_providers = streams.providers.pay_epoch();
 		to_pot = to_pot
 			.saturating_add(pool.pay_rate(to_miners).ok_or(Error::<T>::Overflow)?)
 			.saturating_add(pool.pay_shares(to_providers, locked).ok_or(Error::<T>::Overflow)?);

@@ -287,7 +287,7 @@ impl Stream {
 	}
 
 	/// What this boundary pays: an even share of what is left (all of it at the last).
-	pub fn next(&mut self) -> Balance {
+	pub fn pay_epoch(&mut self) -> Balance {
 		if self.epochs <= 1 {
 			self.epochs = 0;
 			return core::mem::take(&mut self.left);

@@ -262,7 +262,7 @@ fn self_dealer_return(own: &[AccountId], start: u64, daily: &[u128]) -> (u128, u
 	run_to(start * PERIOD + 1);
 	let (miners, providers) = (MINERS.with(|c| *c.borrow()), CREDITED.with(|c| *c.borrow()));
 	let reserve = Issuance::reserve();
-	let theirs = || own.iter().map(|v| Balances::free_balance(v)).sum::<u128>();
+	let theirs = || own.iter().map(Balances::free_balance).sum::<u128>();
 	let validators_before = theirs();
 	let mut burned = 0;
 	for (day, amount) in daily.iter().enumerate() {

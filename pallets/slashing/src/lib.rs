@@ -20,6 +20,7 @@
 //!     unless cancelled;
 //!   - [`Standing::Accusation`]: anything else. It applies only if `AdminOrigin`
 //!     [`Pallet::uphold`]s it inside the window; otherwise it lapses and its deposit is burned.
+//!
 //!   A reporter is paid only for a slash `AdminOrigin` upheld, and never its own device's.
 //! - **One slash per incident, every report kept**: each report is its own pending slash;
 //!   cancelling one never touches another. When several apply, the incident is slashed for the
