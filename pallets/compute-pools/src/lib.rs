@@ -406,7 +406,8 @@ pub mod pallet {
 		FaultNotHandled { device: DeviceId, error: DispatchError },
 		/// Issuance credited `amount` to the liquidity providers of every pool.
 		ProvidersCredited { amount: Balance },
-		/// Issuance credited `amount` to the live stakes of every pool, by rate.
+		/// Issuance credited `amount` to the pools' miner streams (paid to the live stakes by
+		/// rate over the next `RewardStreamEpochs` boundaries).
 		MinersCredited { amount: Balance },
 		/// An expired holding was removed and its deposit returned.
 		HoldingExpired { class: ClassId, who: T::AccountId, amount: MilliHours },
@@ -557,9 +558,10 @@ pub mod pallet {
 			Self::do_stake(who, device, hours, epochs, offer)
 		}
 
-		/// Extends a live stake by one epoch without a new staking fee, keeping its deposit:
-		/// one more epoch of its rate enters the pool as the stake did (`limit` is the most EMB
-		/// a provider adds, or the least a remover receives).
+		/// Extends a live stake by one epoch without a new staking fee, in its last epoch only
+		/// (at most once per epoch): one more epoch of its rate enters the pool as the stake did
+		/// (`limit` is the most EMB a provider adds, or the least a remover receives), and a
+		/// remover's deposit grows by the hours added.
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::renew_stake())]
 		pub fn renew_stake(origin: OriginFor<T>, stake: StakeId, limit: Balance) -> DispatchResult {
@@ -568,8 +570,8 @@ pub mod pallet {
 		}
 
 		/// Settles an expired stake: a provider's share of the pool and its dividends, the
-		/// reward for the hours served (less the maintenance burn), and a remover's deposit.
-		/// A device retired before the claim forfeits the reward and the deposit.
+		/// issuance rewards and `γ` for the hours served (less the maintenance burn), and a
+		/// remover's deposit.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::claim_stake())]
 		pub fn claim_stake(origin: OriginFor<T>, stake: StakeId) -> DispatchResult {
@@ -578,7 +580,8 @@ pub mod pallet {
 		}
 
 		/// Buys exactly `hours` CH (thousandths of an hour) of `class` for at most `max_emb`.
-		/// They last `HoldingEpochs` epochs (the whole holding's expiry is reset).
+		/// They last `HoldingEpochs` epochs; the holding's expiry becomes the amount-weighted
+		/// mean of its old hours' and the new ones'.
 		#[pallet::call_index(5)]
 		#[pallet::weight(T::WeightInfo::buy_hours())]
 		pub fn buy_hours(
@@ -1064,18 +1067,19 @@ impl<T: Config> Pallet<T> {
 
 impl<T: Config> LeaseInspect<T::AccountId> for Pallet<T> {
 	fn lease(lease: u64) -> Option<(DeviceId, T::AccountId)> {
-		Leases::<T>::get(lease).map(|lease| (lease.device, lease.client))
+		let now = frame_system::Pallet::<T>::block_number();
+		Leases::<T>::get(lease)
+			.filter(|lease| now < lease.end)
+			.map(|lease| (lease.device, lease.client))
 	}
 }
 
 impl<T: Config> OnDeviceRetired for Pallet<T> {
-	fn on_device_retired(device: DeviceId) {
-		// A retired device is no longer challenged: its stake and lease end as on a fault.
-		if let Err(error) =
-			frame_support::storage::with_storage_layer(|| Self::handle_fault(device))
-		{
-			Self::deposit_event(Event::FaultNotHandled { device, error });
-		}
+	fn on_device_retired(device: DeviceId) -> DispatchResult {
+		// A retired device is no longer challenged: its stake and lease end as on a fault. If
+		// that cannot happen, the retirement must not either (a live stake on a retired device
+		// would be a ghost).
+		frame_support::storage::with_storage_layer(|| Self::handle_fault(device))
 	}
 
 	fn retired_weight() -> Weight {

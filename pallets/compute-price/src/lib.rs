@@ -183,8 +183,8 @@ pub mod pallet {
 
 	#[pallet::error]
 	pub enum Error<T> {
-		/// The floor is below [`Pallet::min_floor`], the price is below the floor, or a price
-		/// added again lies outside the band of the class's last prices.
+		/// The floor is below [`Pallet::min_floor`], the price is below the floor, or a class
+		/// priced before is added again at another price than its last.
 		InvalidPrice,
 		/// The target is zero.
 		InvalidTarget,
@@ -271,8 +271,8 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Removes `class`'s price. Its last prices are kept: a price added again must lie within
-		/// their band.
+		/// Removes `class`'s price. Its last prices are kept: the class can only be priced again
+		/// at its last price.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::remove_price())]
 		pub fn remove_price(origin: OriginFor<T>, class: ClassId) -> DispatchResult {
@@ -306,14 +306,16 @@ impl<T: Config> Pallet<T> {
 		ensure!(target > 0, Error::<T>::InvalidTarget);
 		ensure!(!Prices::<T>::contains_key(class), Error::<T>::AlreadyPriced);
 		ensure!(Prices::<T>::count() < T::MaxClasses::get(), Error::<T>::TooManyClasses);
-		let mut window =
-			RemovedWindows::<T>::get(class).map(|window| window.into_inner()).unwrap_or_default();
-		window.push(price);
-		ensure!(rule::within_band(&window, T::Band::get()), Error::<T>::InvalidPrice);
-		RemovedWindows::<T>::remove(class);
-		let excess = window.len().saturating_sub(T::WindowPeriods::get() as usize);
-		window.drain(..excess);
-		let window = BoundedVec::truncate_from(window);
+		// A class priced before resumes at its last price and window: re-adding it must not move
+		// the price (repeated removals would otherwise ratchet it a band at a time).
+		let window = match RemovedWindows::<T>::get(class) {
+			Some(window) => {
+				ensure!(window.last() == Some(&price), Error::<T>::InvalidPrice);
+				RemovedWindows::<T>::remove(class);
+				window
+			}
+			None => BoundedVec::truncate_from(alloc::vec![price]),
+		};
 		Prices::<T>::insert(class, ClassPrice { price, floor, target, used: 0, window });
 		Ok(())
 	}

@@ -101,17 +101,17 @@ fn governance_cannot_break_the_floor_or_the_band() {
 		);
 		assert_ok!(ComputePrice::set_parameters(RuntimeOrigin::root(), CLASS, PRICE, 100));
 		assert_ok!(ComputePrice::remove_price(RuntimeOrigin::root(), CLASS));
-		// Back at twice the price: outside the band of the last prices.
-		assert_noop!(
-			ComputePrice::add_price(RuntimeOrigin::root(), CLASS, 2 * PRICE, 10, 100),
-			Error::<Test>::InvalidPrice
-		);
-		// Within it: the old window continues.
-		add(PRICE * 105 / 100, 10, 100);
-		assert_eq!(
-			Prices::<Test>::get(CLASS).unwrap().window.to_vec(),
-			vec![PRICE, PRICE * 105 / 100]
-		);
+		// Back at any other price, even within the band (repeated removals would ratchet it):
+		// refused.
+		for other in [2 * PRICE, PRICE * 105 / 100, PRICE - 1] {
+			assert_noop!(
+				ComputePrice::add_price(RuntimeOrigin::root(), CLASS, other, 10, 100),
+				Error::<Test>::InvalidPrice
+			);
+		}
+		// At its last price: the old window continues.
+		add(PRICE, 10, 100);
+		assert_eq!(Prices::<Test>::get(CLASS).unwrap().window.to_vec(), vec![PRICE]);
 	});
 }
 

@@ -11,13 +11,15 @@
 //!   by the number of challenges missed in a row (escalation), and after
 //!   `MaxConsecutiveMisses` in a row the device is forced out of the registry. These apply at
 //!   the end of the dispute window unless `AdminOrigin` cancels them. When a block's slots are
-//!   full they move to the next block with room; they are never dropped.
+//!   full they move to the next block with room, up to `DEFER_BLOCKS` later (past that,
+//!   `OffenceNotScheduled`).
 //! - **Reports** ([`Pallet::report`]) hold a deposit that grows with what they claim
 //!   (`ReportDepositShare` of the claimed amount, at least `ReportDeposit`), and apply only on
 //!   evidence:
-//!   - [`Standing::Evidence`]: the client of a lease that is running on the device reports that
-//!     lease for at most a result mismatch (10 %). The runtime checked the lease, so it applies
-//!     unless cancelled;
+//!   - [`Standing::Evidence`]: the client of a lease running on the device (before its end)
+//!     reports that lease for at most a result mismatch (10 %), and no other evidence against
+//!     the device is pending. The runtime checked the lease, so it applies unless cancelled: at
+//!     most 10 % of a bond per dispute window without governance;
 //!   - [`Standing::Accusation`]: anything else. It applies only if `AdminOrigin`
 //!     [`Pallet::uphold`]s it inside the window; otherwise it lapses and its deposit is burned.
 //!
@@ -309,6 +311,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Misses<T: Config> = StorageMap<_, Twox64Concat, DeviceId, u32, ValueQuery>;
 
+	/// The evidence report pending against each device: one at a time, so a client cannot
+	/// compound 10 % slashes lease after lease without governance. Covered by its deposit.
+	#[pallet::storage]
+	pub type PendingEvidence<T: Config> = StorageMap<_, Twox64Concat, DeviceId, SlashId>;
+
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
@@ -459,7 +466,8 @@ pub mod pallet {
 			let standing = match incident {
 				Incident::Lease(lease)
 					if T::Leases::lease(lease) == Some((device, who.clone()))
-						&& fraction <= offence_fraction(Offence::ResultMismatch) =>
+						&& fraction <= offence_fraction(Offence::ResultMismatch)
+						&& !PendingEvidence::<T>::contains_key(device) =>
 				{
 					Standing::Evidence
 				}
@@ -477,6 +485,7 @@ pub mod pallet {
 			T::AdminOrigin::ensure_origin(origin)?;
 			let pending = Pending::<T>::take(id).ok_or(Error::<T>::NotPending)?;
 			Self::unschedule(pending.apply_at, id);
+			Self::forget_evidence(&pending, id);
 			let deposit_burned = Self::burn_deposit(&pending)?;
 			Self::deposit_event(Event::SlashCancelled {
 				id,
@@ -584,9 +593,15 @@ impl<T: Config> Pallet<T> {
 		let mut apply_at = end;
 		let mut placed = false;
 		for _ in 0..=tries {
-			placed = Due::<T>::mutate(apply_at, |due| {
-				(due.len() as u32) < slots && due.try_push(id).is_ok()
-			});
+			// `try_mutate` writes only where the slash is placed.
+			placed = Due::<T>::try_mutate(apply_at, |due| {
+				if (due.len() as u32) < slots {
+					due.try_push(id)
+				} else {
+					Err(id)
+				}
+			})
+			.is_ok();
 			if placed {
 				break;
 			}
@@ -594,6 +609,9 @@ impl<T: Config> Pallet<T> {
 		}
 		ensure!(placed, Error::<T>::TooManySlashes);
 		NextSlashId::<T>::put(id.saturating_add(1));
+		if standing == Standing::Evidence {
+			PendingEvidence::<T>::insert(device, id);
+		}
 		let deposit = reporter.as_ref().map_or(0, |(_, deposit)| *deposit);
 		let reporter_id = reporter.as_ref().map(|(who, _)| who.clone());
 		Pending::<T>::insert(
@@ -646,9 +664,19 @@ impl<T: Config> Pallet<T> {
 		)
 	}
 
+	/// Drops the record of `pending` (slash `id`) as its device's pending evidence.
+	fn forget_evidence(pending: &PendingSlashOf<T>, id: SlashId) {
+		if pending.standing == Standing::Evidence
+			&& PendingEvidence::<T>::get(pending.device) == Some(id)
+		{
+			PendingEvidence::<T>::remove(pending.device);
+		}
+	}
+
 	/// Applies (or lets lapse) pending slash `id`, all or nothing.
 	fn apply(id: SlashId) {
 		let Some(pending) = Pending::<T>::take(id) else { return };
+		Self::forget_evidence(&pending, id);
 		if pending.standing == Standing::Accusation && !pending.upheld {
 			let deposit_burned = Self::burn_deposit(&pending).unwrap_or_default();
 			Self::deposit_event(Event::ReportLapsed { id, device: pending.device, deposit_burned });
@@ -792,7 +820,8 @@ impl<T: Config> Pallet<T> {
 	/// - No pending slash outlives its window: each applies after now, and is listed in `Due` at
 	///   the block it applies in; `Due` lists only pending slashes, and none in the past.
 	/// - Ids are below `NextSlashId`; a slash has a reporter exactly when it is a report, and
-	///   only reports are upheld; reports take at most half of a block's slots.
+	///   only reports are upheld; reports take at most half of a block's slots; each device's
+	///   `PendingEvidence` is a pending evidence report of it.
 	/// - Each account's held report deposits equal the deposits of its pending reports.
 	/// - The split is valid.
 	#[cfg(any(feature = "try-runtime", feature = "std", test))]
@@ -831,6 +860,13 @@ impl<T: Config> Pallet<T> {
 			ensure!(reports <= T::MaxSlashesPerBlock::get() / 2, "reports took the chain's slots");
 		}
 		ensure!(due_count == pending_count, "Due and Pending disagree");
+		for (device, id) in PendingEvidence::<T>::iter() {
+			ensure!(
+				Pending::<T>::get(id)
+					.is_some_and(|p| p.device == device && p.standing == Standing::Evidence),
+				"pending evidence that is not pending"
+			);
+		}
 		for (who, deposit) in deposits {
 			let held = T::Currency::balance_on_hold(&HoldReason::ReportDeposit.into(), &who);
 			ensure!(held == deposit, "report deposits held disagree with pending reports");

@@ -30,11 +30,11 @@ pub mod v1 {
 		PendingSlashV0<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>,
 	>;
 
-	/// Re-keys every pending slash by a new id at the block it was due. What the chain saw
-	/// stays [`Standing::Seen`]; a version-0 report was never checked, so it becomes an
-	/// [`Standing::Accusation`]: it applies only if governance upholds it within its window.
-	/// Pending slashes last one dispute window (at most `MaxSlashesPerBlock` a block), so the
-	/// migration touches at most that many.
+	/// Re-keys every pending slash the chain saw by a new id at the block it was due. A
+	/// version-0 report was never checked and would now need upholding, which its reporter
+	/// did not sign up for: it is dropped and its deposit returned (the reporter may report
+	/// again under the new rules). Pending slashes last one dispute window (at most
+	/// `MaxSlashesPerBlock` a block), so the migration touches at most that many.
 	pub struct Unchecked<T>(core::marker::PhantomData<T>);
 
 	impl<T: Config> UncheckedOnRuntimeUpgrade for Unchecked<T> {
@@ -45,12 +45,17 @@ pub mod v1 {
 			let mut next = NextSlashId::<T>::get();
 			let count = old.len() as u64;
 			for (device, incident, slash) in old {
+				if let Some((reporter, deposit)) = slash.reporter {
+					let _ = T::Currency::release(
+						&HoldReason::ReportDeposit.into(),
+						&reporter,
+						deposit,
+						Precision::BestEffort,
+					);
+					continue;
+				}
 				let id = next;
 				next = next.saturating_add(1);
-				let standing = match slash.reporter {
-					None => Standing::Seen,
-					Some(_) => Standing::Accusation,
-				};
 				// Every version-0 block held at most `MaxSlashesPerBlock` entries; version 1
 				// keys the same entries by id, so the push fits.
 				let _ = Due::<T>::try_mutate(slash.apply_at, |due| due.try_push(id));
@@ -61,8 +66,8 @@ pub mod v1 {
 						incident,
 						offence: slash.offence,
 						fraction: slash.fraction,
-						reporter: slash.reporter,
-						standing,
+						reporter: None,
+						standing: Standing::Seen,
 						upheld: false,
 						apply_at: slash.apply_at,
 					},

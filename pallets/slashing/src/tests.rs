@@ -278,9 +278,11 @@ fn only_the_largest_offence_of_an_incident_counts() {
 		register(0, OWNER);
 		start_lease(4, 0, OTHER);
 		let incident = Incident::Lease(4);
-		// Two reports of one incident are both kept; when both apply, the larger counts once.
+		// Two reports of one incident are both kept; when both apply, the larger counts once
+		// (the second is an accusation, one evidence being pending: governance upholds it).
 		assert_ok!(report(OTHER, 0, Offence::Performance, incident));
 		assert_ok!(report(OTHER, 0, Offence::ResultMismatch, incident));
+		assert_ok!(Slashing::uphold(RuntimeOrigin::root(), last_id()));
 		run_to(1 + WINDOW);
 		assert_eq!(device(0).unwrap().bond, BOND * 90 / 100);
 		assert_eq!(Balances::reserved_balance(OTHER), 0);
@@ -458,7 +460,7 @@ fn integrity_test_passes() {
 }
 
 #[test]
-fn the_v1_migration_keys_pending_slashes_by_id_and_makes_old_reports_accusations() {
+fn the_v1_migration_keys_pending_slashes_by_id_and_returns_old_reports_deposits() {
 	use crate::migrations::v1;
 	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
 	build_and_execute(|| {
@@ -487,13 +489,61 @@ fn the_v1_migration_keys_pending_slashes_by_id_and_makes_old_reports_accusations
 
 		v1::Migrate::<Test>::on_runtime_upgrade();
 		assert_eq!(Slashing::on_chain_storage_version(), 1);
-		assert_eq!(Due::<Test>::get(at).len(), 2);
+		assert_eq!(Due::<Test>::get(at).len(), 1);
 		assert_eq!(only_pending(0, Incident::Challenge(1)).standing, Standing::Seen);
-		assert_eq!(only_pending(0, Incident::Lease(2)).standing, Standing::Accusation);
+		// The old unchecked report is gone, its deposit back.
+		assert!(pending(0, Incident::Lease(2)).is_empty());
+		assert_eq!(Balances::reserved_balance(OTHER), 0);
 		Slashing::do_try_state().unwrap();
-		// The chain's slash applies; the old unchecked report lapses.
+		// The chain's slash applies.
 		run_to(at);
 		assert_eq!(device(0).unwrap().bond, BOND * 90 / 100);
-		assert_eq!(balance(OTHER), 100_000 - DEPOSIT);
+		assert_eq!(balance(OTHER), 100_000);
+	});
+}
+
+#[test]
+fn self_reporting_saves_at_most_the_reporter_cap() {
+	build_and_execute(|| {
+		register(0, OWNER);
+		let before = balance(OWNER) + balance(PUPPET);
+		// The owner reports its own device through a second account, hoping for the paper's
+		// 30 % back, and governance upholds it (say the device did misbehave).
+		assert_ok!(report(PUPPET, 0, Offence::Byzantine, Incident::Lease(1)));
+		assert_ok!(Slashing::uphold(RuntimeOrigin::root(), last_id()));
+		run_to(1 + WINDOW);
+		let lost = before - (balance(OWNER) + balance(PUPPET));
+		// It loses 98 % of its bond, not 70 %.
+		assert_eq!(lost, BOND * 98 / 100);
+		// Reporting from the owner account itself pays nothing at all, even upheld.
+		register(1, OWNER);
+		let before = balance(OWNER);
+		assert_ok!(report(OWNER, 1, Offence::Byzantine, Incident::Lease(2)));
+		assert_ok!(Slashing::uphold(RuntimeOrigin::root(), last_id()));
+		run_to(2 + 2 * WINDOW);
+		assert_eq!(before - balance(OWNER), BOND);
+	});
+}
+
+/// Review of issue 13's change: a client could lease, report, release and lease again, each
+/// lease a new incident, compounding 10 % slashes without governance.
+#[test]
+fn a_client_cannot_compound_evidence_lease_after_lease() {
+	build_and_execute(|| {
+		register(0, OWNER);
+		for lease in 1..=3 {
+			start_lease(lease, 0, OTHER);
+			assert_ok!(report(OTHER, 0, Offence::ResultMismatch, Incident::Lease(lease)));
+			end_lease(lease);
+			// Reports may take two of a block's four slots.
+			run_to(lease);
+		}
+		// Only the first is evidence; the others need upholding.
+		let standings: Vec<Standing> =
+			(1..=3).map(|lease| only_pending(0, Incident::Lease(lease)).standing).collect();
+		assert_eq!(standings, vec![Standing::Evidence, Standing::Accusation, Standing::Accusation]);
+		run_to(1 + WINDOW);
+		assert_eq!(device(0).unwrap().bond, BOND * 90 / 100);
+		assert!(PendingEvidence::<Test>::get(0).is_none());
 	});
 }

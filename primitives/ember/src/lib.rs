@@ -341,14 +341,15 @@ pub trait PoolRewards<AccountId> {
 	/// The account whose unowned balance is the miners' reward pot (paid per proven hour).
 	fn pot_account() -> AccountId;
 
-	/// Credits `amount`, already in [`Self::pot_account`], to the pools' liquidity providers
-	/// (pro rata to each pool's EMB, then to shares). Returns what was credited; the rest stays
-	/// in the pot.
+	/// Credits `amount`, already in [`Self::pot_account`], to the pools' liquidity providers:
+	/// split by each pool's EMB accrued epoch by epoch since the last credit, then paid to the
+	/// live shares over the next epochs. Returns what was credited; the rest stays in the pot.
 	fn credit_providers(amount: u128) -> u128;
 
-	/// Credits `amount`, already in [`Self::pot_account`], to the miners of the live stakes
-	/// (pro rata to each pool's staked hours per epoch, then to each stake's). Returns what was
-	/// credited; the rest stays in the pot.
+	/// Credits `amount`, already in [`Self::pot_account`], to the miners: split by each pool's
+	/// stake rate × base price accrued epoch by epoch since the last credit, then paid to the
+	/// live stakes by rate over the next epochs. Returns what was credited; the rest stays in
+	/// the pot.
 	fn credit_miners(amount: u128) -> u128;
 
 	/// The most [`Self::credit_providers`] or [`Self::credit_miners`] may weigh.
@@ -383,15 +384,17 @@ impl<AccountId> LeaseInspect<AccountId> for () {
 /// Told when a device retires, by its owner or forced out (the pools end its stake and lease as
 /// on a fault: a retired device is no longer challenged).
 pub trait OnDeviceRetired {
-	/// `device` retired now.
-	fn on_device_retired(device: DeviceId);
+	/// `device` retires now; an error refuses the retirement.
+	fn on_device_retired(device: DeviceId) -> DispatchResult;
 
 	/// The most [`Self::on_device_retired`] may weigh.
 	fn retired_weight() -> Weight;
 }
 
 impl OnDeviceRetired for () {
-	fn on_device_retired(_: DeviceId) {}
+	fn on_device_retired(_: DeviceId) -> DispatchResult {
+		Ok(())
+	}
 
 	fn retired_weight() -> Weight {
 		Weight::zero()
