@@ -101,9 +101,22 @@ pub mod time {
 	/// One BABE slot per target block.
 	pub const SLOT_DURATION: u64 = MILLISECS_PER_BLOCK;
 
+	#[cfg(not(feature = "fast-time"))]
 	pub const MINUTES: BlockNumber = 60_000 / (MILLISECS_PER_BLOCK as BlockNumber);
+	#[cfg(not(feature = "fast-time"))]
 	pub const HOURS: BlockNumber = MINUTES * 60;
+	#[cfg(not(feature = "fast-time"))]
 	pub const DAYS: BlockNumber = HOURS * 24;
+
+	// The `fast-time` feature is the runtime fuzzer's, never a network's: a minute is a block,
+	// an hour (a pool epoch and price period) 8 blocks, a day 32, so that every hour, BABE
+	// epoch, day, week and issuance-period boundary comes within a fuzz input's blocks.
+	#[cfg(feature = "fast-time")]
+	pub const MINUTES: BlockNumber = 1;
+	#[cfg(feature = "fast-time")]
+	pub const HOURS: BlockNumber = 8;
+	#[cfg(feature = "fast-time")]
+	pub const DAYS: BlockNumber = HOURS * 4;
 
 	/// An epoch (and a session) lasts 10 minutes: validator-set changes take effect within 20
 	/// minutes, and BABE's randomness is refreshed often enough to keep PoCPS challenges

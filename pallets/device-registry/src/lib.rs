@@ -83,7 +83,12 @@ pub type AttestationOf<T> = Attestation<<T as Config>::MaxCertificateChain>;
 pub mod pallet {
 	use super::*;
 
+	/// The layout as first released (additions since start empty and need no migration); a
+	/// change to an existing item bumps this with a `migrations` module beside it.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]

@@ -65,6 +65,25 @@ pub mod v2 {
 			}
 			T::DbWeight::get().reads_writes(reads, writes)
 		}
+
+		/// How many v1 seals there are.
+		#[cfg(feature = "try-runtime")]
+		fn pre_upgrade() -> Result<alloc::vec::Vec<u8>, sp_runtime::TryRuntimeError> {
+			Ok((Seals::<T>::iter_keys().count() as u64).encode())
+		}
+
+		/// Every seal kept (with its nonce), no v1 challenge left, and the pallet consistent.
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(state: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+			let seals: u64 = Decode::decode(&mut state.as_slice())
+				.map_err(|_| "pocps v2: undecodable pre-upgrade state")?;
+			ensure!(
+				Seals::<T>::iter_values().count() as u64 == seals,
+				"pocps v2: a seal was lost or is undecodable"
+			);
+			ensure!(Challenges::<T>::iter_keys().next().is_none(), "pocps v2: a v1 challenge left");
+			Pallet::<T>::do_try_state()
+		}
 	}
 
 	/// [`Unchecked`], run once: from storage version 0 (v1 had none) to 2.

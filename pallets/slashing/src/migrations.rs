@@ -82,6 +82,29 @@ pub mod v1 {
 					.saturating_add(1),
 			)
 		}
+
+		/// How many version-0 slashes the chain saw (kept) and the next id before.
+		#[cfg(feature = "try-runtime")]
+		fn pre_upgrade() -> Result<alloc::vec::Vec<u8>, sp_runtime::TryRuntimeError> {
+			let seen = Pending::<T>::iter_values().filter(|slash| slash.reporter.is_none()).count();
+			Ok((seen as u64, NextSlashId::<T>::get()).encode())
+		}
+
+		/// Every kept slash has a new id, is due and chain-seen; reports left no hold behind.
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(state: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+			let (seen, first): (u64, SlashId) = Decode::decode(&mut state.as_slice())
+				.map_err(|_| "slashing v1: undecodable pre-upgrade state")?;
+			ensure!(
+				NextSlashId::<T>::get() == first.saturating_add(seen),
+				"slashing v1: every chain-seen slash takes one new id"
+			);
+			let migrated = crate::Pending::<T>::iter()
+				.filter(|(id, slash)| *id >= first && slash.standing == Standing::Seen)
+				.count() as u64;
+			ensure!(migrated == seen, "slashing v1: a chain-seen slash was lost");
+			Pallet::<T>::do_try_state()
+		}
 	}
 
 	/// [`Unchecked`], run once: from storage version 0 to 1.
