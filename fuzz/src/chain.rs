@@ -62,7 +62,7 @@ pub struct Miner {
 	pub auto: bool,
 }
 
-/// Counters of one run.
+/// Counters of one run (or, added up, of many).
 #[derive(Clone, Debug, Default)]
 pub struct Stats {
 	pub blocks: u64,
@@ -71,6 +71,42 @@ pub struct Stats {
 	pub dispatch_failed: u64,
 	pub invalid: u64,
 	pub answers: u64,
+}
+
+impl Stats {
+	pub const ZERO: Stats = Stats {
+		blocks: 0,
+		extrinsics: 0,
+		dispatched_ok: 0,
+		dispatch_failed: 0,
+		invalid: 0,
+		answers: 0,
+	};
+
+	/// Adds another run's counters.
+	pub fn add(&mut self, run: &Stats) {
+		self.blocks = self.blocks.saturating_add(run.blocks);
+		self.extrinsics = self.extrinsics.saturating_add(run.extrinsics);
+		self.dispatched_ok = self.dispatched_ok.saturating_add(run.dispatched_ok);
+		self.dispatch_failed = self.dispatch_failed.saturating_add(run.dispatch_failed);
+		self.invalid = self.invalid.saturating_add(run.invalid);
+		self.answers = self.answers.saturating_add(run.answers);
+	}
+}
+
+impl std::fmt::Display for Stats {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		write!(
+			f,
+			"{} blocks, {} extrinsics ({} dispatched, {} failed in dispatch, {} invalid), {} answers",
+			self.blocks,
+			self.extrinsics,
+			self.dispatched_ok,
+			self.dispatch_failed,
+			self.invalid,
+			self.answers
+		)
+	}
 }
 
 /// The storage every run starts from: the `development` preset's genesis.

@@ -33,15 +33,6 @@ enum Command {
 	},
 }
 
-fn add(total: &mut Stats, run: &Stats) {
-	total.blocks += run.blocks;
-	total.extrinsics += run.extrinsics;
-	total.dispatched_ok += run.dispatched_ok;
-	total.dispatch_failed += run.dispatch_failed;
-	total.invalid += run.invalid;
-	total.answers += run.answers;
-}
-
 fn main() -> ExitCode {
 	match Cli::parse().command {
 		Command::Seeds { dir } => {
@@ -69,7 +60,7 @@ fn main() -> ExitCode {
 					}
 				};
 				match run_input(&input, Oracles::all()) {
-					Ok(stats) => println!("{}: ok {stats:?}", file.display()),
+					Ok(stats) => println!("{}: ok, {stats}", file.display()),
 					Err(failure) => {
 						eprintln!("{}: {failure}", file.display());
 						return ExitCode::FAILURE;
@@ -84,7 +75,7 @@ fn main() -> ExitCode {
 			let mut seed = first_seed;
 			while start.elapsed() < Duration::from_secs(seconds) {
 				match run_ops(&random_ops(seed, ops), Oracles::all()) {
-					Ok(stats) => add(&mut total, &stats),
+					Ok(stats) => total.add(&stats),
 					Err(failure) => {
 						eprintln!("seed {seed} ({ops} ops): {failure}");
 						return ExitCode::FAILURE;
@@ -93,16 +84,9 @@ fn main() -> ExitCode {
 				seed += 1;
 			}
 			println!(
-				"{} sequences of {ops} ops in {:.0} s: {} blocks, {} extrinsics ({} dispatched, \
-				 {} failed in dispatch, {} invalid), {} answers",
+				"{} sequences of {ops} ops in {:.0} s: {total}",
 				seed - first_seed,
 				start.elapsed().as_secs_f64(),
-				total.blocks,
-				total.extrinsics,
-				total.dispatched_ok,
-				total.dispatch_failed,
-				total.invalid,
-				total.answers
 			);
 			ExitCode::SUCCESS
 		}

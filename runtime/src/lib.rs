@@ -82,12 +82,12 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("ember"),
 	impl_name: alloc::borrow::Cow::Borrowed("ember"),
 	authoring_version: 1,
-	spec_version: 201,
+	spec_version: 202,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	// 2: `pocps.commitSeal` names the sealed parameters; `PrioritizeAnswers` joined the
 	// transaction extensions.
-	transaction_version: 3,
+	transaction_version: 4,
 	system_version: 1,
 };
 
@@ -282,6 +282,13 @@ mod runtime {
 
 	#[runtime::pallet_index(11)]
 	pub type Vesting = pallet_vesting;
+
+	// Equivocation: key-ownership proofs against past sessions, and the offences record.
+	#[runtime::pallet_index(12)]
+	pub type Historical = pallet_session::historical;
+
+	#[runtime::pallet_index(13)]
+	pub type Offences = pallet_offences;
 
 	// Ember's own pallets start at 20.
 	#[runtime::pallet_index(20)]

@@ -470,3 +470,113 @@ fn answers_per_block_by_length_and_weight() {
 		}
 	});
 }
+
+/// A GRANDPA vote pair and a BABE header pair from Bob, each for one round or slot: both are
+/// reported through the offences pipeline and Bob is disabled for the session.
+#[test]
+fn an_equivocating_validator_is_reported_and_disabled() {
+	use codec::Encode;
+	use frame_support::traits::KeyOwnerProofSystem;
+	use sp_consensus_babe::digests::{PreDigest, SecondaryPlainPreDigest};
+	use sp_keyring::Ed25519Keyring;
+	use sp_runtime::{traits::Header as _, DigestItem};
+	preset_ext("local_testnet").execute_with(|| {
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		let bob_index = pallet_session::Validators::<Runtime>::get()
+			.iter()
+			.position(|v| *v == Sr25519Keyring::BobStash.to_account_id())
+			.map(|i| i as u32);
+		let bob_stash = Sr25519Keyring::BobStash.to_account_id();
+		assert!(bob_index.is_some() && bob != bob_stash);
+		assert!(pallet_session::DisabledValidators::<Runtime>::get().is_empty());
+
+		// GRANDPA: two prevotes for different blocks in one round.
+		let grandpa_id: sp_consensus_grandpa::AuthorityId = Ed25519Keyring::Bob.public().into();
+		let set_id = crate::Grandpa::current_set_id();
+		let round = 1;
+		let vote = |hash: H256| {
+			let prevote = finality_grandpa::Prevote { target_hash: hash, target_number: 1u32 };
+			let payload = sp_consensus_grandpa::localized_payload(
+				round,
+				set_id,
+				&finality_grandpa::Message::Prevote(prevote.clone()),
+			);
+			let signature: sp_consensus_grandpa::AuthoritySignature =
+				Ed25519Keyring::Bob.pair().sign(&payload).into();
+			(prevote, signature)
+		};
+		let proof = sp_consensus_grandpa::EquivocationProof::new(
+			set_id,
+			sp_consensus_grandpa::Equivocation::Prevote(finality_grandpa::Equivocation {
+				round_number: round,
+				identity: grandpa_id.clone(),
+				first: vote(H256::repeat_byte(1)),
+				second: vote(H256::repeat_byte(2)),
+			}),
+		);
+		let key_owner = crate::Historical::prove((sp_consensus_grandpa::KEY_TYPE, grandpa_id))
+			.expect("Bob's GRANDPA key is in the genesis session");
+		// A report whose ownership proof names another key is refused.
+		let alice_grandpa: sp_consensus_grandpa::AuthorityId =
+			Ed25519Keyring::Alice.public().into();
+		let wrong_owner =
+			crate::Historical::prove((sp_consensus_grandpa::KEY_TYPE, alice_grandpa)).unwrap();
+		assert!(crate::Grandpa::report_equivocation_unsigned(
+			RuntimeOrigin::none(),
+			Box::new(proof.clone()),
+			wrong_owner
+		)
+		.is_err());
+		assert_ok!(crate::Grandpa::report_equivocation_unsigned(
+			RuntimeOrigin::none(),
+			Box::new(proof),
+			key_owner
+		));
+		assert_eq!(pallet_offences::Reports::<Runtime>::iter().count(), 1);
+		assert_eq!(pallet_session::DisabledValidators::<Runtime>::get().len(), 1);
+		assert_eq!(pallet_session::DisabledValidators::<Runtime>::get()[0].0, bob_index.unwrap());
+
+		// BABE: two headers for one slot, both sealed by Bob's BABE key.
+		let babe_id: sp_consensus_babe::AuthorityId = Sr25519Keyring::Bob.public().into();
+		let slot = sp_consensus_babe::Slot::from(1);
+		let header = |state_root: H256| {
+			let pre = PreDigest::SecondaryPlain(SecondaryPlainPreDigest {
+				authority_index: bob_index.unwrap(),
+				slot,
+			});
+			let mut header = crate::Header::new(
+				1,
+				H256::zero(),
+				state_root,
+				System::parent_hash(),
+				sp_runtime::Digest {
+					logs: vec![DigestItem::PreRuntime(
+						sp_consensus_babe::BABE_ENGINE_ID,
+						pre.encode(),
+					)],
+				},
+			);
+			let signature: sp_consensus_babe::AuthoritySignature =
+				Sr25519Keyring::Bob.pair().sign(header.hash().as_ref()).into();
+			header
+				.digest_mut()
+				.push(DigestItem::Seal(sp_consensus_babe::BABE_ENGINE_ID, signature.encode()));
+			header
+		};
+		let proof = sp_consensus_babe::EquivocationProof {
+			offender: babe_id.clone(),
+			slot,
+			first_header: header(H256::repeat_byte(1)),
+			second_header: header(H256::repeat_byte(2)),
+		};
+		let key_owner = crate::Historical::prove((sp_consensus_babe::KEY_TYPE, babe_id)).unwrap();
+		assert_ok!(crate::Babe::report_equivocation_unsigned(
+			RuntimeOrigin::none(),
+			Box::new(proof),
+			key_owner
+		));
+		assert_eq!(pallet_offences::Reports::<Runtime>::iter().count(), 2);
+		// Still one disabled validator: Bob, and never more than a third of the four.
+		assert_eq!(pallet_session::DisabledValidators::<Runtime>::get().len(), 1);
+	});
+}

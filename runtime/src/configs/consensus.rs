@@ -6,18 +6,32 @@
 //! — as the validators of each new session. Changes apply two sessions later, as with any
 //! session-based set. Bonded candidacy exists but is closed (`desired_candidates = 0` at genesis)
 //! until governance opens it; NPoS replaces this phase later.
+//!
+//! Equivocation: BABE and GRANDPA report a validator that signs two blocks for one slot or two
+//! votes for one round, with a key-ownership proof against the session's historical root
+//! (pallet-session historical); pallet-offences takes the report and [`DisableOffenders`]
+//! disables the offender for the rest of the session (at most a third of the set).
 
 use crate::{
 	time::{EPOCH_DURATION_IN_SLOTS, MILLISECS_PER_BLOCK},
-	AccountId, Babe, Balances, Runtime, RuntimeEvent, Session, SessionKeys, ValidatorSet,
+	AccountId, Babe, Balances, Historical, Offences, Runtime, RuntimeEvent, Session, SessionKeys,
+	ValidatorSet,
 };
+use frame_support::weights::Weight;
 use frame_support::{
 	parameter_types,
 	traits::{ConstU128, ConstU32},
 	PalletId,
 };
 use frame_system::EnsureRoot;
-use sp_runtime::traits::{ConvertInto, OpaqueKeys};
+use sp_runtime::{
+	traits::{Convert, ConvertInto, OpaqueKeys},
+	Perbill,
+};
+use sp_staking::{
+	offence::{OffenceDetails, OffenceSeverity, OnOffenceHandler},
+	SessionIndex,
+};
 
 /// Upper bound on BABE and GRANDPA authorities. Storage is bounded by it.
 pub const MAX_AUTHORITIES: u32 = 100;
@@ -28,6 +42,8 @@ parameter_types! {
 	/// Equivocation reports are kept for as many GRANDPA set ids as sessions in a bonding period
 	/// would need; with no staking yet, a week of sessions.
 	pub const MaxSetIdSessionEntries: u64 = 7 * 24 * 6;
+	/// An equivocation report stays valid in the pool for as many blocks as those sessions.
+	pub const ReportLongevity: u64 = MaxSetIdSessionEntries::get() * EPOCH_DURATION_IN_SLOTS;
 	pub const ValidatorPotId: PalletId = PalletId(*b"ember/vp");
 }
 
@@ -40,10 +56,9 @@ impl pallet_babe::Config for Runtime {
 	type WeightInfo = ();
 	type MaxAuthorities = ConstU32<MAX_AUTHORITIES>;
 	type MaxNominators = ConstU32<0>;
-	// Equivocation reporting needs key-ownership proofs (pallet-session historical) and an
-	// offences pallet; both arrive with slashing. Until then reports are not accepted.
-	type KeyOwnerProof = sp_core::Void;
-	type EquivocationReportSystem = ();
+	type KeyOwnerProof = sp_session::MembershipProof;
+	type EquivocationReportSystem =
+		pallet_babe::EquivocationReportSystem<Self, Offences, Historical, ReportLongevity>;
 }
 
 impl pallet_grandpa::Config for Runtime {
@@ -52,8 +67,9 @@ impl pallet_grandpa::Config for Runtime {
 	type MaxAuthorities = ConstU32<MAX_AUTHORITIES>;
 	type MaxNominators = ConstU32<0>;
 	type MaxSetIdSessionEntries = MaxSetIdSessionEntries;
-	type KeyOwnerProof = sp_core::Void;
-	type EquivocationReportSystem = ();
+	type KeyOwnerProof = sp_session::MembershipProof;
+	type EquivocationReportSystem =
+		pallet_grandpa::EquivocationReportSystem<Self, Offences, Historical, ReportLongevity>;
 }
 
 impl pallet_authorship::Config for Runtime {
@@ -68,10 +84,15 @@ impl pallet_session::Config for Runtime {
 	type ValidatorIdOf = ConvertInto;
 	type ShouldEndSession = Babe;
 	type NextSessionRotation = Babe;
-	type SessionManager = ValidatorSet;
+	// The validator set's sessions, with each session's keys kept as a root for key-ownership
+	// proofs.
+	type SessionManager =
+		pallet_session::historical::NoteHistoricalRoot<Self, IdentifiedValidatorSet>;
 	type SessionHandler = <SessionKeys as OpaqueKeys>::KeyTypeIdProviders;
 	type Keys = SessionKeys;
-	type DisablingStrategy = ();
+	// An offender is disabled for the rest of the session, never more than a third of the set
+	// (finality needs two thirds).
+	type DisablingStrategy = pallet_session::disabling::UpToLimitDisablingStrategy;
 	type WeightInfo = pallet_session::weights::SubstrateWeight<Runtime>;
 	type Currency = Balances;
 	/// Registering session keys stores them on chain: the owner pays a deposit for that storage.
@@ -92,4 +113,101 @@ impl pallet_collator_selection::Config for Runtime {
 	type ValidatorIdOf = pallet_collator_selection::IdentityCollator;
 	type ValidatorRegistration = Session;
 	type WeightInfo = pallet_collator_selection::weights::SubstrateWeight<Runtime>;
+}
+
+/// Validators have no exposure to identify them by in the launch phase: a validator is its
+/// account.
+pub struct ValidatorIdentity;
+
+impl Convert<AccountId, Option<()>> for ValidatorIdentity {
+	fn convert(_: AccountId) -> Option<()> {
+		Some(())
+	}
+}
+
+/// The validator set's sessions, each validator with its (empty) full identification, as the
+/// historical roots record them.
+pub struct IdentifiedValidatorSet;
+
+impl pallet_session::SessionManager<AccountId> for IdentifiedValidatorSet {
+	fn new_session(index: SessionIndex) -> Option<alloc::vec::Vec<AccountId>> {
+		<ValidatorSet as pallet_session::SessionManager<AccountId>>::new_session(index)
+	}
+
+	fn new_session_genesis(index: SessionIndex) -> Option<alloc::vec::Vec<AccountId>> {
+		<ValidatorSet as pallet_session::SessionManager<AccountId>>::new_session_genesis(index)
+	}
+
+	fn start_session(index: SessionIndex) {
+		<ValidatorSet as pallet_session::SessionManager<AccountId>>::start_session(index)
+	}
+
+	fn end_session(index: SessionIndex) {
+		<ValidatorSet as pallet_session::SessionManager<AccountId>>::end_session(index)
+	}
+}
+
+impl pallet_session::historical::SessionManager<AccountId, ()> for IdentifiedValidatorSet {
+	fn new_session(index: SessionIndex) -> Option<alloc::vec::Vec<(AccountId, ())>> {
+		<ValidatorSet as pallet_session::SessionManager<AccountId>>::new_session(index)
+			.map(|validators| validators.into_iter().map(|v| (v, ())).collect())
+	}
+
+	fn new_session_genesis(index: SessionIndex) -> Option<alloc::vec::Vec<(AccountId, ())>> {
+		<ValidatorSet as pallet_session::SessionManager<AccountId>>::new_session_genesis(index)
+			.map(|validators| validators.into_iter().map(|v| (v, ())).collect())
+	}
+
+	fn start_session(index: SessionIndex) {
+		<ValidatorSet as pallet_session::SessionManager<AccountId>>::start_session(index)
+	}
+
+	fn end_session(index: SessionIndex) {
+		<ValidatorSet as pallet_session::SessionManager<AccountId>>::end_session(index)
+	}
+}
+
+impl pallet_session::historical::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type FullIdentification = ();
+	type FullIdentificationOf = ValidatorIdentity;
+}
+
+impl pallet_offences::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type IdentificationTuple = pallet_session::historical::IdentificationTuple<Self>;
+	type OnOffenceHandler = DisableOffenders;
+}
+
+/// What an equivocation costs in the launch phase: the offender is disabled (it authors and
+/// votes no more) for the rest of the session it offended in. Validators are root-chosen
+/// invulnerables with no bond yet, so there is nothing to slash; with an open validator set the
+/// candidacy bond is what this slashes (issue 18).
+pub struct DisableOffenders;
+
+impl OnOffenceHandler<AccountId, pallet_session::historical::IdentificationTuple<Runtime>, Weight>
+	for DisableOffenders
+{
+	fn on_offence(
+		offenders: &[OffenceDetails<
+			AccountId,
+			pallet_session::historical::IdentificationTuple<Runtime>,
+		>],
+		slash_fraction: &[Perbill],
+		session: SessionIndex,
+	) -> Weight {
+		let db = <Runtime as frame_system::Config>::DbWeight::get();
+		// Disabling is by index into the current set: an offence of an earlier session only
+		// stands on the record (pallet-offences keeps it).
+		if session != Session::current_index() {
+			return db.reads(1);
+		}
+		let mut weight = db.reads(1);
+		for (details, fraction) in offenders.iter().zip(slash_fraction) {
+			let (validator, ()) = &details.offender;
+			Session::report_offence(validator.clone(), OffenceSeverity(*fraction));
+			weight = weight.saturating_add(db.reads_writes(2, 1));
+		}
+		weight
+	}
 }

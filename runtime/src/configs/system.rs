@@ -79,3 +79,22 @@ impl pallet_utility::Config for Runtime {
 	type PalletsOrigin = OriginCaller;
 	type WeightInfo = pallet_utility::weights::SubstrateWeight<Runtime>;
 }
+
+/// Pallets submit bare (unsigned) extrinsics from the node's offchain context: BABE and GRANDPA
+/// their equivocation reports.
+impl<LocalCall> frame_system::offchain::CreateTransactionBase<LocalCall> for Runtime
+where
+	crate::RuntimeCall: From<LocalCall>,
+{
+	type Extrinsic = crate::UncheckedExtrinsic;
+	type RuntimeCall = crate::RuntimeCall;
+}
+
+impl<LocalCall> frame_system::offchain::CreateBare<LocalCall> for Runtime
+where
+	crate::RuntimeCall: From<LocalCall>,
+{
+	fn create_bare(call: Self::RuntimeCall) -> Self::Extrinsic {
+		crate::UncheckedExtrinsic::new_bare(call)
+	}
+}
