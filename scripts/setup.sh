@@ -12,6 +12,8 @@ command -v curl >/dev/null || need_apt+=(curl)
 [ -e /usr/share/vulkan/icd.d/lvp_icd.x86_64.json ] || need_apt+=(libvulkan1 mesa-vulkan-drivers)
 # The simulator's plots label their axes in DejaVu Sans.
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_apt+=(fonts-dejavu-core)
+# The chaos test recompresses the runtime it upgrades to.
+command -v zstd >/dev/null || need_apt+=(zstd)
 if [ ${#need_apt[@]} -gt 0 ]; then
 	step "Debian packages: ${need_apt[*]}"
 	SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -24,6 +26,10 @@ fi
 step "Rust toolchain (rust-toolchain.toml)"
 (cd "$ROOT" && rustup show active-toolchain >/dev/null && rustup target list --installed | grep -q wasm32v1-none) \
 	|| (cd "$ROOT" && rustup toolchain install)
+
+# The runtime fuzzer's coverage-guided mode (scripts/fuzz.sh) runs libFuzzer through cargo-fuzz
+# on the installed nightly toolchain.
+command -v cargo-fuzz >/dev/null || { step "cargo-fuzz"; cargo install --locked cargo-fuzz@0.13.2; }
 
 step "npm packages (e2e/package-lock.json)"
 if [ ! -d "$ROOT/e2e/node_modules" ] || [ "$ROOT/e2e/package-lock.json" -nt "$ROOT/e2e/node_modules/.package-lock.json" ]; then

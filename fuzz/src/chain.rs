@@ -193,8 +193,7 @@ impl Chain {
 	pub fn open_block(&mut self) -> Result<(), Failure> {
 		self.number = self.number.saturating_add(1);
 		let slot = Slot::from(u64::from(self.number));
-		let randomness = pallet_babe::Randomness::<Runtime>::get();
-		let epoch = pallet_babe::EpochIndex::<Runtime>::get();
+		let (epoch, randomness) = Self::epoch_of(self.number, slot);
 		let sign_data = sp_consensus_babe::make_vrf_sign_data(&randomness, slot, epoch);
 		let vrf_signature = Sr25519Keyring::Alice.pair().vrf_sign(&sign_data);
 		let pre_digest = PreDigest::SecondaryVRF(SecondaryVRFPreDigest {
@@ -214,6 +213,9 @@ impl Chain {
 		self.block_extrinsics.clear();
 		let start = Instant::now();
 		Executive::initialize_block(&header);
+		if pallet_babe::EpochIndex::<Runtime>::get() != epoch {
+			return Err(Failure::setup("the VRF was signed for the wrong BABE epoch"));
+		}
 		let timestamp = RuntimeCall::Timestamp(pallet_timestamp::Call::set {
 			now: u64::from(slot) * ember_runtime::time::SLOT_DURATION,
 		});
@@ -225,6 +227,20 @@ impl Chain {
 		}
 		self.block_extrinsics.push(inherent);
 		self.answer_automatically()
+	}
+
+	/// The BABE epoch (index and randomness) block `number` at `slot` is in once initialized:
+	/// BABE checks its VRF against them, and the block that starts an epoch enacts it first.
+	fn epoch_of(number: u32, slot: Slot) -> (u64, [u8; 32]) {
+		let index = pallet_babe::EpochIndex::<Runtime>::get();
+		let next_start = u64::from(pallet_babe::GenesisSlot::<Runtime>::get()).saturating_add(
+			index.saturating_add(1).saturating_mul(ember_runtime::time::EPOCH_DURATION_IN_SLOTS),
+		);
+		if number > 1 && u64::from(slot) >= next_start {
+			(index.saturating_add(1), pallet_babe::NextRandomness::<Runtime>::get())
+		} else {
+			(index, pallet_babe::Randomness::<Runtime>::get())
+		}
 	}
 
 	/// Finalizes the open block and runs the oracles on it.
