@@ -56,8 +56,11 @@ PATH="$CARGO_TARGET_DIR/release:$PATH" \
 step "zombienet chaos test (pause, kill and restart, set_code upgrade, flood; a miner answering)"
 # The miner the test starts is stopped by its last step; if a step fails, stop it here.
 trap 'kill "$(cat "${TMPDIR:-/tmp}/ember-chaos-miner.pid" 2>/dev/null)" 2>/dev/null || true' EXIT
+# The runtime one spec version on, for the `set_code` step.
+UPGRADE_WASM="$("$ROOT/scripts/upgrade-wasm.sh")"
 CHAOS_DIR="$(mktemp -d -t ember-chaos-XXXX)"
 PATH="$CARGO_TARGET_DIR/release:$PATH" EMBER_MINER="$CARGO_TARGET_DIR/release/ember-miner" \
+	EMBER_RUNTIME_WASM="$UPGRADE_WASM" \
 	"$ROOT/e2e/node_modules/.bin/zombienet" --provider native --dir "$CHAOS_DIR/net" \
 	test "$ROOT/zombienet/chaos.zndsl"
 

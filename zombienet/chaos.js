@@ -8,8 +8,9 @@
 //   caught-up          the restarted node still has what it had (its finalized height did not
 //                      go back to genesis, its blocks match alice's) and catches up with alice;
 //                      returns 1.
-//   upgrade            sets the runtime by sudo `set_code` (the same wasm with its embedded
-//                      spec_version + 1) and waits for the new version; returns it.
+//   upgrade            sets $EMBER_RUNTIME_WASM (the runtime one spec version on, from
+//                      scripts/upgrade-wasm.sh) by sudo `set_code` and waits until the node
+//                      runs it; returns its spec version.
 //   flood,COUNT,SECS   submits up to COUNT signed remarks over loopback for at most SECS
 //                      seconds, then waits for two more answers of the miner; returns how
 //                      many remarks the pool took.
@@ -17,18 +18,16 @@
 //
 // The miner runs as a child of zombienet with its output in a file, and its pid in
 // $TMPDIR/ember-chaos-miner.pid so that scripts/test.sh can stop it if a step fails.
-const { spawn, execFileSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
 const TARGET = process.env.CARGO_TARGET_DIR || path.join(os.homedir(), '.cache/ember/target');
 const MINER = process.env.EMBER_MINER || path.join(TARGET, 'release/ember-miner');
-const WASM = process.env.EMBER_RUNTIME_WASM ||
-  path.join(TARGET, 'release/wbuild/ember-runtime/ember_runtime.compact.compressed.wasm');
+// The runtime one spec version on (scripts/upgrade-wasm.sh).
+const WASM = process.env.EMBER_RUNTIME_WASM;
 const PID_FILE = path.join(os.tmpdir(), 'ember-chaos-miner.pid');
-// sp-maybe-compressed-blob's prefix for a zstd-compressed code blob.
-const ZSTD_PREFIX = Buffer.from([82, 188, 83, 118, 70, 219, 142, 5]);
 
 const state = global.__emberChaos || (global.__emberChaos = { marks: {} });
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -67,43 +66,6 @@ async function waitForMore(read, more) {
   }
 }
 
-/** The code with its embedded `runtime_version` custom section's spec_version raised by one. */
-function bumpedCode() {
-  const blob = fs.readFileSync(WASM);
-  if (!blob.subarray(0, 8).equals(ZSTD_PREFIX)) throw new Error(`${WASM}: not a compressed runtime`);
-  const wasm = execFileSync('zstd', ['-d', '-c'], { input: blob.subarray(8), maxBuffer: 64 << 20 });
-  const leb = (at) => {
-    let value = 0; let shift = 0; let i = at;
-    for (;;) { const byte = wasm[i++]; value |= (byte & 0x7f) << shift; shift += 7; if (!(byte & 0x80)) return [value, i]; }
-  };
-  const compact = (at) => {
-    const mode = wasm[at] & 3;
-    if (mode === 0) return [wasm[at] >> 2, at + 1];
-    if (mode === 1) return [wasm.readUInt16LE(at) >> 2, at + 2];
-    return [wasm.readUInt32LE(at) >>> 2, at + 4];
-  };
-  let at = 8;
-  while (at < wasm.length) {
-    const id = wasm[at];
-    const [size, body] = leb(at + 1);
-    if (id === 0) {
-      const [nameLength, name] = leb(body);
-      if (wasm.toString('utf8', name, name + nameLength) === 'runtime_version') {
-        // RuntimeVersion: spec_name, impl_name (SCALE strings), authoring_version, spec_version.
-        let [length, next] = compact(name + nameLength);
-        [length, next] = compact(next + length);
-        const specAt = next + length + 4;
-        const spec = wasm.readUInt32LE(specAt) + 1;
-        wasm.writeUInt32LE(spec, specAt);
-        const compressed = execFileSync('zstd', ['-9', '-c'], { input: wasm, maxBuffer: 64 << 20 });
-        return { code: Buffer.concat([ZSTD_PREFIX, compressed]), spec };
-      }
-    }
-    at = body + size;
-  }
-  throw new Error(`${WASM}: no runtime_version section`);
-}
-
 const steps = {
   async 'start-miner'(api, networkInfo, name) {
     const base = fs.mkdtempSync(path.join(os.tmpdir(), 'ember-chaos-miner-'));
@@ -117,8 +79,8 @@ const steps = {
     for (;;) {
       const device = await daveDevice(api);
       if (device !== null) {
-        const status = await api.call.pocpsApi.deviceStatus(device);
-        if (status.isSome && status.unwrap().toString() === 'Active') return 1;
+        const info = await api.query.deviceRegistry.devices(device);
+        if (info.isSome && info.unwrap().status.toString() === 'Active') return 1;
       }
       if (child.exitCode !== null) throw new Error(`ember-miner exited with ${child.exitCode}`);
       await sleep(3000);
@@ -154,7 +116,9 @@ const steps = {
     }
   },
   async upgrade(api) {
-    const { code, spec } = bumpedCode();
+    if (!WASM) throw new Error('EMBER_RUNTIME_WASM is not set (scripts/upgrade-wasm.sh prints it)');
+    const code = fs.readFileSync(WASM);
+    const before = (await api.rpc.state.getRuntimeVersion()).specVersion.toNumber();
     const sudo = new zombie.Keyring({ type: 'sr25519' }).addFromUri('//Alice');
     const call = api.tx.sudo.sudo(api.tx.system.setCode(`0x${code.toString('hex')}`));
     await new Promise((resolve, reject) => {
@@ -168,7 +132,7 @@ const steps = {
     });
     for (;;) {
       const version = await api.rpc.state.getRuntimeVersion();
-      if (version.specVersion.toNumber() === spec) return spec;
+      if (version.specVersion.toNumber() > before) return version.specVersion.toNumber();
       await sleep(2000);
     }
   },

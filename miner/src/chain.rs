@@ -183,6 +183,29 @@ impl Chain {
 			.map_err(|e| rpc_error(subscribe, e))
 	}
 
+	/// The spec and transaction versions of the runtime at block `at`: what a transaction
+	/// signed for that block must name. Read for every signature, so that the miner's answers
+	/// stay valid across a runtime upgrade (the chaos test's `set_code`).
+	async fn versions_at(&self, at: H256) -> Result<(u32, u32)> {
+		let version: serde_json::Value =
+			self.request("state_getRuntimeVersion", rpc_params![at]).await?;
+		let field = |name: &str| {
+			version
+				.get(name)
+				.and_then(serde_json::Value::as_u64)
+				.and_then(|v| u32::try_from(v).ok())
+		};
+		match (field("specVersion"), field("transactionVersion")) {
+			(Some(spec), Some(transaction)) => {
+				if spec != self.spec_version || transaction != self.transaction_version {
+					tracing::debug!("signing for spec {spec}, transaction version {transaction}");
+				}
+				Ok((spec, transaction))
+			}
+			_ => Err(rpc_error("state_getRuntimeVersion", "no specVersion or transactionVersion")),
+		}
+	}
+
 	/// Signs `call` with the next nonce (transaction pool included), valid for [`MORTALITY`]
 	/// blocks from the best block.
 	pub async fn sign(&self, signer: &sr25519::Pair, call: RuntimeCall) -> Result<Vec<u8>> {
@@ -190,6 +213,7 @@ impl Chain {
 		let nonce: Nonce =
 			self.request("system_accountNextIndex", rpc_params![account.to_ss58check()]).await?;
 		let best = self.best_header().await?;
+		let (spec_version, transaction_version) = self.versions_at(best.hash()).await?;
 		let era = Era::mortal(MORTALITY, u64::from(best.number));
 		let birth = self.block_hash(era.birth(u64::from(best.number)) as BlockNumber).await?;
 		let extension: TxExtension = (
@@ -209,8 +233,8 @@ impl Chain {
 		let implicit = (
 			(),
 			(),
-			self.spec_version,
-			self.transaction_version,
+			spec_version,
+			transaction_version,
 			self.genesis,
 			birth,
 			(),

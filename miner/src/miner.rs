@@ -387,9 +387,18 @@ impl Miner {
 					let deadline = p.deadline;
 					let extrinsic = match self.chain.submit(&extrinsic).await {
 						Ok(_) => extrinsic,
-						// Stale (nonce used by something else): sign a fresh one.
+						// Stale (nonce used by something else, or its era): sign a fresh one.
 						Err(_) => {
-							self.submit_answer(data, challenge, &seed, info.seal_check).await?
+							match self.submit_answer(data, challenge, &seed, info.seal_check).await
+							{
+								Ok(extrinsic) => extrinsic,
+								Err(Error::Rejected(reason)) => {
+									Self::refused(challenge, &reason);
+									pending.remove(&challenge);
+									continue;
+								}
+								Err(error) => return Err(error),
+							}
 						}
 					};
 					pending.insert(
@@ -399,7 +408,14 @@ impl Miner {
 				}
 				None => {
 					let extrinsic =
-						self.submit_answer(data, challenge, &seed, info.seal_check).await?;
+						match self.submit_answer(data, challenge, &seed, info.seal_check).await {
+							Ok(extrinsic) => extrinsic,
+							Err(Error::Rejected(reason)) => {
+								Self::refused(challenge, &reason);
+								continue;
+							}
+							Err(error) => return Err(error),
+						};
 					self.metrics.response_seconds.observe(first_seen.elapsed().as_secs_f64());
 					tracing::info!(
 						"answered challenge {challenge} in {:.0?}",
@@ -413,6 +429,17 @@ impl Miner {
 			}
 		}
 		Ok(true)
+	}
+
+	/// A refused answer is tried again, freshly signed, at the next best block while its
+	/// deadline allows: the pool may have judged it against a head that a reorg or a stalled
+	/// validator left behind (seen as "ancient birth block" in the chaos test). It must not
+	/// stop the miner.
+	fn refused(challenge: ChallengeId, reason: &str) {
+		tracing::warn!(
+			"the node refused the answer to challenge {challenge} ({reason}); trying again at \
+			 the next block"
+		);
 	}
 
 	async fn submit_answer(

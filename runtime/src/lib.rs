@@ -77,6 +77,7 @@ impl_opaque_keys! {
 	}
 }
 
+#[cfg(not(feature = "upgrade-test"))]
 #[sp_version::runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("ember"),
@@ -86,7 +87,24 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	// 2: `pocps.commitSeal` names the sealed parameters; `PrioritizeAnswers` joined the
-	// transaction extensions.
+	// transaction extensions. 4: BABE and GRANDPA equivocation reports carry key-ownership
+	// proofs.
+	transaction_version: 4,
+	system_version: 1,
+};
+
+/// The same runtime one spec version on: what the chaos test upgrades a running network to by
+/// `set_code` (scripts/upgrade-wasm.sh builds it). The version must be literals here, hence
+/// the copy; keep the two in step.
+#[cfg(feature = "upgrade-test")]
+#[sp_version::runtime_version]
+pub const VERSION: RuntimeVersion = RuntimeVersion {
+	spec_name: alloc::borrow::Cow::Borrowed("ember"),
+	impl_name: alloc::borrow::Cow::Borrowed("ember"),
+	authoring_version: 1,
+	spec_version: 203,
+	impl_version: 1,
+	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 4,
 	system_version: 1,
 };

@@ -43,7 +43,8 @@ parameter_types! {
 	/// would need; with no staking yet, a week of sessions.
 	pub const MaxSetIdSessionEntries: u64 = 7 * 24 * 6;
 	/// An equivocation report stays valid in the pool for as many blocks as those sessions.
-	pub const ReportLongevity: u64 = MaxSetIdSessionEntries::get() * EPOCH_DURATION_IN_SLOTS;
+	pub const ReportLongevity: u64 =
+		MaxSetIdSessionEntries::get().saturating_mul(EPOCH_DURATION_IN_SLOTS);
 	pub const ValidatorPotId: PalletId = PalletId(*b"ember/vp");
 }
 
