@@ -102,32 +102,27 @@ fn pick<T: Copy>(items: &[T], index: u8, none: T) -> T {
 }
 
 fn devices() -> Vec<u64> {
-	pallet_device_registry::Devices::<Runtime>::iter_keys().collect::<Vec<_>>().tap_sort()
+	sorted(pallet_device_registry::Devices::<Runtime>::iter_keys())
 }
 
 fn stakes() -> Vec<u64> {
-	pallet_compute_pools::Stakes::<Runtime>::iter_keys().collect::<Vec<_>>().tap_sort()
+	sorted(pallet_compute_pools::Stakes::<Runtime>::iter_keys())
 }
 
 fn leases() -> Vec<u64> {
-	pallet_compute_pools::Leases::<Runtime>::iter_keys().collect::<Vec<_>>().tap_sort()
+	sorted(pallet_compute_pools::Leases::<Runtime>::iter_keys())
 }
 
 fn slashes() -> Vec<u64> {
-	pallet_slashing::Pending::<Runtime>::iter_keys().collect::<Vec<_>>().tap_sort()
+	sorted(pallet_slashing::Pending::<Runtime>::iter_keys())
 }
 
-/// Storage iteration order is by hashed key; sorting makes an index mean the same device on
+/// Storage iteration order is by hashed key; sorting makes an index mean the same item on
 /// every replay.
-trait TapSort {
-	fn tap_sort(self) -> Self;
-}
-
-impl<T: Ord> TapSort for Vec<T> {
-	fn tap_sort(mut self) -> Self {
-		self.sort();
-		self
-	}
+fn sorted(keys: impl Iterator<Item = u64>) -> Vec<u64> {
+	let mut keys: Vec<u64> = keys.collect();
+	keys.sort_unstable();
+	keys
 }
 
 /// The device's owner, as one of the fuzzer's signers.
