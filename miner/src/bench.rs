@@ -3,6 +3,7 @@
 
 use crate::{
 	backend::{self, Backend, BackendKind},
+	dataset::{self, SealOn},
 	error::Result,
 };
 use ember_pocps::{Hash, Hasher, NativeSha256, Params};
@@ -53,19 +54,24 @@ pub struct BenchResult {
 fn measure(
 	backend: &dyn Backend,
 	params: &Params,
-	leaves: Vec<Hash>,
+	leaves: &[Hash],
 ) -> Result<(f64, f64, Vec<Hash>)> {
 	let ek = [7u8; 32];
 	let started = Instant::now();
-	let labels = backend.seal(params, &ek, &|_| ())?;
+	let labels = backend::seal_all(backend, params, &ek)?;
 	let seal = started.elapsed().as_secs_f64();
+	// The tree as the miner builds it: subtree roots on the device, the rest on the host.
+	let shape = Params { lanes: 1, lane_len: leaves.len() as u32, ..*params };
+	let mut resident = backend.allocate(&shape)?;
+	resident.write_lanes(0, leaves)?;
 	let started = Instant::now();
-	backend.merkle_levels(leaves)?;
+	let roots = resident.subtree_roots(0, 1, backend::rows_for(&shape))?;
+	ember_pocps::merkle::MerkleTree::build::<NativeSha256>(roots);
 	Ok((seal, started.elapsed().as_secs_f64(), labels))
 }
 
 /// Runs the benchmark on every backend present (or the one chosen).
-pub fn run(args: &BenchArgs, only: Option<BackendKind>, gpu: usize) -> Result<Vec<BenchResult>> {
+pub fn run(args: &BenchArgs, only: Option<BackendKind>, gpu: &str) -> Result<Vec<BenchResult>> {
 	let params = Params {
 		lanes: args.lanes,
 		lane_len: args.lane_len,
@@ -83,9 +89,11 @@ pub fn run(args: &BenchArgs, only: Option<BackendKind>, gpu: usize) -> Result<Ve
 		Some(kind) => vec![kind],
 		None => vec![BackendKind::Cpu, BackendKind::Vulkan, BackendKind::Cuda],
 	};
-	let reference = backend::cpu::CpuBackend::new().seal(&params, &[7u8; 32], &|_| ())?;
+	let cpu = backend::cpu::CpuBackend::new();
+	let reference = backend::seal_all(&cpu, &params, &[7u8; 32])?;
 	// The `cpu-dev` class: what response latency is measured on.
 	let dev = Params { lanes: 64, lane_len: 4096, parents: 6, iterations: 16, challenges: 8 };
+	let file = std::env::temp_dir().join(format!("ember-miner-bench-{}.bin", std::process::id()));
 	let mut results = Vec::new();
 	for kind in kinds {
 		let backend = match backend::open(Some(kind), gpu) {
@@ -96,34 +104,28 @@ pub fn run(args: &BenchArgs, only: Option<BackendKind>, gpu: usize) -> Result<Ve
 			}
 		};
 		tracing::info!("benchmarking {} on {}", kind.name(), backend.device_name());
-		let (seal, merkle, labels) = measure(backend.as_ref(), &params, leaves.clone())?;
-		let dev_labels = backend.seal(&dev, &[9u8; 32], &|_| ())?;
-		let levels = backend.merkle_levels(dev_labels)?;
-		let tree = ember_pocps::merkle::MerkleTree::from_levels(levels);
-		let dataset = tree.and_then(|t| ember_pocps::prover::Dataset::from_tree(dev, [9u8; 32], t));
+		let (seal, merkle, labels) = measure(backend.as_ref(), &params, &leaves)?;
+		let header =
+			dataset::Header { device: 0, nonce: 1, params: dev, ek: [9u8; 32], root: [0u8; 32] };
+		let stop = std::sync::atomic::AtomicBool::new(false);
+		let sealed = dataset::seal(backend.as_ref(), &file, header, SealOn::Auto, &stop, &|_| ())?;
+		let _ = std::fs::remove_file(&file);
 		let started = Instant::now();
-		let proof = dataset.as_ref().and_then(|d| d.prove::<NativeSha256>(&[3u8; 32], false));
+		let proof = sealed.prove(&[3u8; 32], false)?;
 		let prove = started.elapsed().as_secs_f64();
 		// Both proofs: the storage proof timed above, and the seal check of the same dataset.
-		let verifies = |d: &ember_pocps::prover::Dataset, p: &ember_pocps::Proof, seal_check| {
+		let verifies = |p: &ember_pocps::Proof, seal_check| {
 			ember_pocps::verify::<NativeSha256>(
 				&dev,
 				&[9u8; 32],
-				&d.root(),
+				&sealed.root(),
 				&[3u8; 32],
 				seal_check,
 				p,
 			)
 			.is_ok()
 		};
-		let proof_ok = match (&dataset, &proof) {
-			(Some(d), Some(p)) => {
-				verifies(d, p, false)
-					&& d.prove::<NativeSha256>(&[3u8; 32], true)
-						.is_some_and(|s| verifies(d, &s, true))
-			}
-			_ => false,
-		};
+		let proof_ok = verifies(&proof, false) && verifies(&sealed.prove(&[3u8; 32], true)?, true);
 		results.push(BenchResult {
 			backend: kind.name(),
 			device: backend.device_name(),

@@ -4,6 +4,7 @@ use crate::{
 	backend::{self, BackendKind},
 	bench,
 	chain::Chain,
+	dataset::{SealOn, Sealed},
 	error::{Error, Result},
 	fingerprint, keys,
 	metrics::Metrics,
@@ -12,24 +13,36 @@ use crate::{
 };
 use clap::{Parser, Subcommand};
 use sp_core::{crypto::Ss58Codec, sr25519, Pair};
-use std::{net::SocketAddr, path::PathBuf, process::ExitCode, sync::Arc, time::Duration};
+use std::{
+	net::SocketAddr,
+	path::PathBuf,
+	process::ExitCode,
+	sync::{atomic::AtomicBool, Arc},
+	time::Duration,
+};
 
 /// Seals PoCPS datasets on a GPU (or CPU) and answers an Ember chain's challenges.
 #[derive(Debug, Parser)]
 #[command(name = "ember-miner", version, propagate_version = true)]
 pub struct Cli {
-	/// The node's WebSocket RPC endpoint.
-	#[arg(long, global = true, default_value = "ws://127.0.0.1:9944")]
-	pub url: String,
+	/// The node's WebSocket RPC endpoint; repeat it (or separate with commas) to fail over
+	/// to the next node when one is unreachable.
+	#[arg(long, global = true, value_delimiter = ',', default_value = "ws://127.0.0.1:9944")]
+	pub url: Vec<String>,
 	/// Where the device key, state and dataset live [default: ~/.local/share/ember-miner].
 	#[arg(long, global = true)]
 	pub base_path: Option<PathBuf>,
 	/// Compute backend [default: the best present: cuda, then a Vulkan GPU, then cpu].
 	#[arg(long, global = true, value_enum)]
 	pub backend: Option<BackendKind>,
-	/// Which GPU (CUDA ordinal or Vulkan adapter index, as `ember-miner devices` lists them).
-	#[arg(long, global = true, default_value_t = 0)]
-	pub gpu: usize,
+	/// Which GPU: an index (the CUDA ordinal where CUDA is present, respecting
+	/// CUDA_VISIBLE_DEVICES; else the NVML or Vulkan index), a UUID (GPU-…) or a PCI address,
+	/// as `ember-miner devices` lists them. One physical card for CUDA, NVML and Vulkan alike.
+	#[arg(long, global = true, default_value = "0")]
+	pub gpu: String,
+	/// Where to seal: measure both and take the faster (auto), the CPU cores, or the device.
+	#[arg(long, global = true, value_enum, default_value_t = SealOn::Auto)]
+	pub seal_on: SealOn,
 	/// The account's secret URI (e.g. //Bob on a dev chain); or use --key-file.
 	#[arg(long, global = true, conflicts_with = "key_file")]
 	pub suri: Option<String>,
@@ -64,9 +77,12 @@ pub enum Command {
 		/// Class to register in if this miner has no device on this chain yet.
 		#[arg(long)]
 		class: Option<String>,
-		/// Serve Prometheus metrics on this port (all interfaces: 0.0.0.0).
+		/// Serve Prometheus metrics on this port (127.0.0.1 unless --prometheus-external).
 		#[arg(long, default_value_t = 9616)]
 		prometheus_port: u16,
+		/// Serve metrics on every interface (0.0.0.0), not only 127.0.0.1.
+		#[arg(long)]
+		prometheus_external: bool,
 		/// Do not serve Prometheus metrics.
 		#[arg(long)]
 		no_prometheus: bool,
@@ -141,16 +157,31 @@ impl Cli {
 	}
 
 	async fn miner(&self, chain: Chain, backend: Arc<dyn backend::Backend>) -> Result<Miner> {
-		let metrics = Metrics::register(&Default::default())
+		let metrics = Metrics::register(&Default::default(), &self.gpu, backend.kind().name())
 			.map_err(|e| Error::State(format!("metrics: {e}")))?;
+		let stop = Arc::new(AtomicBool::new(false));
+		stop_on_ctrl_c(stop.clone());
 		Ok(Miner {
 			chain,
 			account: self.account()?,
+			gpu: fingerprint::resolve(&self.gpu)?,
 			backend,
-			gpu: self.gpu,
+			seal_on: self.seal_on,
+			stop,
 			paths: self.paths(),
 			metrics,
 		})
+	}
+
+	async fn connect(&self) -> Result<Chain> {
+		let mut last = None;
+		for url in &self.url {
+			match Chain::connect(url).await {
+				Ok(chain) => return Ok(chain),
+				Err(error) => last = Some(error),
+			}
+		}
+		Err(last.unwrap_or_else(|| Error::State("no --url given".into())))
 	}
 }
 
@@ -169,10 +200,19 @@ async fn run(cli: Cli) -> Result<()> {
 			Ok(())
 		}
 		Command::Devices => {
-			for identity in fingerprint::list() {
+			let index = |i: Option<usize>| i.map_or("-".into(), |i| i.to_string());
+			println!(
+				"{:<7} {:>4} {:>4} {:>6} {:<12} {:<42} {:>8}  uuid / fingerprint",
+				"backend", "cuda", "nvml", "vulkan", "pci", "model", "MiB"
+			);
+			for (identity, selected) in fingerprint::list() {
 				println!(
-					"{:<7} {:<40} {:>8} MiB  {}  fingerprint {:?}",
+					"{:<7} {:>4} {:>4} {:>6} {:<12} {:<42} {:>8}  {}  {:?}",
 					identity.backend,
+					index(selected.cuda),
+					index(selected.nvml.map(|n| n as usize)),
+					index(selected.vulkan),
+					selected.pci.as_deref().unwrap_or("-"),
 					identity.model,
 					identity.memory_mib,
 					identity.uuid,
@@ -182,28 +222,28 @@ async fn run(cli: Cli) -> Result<()> {
 			Ok(())
 		}
 		Command::Bench(args) => {
-			let results = bench::run(args, cli.backend, cli.gpu)?;
+			let results = bench::run(args, cli.backend, &cli.gpu)?;
 			bench::print(&results, args.json);
 			Ok(())
 		}
 		Command::Register { class } => {
-			let backend = backend::open(cli.backend, cli.gpu)?;
-			let miner = cli.miner(Chain::connect(&cli.url).await?, backend).await?;
+			let backend = backend::open(cli.backend, &cli.gpu)?;
+			let miner = cli.miner(cli.connect().await?, backend).await?;
 			let device = miner.register(class).await?;
 			println!("device {device}");
 			Ok(())
 		}
 		Command::Seal => {
-			let backend = backend::open(cli.backend, cli.gpu)?;
-			let miner = cli.miner(Chain::connect(&cli.url).await?, backend).await?;
+			let backend = backend::open(cli.backend, &cli.gpu)?;
+			let miner = cli.miner(cli.connect().await?, backend).await?;
 			let device = miner.registered_device().await?.ok_or_else(not_registered)?;
-			let data = miner.ensure_sealed(device).await?;
+			let data = miner.ensure_sealed(device, None).await?;
 			println!("device {device} sealed, root 0x{}", hex::encode(data.root()));
 			Ok(())
 		}
 		Command::Status => {
 			let backend = Arc::new(backend::cpu::CpuBackend::new());
-			let miner = cli.miner(Chain::connect(&cli.url).await?, backend).await?;
+			let miner = cli.miner(cli.connect().await?, backend).await?;
 			let account = keys::account(&miner.account);
 			let balance = miner.chain.account(&account).await?.data;
 			println!("account {} free {}", account.to_ss58check(), format_emb(balance.free));
@@ -224,8 +264,10 @@ async fn run(cli: Cli) -> Result<()> {
 			}
 			Ok(())
 		}
-		Command::Run { class, prometheus_port, no_prometheus } => {
-			run_worker(&cli, class.as_deref(), (!no_prometheus).then_some(*prometheus_port)).await
+		Command::Run { class, prometheus_port, no_prometheus, prometheus_external } => {
+			let host = if *prometheus_external { [0, 0, 0, 0] } else { [127, 0, 0, 1] };
+			let metrics_at = (!no_prometheus).then(|| SocketAddr::from((host, *prometheus_port)));
+			run_worker(&cli, class.as_deref(), metrics_at).await
 		}
 	}
 }
@@ -237,16 +279,43 @@ fn not_registered() -> Error {
 	)
 }
 
+/// Sets `stop` on Ctrl-C (or SIGTERM), so a seal in progress ends at its next chunk with its
+/// finished lanes on disk.
+fn stop_on_ctrl_c(stop: Arc<AtomicBool>) {
+	tokio::spawn(async move {
+		let terminate = async {
+			match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+				Ok(mut signal) => {
+					signal.recv().await;
+				}
+				Err(_) => std::future::pending::<()>().await,
+			}
+		};
+		tokio::select! {
+			_ = tokio::signal::ctrl_c() => {}
+			_ = terminate => {}
+		}
+		tracing::info!("stopping");
+		stop.store(true, std::sync::atomic::Ordering::Relaxed);
+	});
+}
+
 /// `ember-miner run`: the long-running worker. The first connection must succeed (a wrong URL
-/// is an error); after that, a lost node is reconnected with backoff.
-async fn run_worker(cli: &Cli, class: Option<&str>, prometheus: Option<u16>) -> Result<()> {
-	let backend = backend::open(cli.backend, cli.gpu)?;
-	tracing::info!("backend {} on {}", backend.kind().name(), backend.device_name());
+/// is an error); after that, a lost node is reconnected with backoff, failing over between the
+/// `--url`s. The dataset stays in device memory across reconnects: a node restart, a dropped
+/// socket or a timeout never reloads it.
+async fn run_worker(cli: &Cli, class: Option<&str>, metrics_at: Option<SocketAddr>) -> Result<()> {
+	let backend = backend::open(cli.backend, &cli.gpu)?;
+	let selected = fingerprint::resolve(&cli.gpu)?;
+	tracing::info!("backend {} on {} ({selected})", backend.kind().name(), backend.device_name());
 	let registry = substrate_prometheus_endpoint::Registry::new();
-	let metrics =
-		Metrics::register(&registry).map_err(|e| Error::State(format!("metrics: {e}")))?;
-	if let Some(port) = prometheus {
-		let address = SocketAddr::from(([0, 0, 0, 0], port));
+	let device_label = match backend.kind() {
+		BackendKind::Cpu => "cpu".to_string(),
+		_ => selected.uuid.clone().or(selected.pci.clone()).unwrap_or_else(|| cli.gpu.clone()),
+	};
+	let metrics = Metrics::register(&registry, &device_label, backend.kind().name())
+		.map_err(|e| Error::State(format!("metrics: {e}")))?;
+	if let Some(address) = metrics_at {
 		// Bind first so a taken port is an error now, not a silent failure later.
 		std::net::TcpListener::bind(address).map_err(|e| {
 			Error::State(format!(
@@ -262,18 +331,24 @@ async fn run_worker(cli: &Cli, class: Option<&str>, prometheus: Option<u16>) -> 
 		});
 		tracing::info!("metrics on http://{address}/metrics");
 	}
+	spawn_telemetry(metrics.clone(), selected.nvml);
+	let stop = Arc::new(AtomicBool::new(false));
+	stop_on_ctrl_c(stop.clone());
 	let account = cli.account()?;
-	let mut chain = Some(Chain::connect(&cli.url).await?);
+	let mut chain = Some(cli.connect().await?);
+	let mut held: Option<Arc<Sealed>> = None;
 	loop {
 		let connected = match chain.take() {
 			Some(chain) => chain,
-			None => miner::connect_with_backoff(&cli.url).await,
+			None => miner::connect_any(&cli.url).await,
 		};
 		let miner = Miner {
 			chain: connected,
 			account: account.clone(),
 			backend: backend.clone(),
-			gpu: cli.gpu,
+			gpu: selected.clone(),
+			seal_on: cli.seal_on,
+			stop: stop.clone(),
 			paths: cli.paths(),
 			metrics: metrics.clone(),
 		};
@@ -282,15 +357,30 @@ async fn run_worker(cli: &Cli, class: Option<&str>, prometheus: Option<u16>) -> 
 				Some(class) => miner.register(class).await?,
 				None => miner.registered_device().await?.ok_or_else(not_registered)?,
 			};
+			if let Some(info) = miner.device_info(device).await? {
+				if let Ok(classes) = miner.classes().await {
+					if let Some((_, class)) = classes.iter().find(|(id, _)| *id == info.class) {
+						metrics.set_class(&String::from_utf8_lossy(&class.name));
+					}
+				}
+			}
 			loop {
-				let data = miner.ensure_sealed(device).await?;
+				let data = miner.ensure_sealed(device, held.clone()).await?;
+				held = Some(data.clone());
 				miner.answer(device, &data).await?;
+			}
+		};
+		let stopped = async {
+			while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+				tokio::time::sleep(Duration::from_millis(100)).await;
 			}
 		};
 		let result: Result<()> = tokio::select! {
 			result = work => result,
-			_ = tokio::signal::ctrl_c() => {
-				tracing::info!("stopping");
+			_ = stopped => {
+				// A seal in progress sees the flag too and stops at its next chunk; dropping the
+				// async runtime waits for its thread, so its finished lanes are on disk at exit.
+				tracing::info!("stopped");
 				return Ok(());
 			}
 		};
@@ -299,8 +389,26 @@ async fn run_worker(cli: &Cli, class: Option<&str>, prometheus: Option<u16>) -> 
 				tracing::warn!("lost the node ({error}); reconnecting");
 				tokio::time::sleep(Duration::from_secs(1)).await;
 			}
+			Err(Error::Stopped(reason)) => {
+				tracing::info!("{reason}");
+				return Ok(());
+			}
 			Err(error) => return Err(error),
 			Ok(()) => {}
 		}
 	}
+}
+
+/// Polls NVML every 5 s for the GPU's temperature, power, memory and clock.
+fn spawn_telemetry(metrics: Metrics, nvml_index: Option<u32>) {
+	tokio::spawn(async move {
+		let nvml = nvml_index.and_then(|_| nvml_wrapper::Nvml::init().ok());
+		loop {
+			if let (Some(nvml), Some(index)) = (&nvml, nvml_index) {
+				metrics.record_gpu(nvml, index);
+			}
+			metrics.record_host();
+			tokio::time::sleep(Duration::from_secs(5)).await;
+		}
+	});
 }

@@ -46,6 +46,9 @@ pub enum Error {
 	/// A backend failed while computing.
 	#[error("backend {backend} failed: {reason}")]
 	Backend { backend: &'static str, reason: String },
+	/// The operator stopped the work (Ctrl-C); what it says is kept.
+	#[error("{0}")]
+	Stopped(String),
 	/// The miner's local state does not fit the chain.
 	#[error("{0}")]
 	State(String),

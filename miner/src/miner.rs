@@ -11,9 +11,10 @@
 use crate::{
 	backend::{self, Backend},
 	chain::Chain,
-	dataset,
+	dataset::{self, SealOn, Sealed},
 	error::{Error, Result},
-	fingerprint, keys,
+	fingerprint::{self, Selected},
+	keys,
 	metrics::Metrics,
 	state::{Paths, State},
 };
@@ -25,6 +26,7 @@ use pallet_pocps::{DeviceStats, OpenChallengeView, SealInfo};
 use sp_core::{sr25519, Pair, H256};
 use std::{
 	collections::BTreeMap,
+	sync::{atomic::AtomicBool, Arc},
 	time::{Duration, Instant},
 };
 
@@ -39,8 +41,12 @@ pub struct Miner {
 	pub account: sr25519::Pair,
 	/// The compute backend.
 	pub backend: std::sync::Arc<dyn Backend>,
-	/// The backend's adapter index.
-	pub gpu: usize,
+	/// The device, as each API numbers it.
+	pub gpu: Selected,
+	/// Where sealing runs.
+	pub seal_on: SealOn,
+	/// Set by Ctrl-C: a seal in progress stops at its next chunk.
+	pub stop: Arc<AtomicBool>,
 	/// Files under the base path.
 	pub paths: Paths,
 	/// Metrics (registered even when not served).
@@ -119,7 +125,7 @@ impl Miner {
 		}
 		let (class_id, class) = self.find_class(class).await?;
 		let class_name = String::from_utf8_lossy(&class.name).into_owned();
-		let identity = fingerprint::identity(self.backend.kind(), self.gpu);
+		let identity = fingerprint::identity(self.backend.kind(), &self.gpu);
 		if identity.memory_mib < u64::from(class.min_vram_mib) {
 			return Err(Error::TooLittleMemory {
 				device: identity.model,
@@ -214,10 +220,16 @@ impl Miner {
 		self.chain.runtime_api("PocpsApi_device_status", device, None).await
 	}
 
-	/// Makes sure the device has a committed seal that this miner holds: reuses the dataset on
-	/// disk when it matches the chain, commits it if the crash came between saving and
-	/// committing, and seals afresh otherwise (first seal, suspension, class change).
-	pub async fn ensure_sealed(&self, device: DeviceId) -> Result<ember_pocps::prover::Dataset> {
+	/// Makes sure the device has a committed seal that this miner holds in device memory:
+	/// keeps `held` when it still matches the chain (a reconnect costs nothing), loads the
+	/// dataset on disk when it does, commits it if the crash came between sealing and
+	/// committing, resumes an interrupted seal, and seals afresh otherwise (first seal,
+	/// suspension, class change).
+	pub async fn ensure_sealed(
+		&self,
+		device: DeviceId,
+		held: Option<Arc<Sealed>>,
+	) -> Result<Arc<Sealed>> {
 		let info = self
 			.device_info(device)
 			.await?
@@ -232,29 +244,50 @@ impl Miner {
 		let on_chain = self.seal_info(device).await?;
 		let chain_nonce = on_chain.as_ref().map(|s| s.nonce).unwrap_or(0);
 		let needs_new = matches!(info.status, DeviceStatus::Suspended | DeviceStatus::Registered);
+		let committed = |header: &dataset::Header| {
+			on_chain.as_ref().is_some_and(|s| s.nonce == header.nonce && s.root == header.root)
+		};
+		let uncommitted =
+			|header: &dataset::Header| header.nonce > chain_nonce && header.params == class.pocps;
+
+		if let Some(held) = held.filter(|held| held.header().device == device) {
+			if committed(held.header()) && !needs_new {
+				return Ok(held);
+			}
+			if uncommitted(held.header()) {
+				self.commit(device, held.header()).await?;
+				return Ok(held);
+			}
+		}
 
 		let path = self.paths.dataset();
 		if path.exists() {
-			match dataset::load(&path, self.backend.as_ref()) {
-				Ok((header, data)) if header.device == device => {
-					let committed = on_chain
-						.as_ref()
-						.is_some_and(|s| s.nonce == header.nonce && s.root == header.root);
-					if committed && !needs_new {
-						tracing::info!("dataset on disk matches seal {} on chain", header.nonce);
-						return Ok(data);
-					}
-					if header.nonce > chain_nonce && header.params == class.pocps {
-						tracing::info!(
-							"committing the sealed dataset on disk (nonce {})",
-							header.nonce
-						);
-						self.commit(device, &header).await?;
-						return Ok(data);
+			match dataset::read_header(&path) {
+				Ok((header, None))
+					if header.device == device
+						&& ((committed(&header) && !needs_new) || uncommitted(&header)) =>
+				{
+					tracing::info!("loading the dataset on disk (seal {})", header.nonce);
+					match self.load(&path).await {
+						Ok(data) => {
+							if !committed(&header) {
+								tracing::info!("committing the sealed dataset on disk");
+								self.commit(device, &header).await?;
+							} else {
+								tracing::info!(
+									"dataset on disk matches seal {} on chain",
+									header.nonce
+								);
+							}
+							return Ok(data);
+						}
+						Err(error @ Error::Stopped(_)) => return Err(error),
+						Err(error) => tracing::warn!("{error}; sealing anew"),
 					}
 				}
-				Ok(_) => tracing::info!("dataset on disk is for another device; sealing anew"),
-				Err(error) => return Err(error),
+				Ok((header, Some(_))) if header.device == device => {}
+				Ok(_) => tracing::info!("the dataset on disk is not this seal's; sealing anew"),
+				Err(error) => tracing::warn!("{error}; sealing anew"),
 			}
 		}
 
@@ -267,26 +300,39 @@ impl Miner {
 		);
 		let params = class.pocps;
 		tracing::info!(
-			"sealing {} MiB ({} lanes x {} labels, {} iterations) on {}",
+			"sealing {} MiB ({} lanes x {} labels, {} iterations) for {}",
 			params.dataset_bytes() >> 20,
 			params.lanes,
 			params.lane_len,
 			params.iterations,
 			self.backend.device_name()
 		);
+		let header = dataset::Header { device, nonce, params, ek, root: Default::default() };
 		let started = Instant::now();
-		let progress = self.metrics.seal_progress.clone();
-		let data = dataset::seal(self.backend.as_ref(), &params, &ek, &|done| progress.set(done))?;
+		let (backend, stop, seal_on) = (self.backend.clone(), self.stop.clone(), self.seal_on);
+		let progress = self.metrics.seal_progress();
+		let data = blocking(move || {
+			dataset::seal(backend.as_ref(), &path, header, seal_on, &stop, &|done| {
+				progress.set(done)
+			})
+		})
+		.await?;
 		let seconds = started.elapsed().as_secs_f64().max(1e-9);
-		self.metrics.hashrate.set(
+		self.metrics.hashrate().set(
 			(backend::seal_compressions(&params)
 				+ backend::merkle_compressions(params.total_labels())) as f64
 				/ seconds,
 		);
-		let header = dataset::Header { device, nonce, params, ek, root: data.root() };
-		dataset::save(&path, &header, &data)?;
-		self.commit(device, &header).await?;
-		Ok(data)
+		self.metrics.record_memory(&data);
+		self.commit(device, data.header()).await?;
+		Ok(Arc::new(data))
+	}
+
+	async fn load(&self, path: &std::path::Path) -> Result<Arc<Sealed>> {
+		let (backend, stop, path) = (self.backend.clone(), self.stop.clone(), path.to_path_buf());
+		let data = blocking(move || dataset::load(backend.as_ref(), &path, &stop)).await?;
+		self.metrics.record_memory(&data);
+		Ok(Arc::new(data))
 	}
 
 	async fn commit(&self, device: DeviceId, header: &dataset::Header) -> Result<()> {
@@ -303,11 +349,7 @@ impl Miner {
 
 	/// Answers challenges until the device needs re-sealing (returns `Ok`) or the connection
 	/// fails (returns the error).
-	pub async fn answer(
-		&self,
-		device: DeviceId,
-		data: &ember_pocps::prover::Dataset,
-	) -> Result<()> {
+	pub async fn answer(&self, device: DeviceId, data: &Sealed) -> Result<()> {
 		let mut best = self.chain.subscribe_heads(false).await?;
 		let mut finalized = self.chain.subscribe_heads(true).await?;
 		let mut pending: BTreeMap<ChallengeId, Pending> = BTreeMap::new();
@@ -344,7 +386,7 @@ impl Miner {
 	async fn on_best(
 		&self,
 		device: DeviceId,
-		data: &ember_pocps::prover::Dataset,
+		data: &Sealed,
 		header: &ember_runtime::Header,
 		pending: &mut BTreeMap<ChallengeId, Pending>,
 		seen: &mut BTreeMap<ChallengeId, Instant>,
@@ -368,7 +410,7 @@ impl Miner {
 			// challenge: it is on chain from block `opened_at + 2`.
 			let Some(seed) = seed else { continue };
 			let first_seen = *seen.entry(challenge).or_insert_with(|| {
-				self.metrics.received.inc();
+				self.metrics.received().inc();
 				tracing::info!(
 					"challenge {challenge} opened at #{}, deadline #{}",
 					info.opened_at,
@@ -416,7 +458,13 @@ impl Miner {
 							}
 							Err(error) => return Err(error),
 						};
-					self.metrics.response_seconds.observe(first_seen.elapsed().as_secs_f64());
+					self.metrics.response_seconds().observe(first_seen.elapsed().as_secs_f64());
+					self.metrics.last_answer().set(
+						std::time::SystemTime::now()
+							.duration_since(std::time::UNIX_EPOCH)
+							.map(|d| d.as_secs_f64())
+							.unwrap_or_default(),
+					);
 					tracing::info!(
 						"answered challenge {challenge} in {:.0?}",
 						first_seen.elapsed()
@@ -444,13 +492,13 @@ impl Miner {
 
 	async fn submit_answer(
 		&self,
-		data: &ember_pocps::prover::Dataset,
+		data: &Sealed,
 		challenge: ChallengeId,
 		seed: &[u8; 32],
 		seal_check: bool,
 	) -> Result<Vec<u8>> {
-		let proof = data.prove::<NativeSha256>(seed, seal_check).ok_or_else(|| {
-			Error::State(format!("cannot open the labels challenge {challenge} asks for"))
+		let proof = data.prove(seed, seal_check).map_err(|error| {
+			Error::State(format!("cannot answer challenge {challenge}: {error}"))
 		})?;
 		let call =
 			RuntimeCall::Pocps(pallet_pocps::Call::respond { challenge, proof: Box::new(proof) });
@@ -468,8 +516,8 @@ impl Miner {
 					challenge,
 					latency,
 				}) if d == device => {
-					self.metrics.answered.inc();
-					self.metrics.answer_latency_blocks.set(u64::from(latency));
+					self.metrics.answered().inc();
+					self.metrics.answer_latency_blocks().set(u64::from(latency));
 					tracing::info!(
 						"challenge {challenge} answered in {latency} blocks (finalized)"
 					);
@@ -478,7 +526,7 @@ impl Miner {
 					device: d,
 					challenge,
 				}) if d == device => {
-					self.metrics.missed.inc();
+					self.metrics.missed().inc();
 					tracing::warn!("challenge {challenge} was missed (finalized)");
 				}
 				RuntimeEvent::Pocps(pallet_pocps::Event::ProofRejected {
@@ -486,7 +534,7 @@ impl Miner {
 					challenge,
 					reason,
 				}) if d == device => {
-					self.metrics.missed.inc();
+					self.metrics.missed().inc();
 					tracing::error!("answer to challenge {challenge} was rejected: {reason:?}");
 				}
 				_ => {}
@@ -509,23 +557,36 @@ impl Miner {
 	}
 }
 
+/// Runs `work` on a thread where blocking is allowed (sealing, loading), off the async
+/// runtime, so Ctrl-C and the node connection stay responsive meanwhile.
+async fn blocking<T: Send + 'static>(
+	work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+	tokio::task::spawn_blocking(work)
+		.await
+		.map_err(|e| Error::State(format!("the sealing thread failed: {e}")))?
+}
+
 /// `amount` in EMB with three decimals.
 pub fn format_emb(amount: u128) -> String {
 	let milli = amount / (EMB / 1_000);
 	format!("{}.{:03} EMB", milli / 1_000, milli % 1_000)
 }
 
-/// Retries `connect` with exponential backoff (1 s doubling to 30 s) until it succeeds.
-pub async fn connect_with_backoff(url: &str) -> Chain {
+/// Connects to the first of `urls` that answers, trying each in turn with exponential backoff
+/// (1 s doubling to 30 s between rounds) until one does: a node restart or a dead node fails
+/// over to the next.
+pub async fn connect_any(urls: &[String]) -> Chain {
 	let mut delay = Duration::from_secs(1);
 	loop {
-		match Chain::connect(url).await {
-			Ok(chain) => return chain,
-			Err(error) => {
-				tracing::warn!("{error}; retrying in {delay:?}");
-				tokio::time::sleep(delay).await;
-				delay = (delay * 2).min(Duration::from_secs(30));
+		for url in urls {
+			match Chain::connect(url).await {
+				Ok(chain) => return chain,
+				Err(error) => tracing::warn!("{error}"),
 			}
 		}
+		tracing::warn!("no node reachable; retrying in {delay:?}");
+		tokio::time::sleep(delay).await;
+		delay = (delay * 2).min(Duration::from_secs(30));
 	}
 }

@@ -1,9 +1,13 @@
-//! Every backend reproduces the PoCPS test vectors (primitives/pocps/test-vectors) bit for bit.
-//! CPU always runs; Vulkan runs on any Vulkan device (lavapipe in CI); CUDA skips, saying so,
-//! where no driver is installed.
+//! Every backend reproduces the PoCPS test vectors (primitives/pocps/test-vectors) bit for bit:
+//! its labels, sealed in device memory, and the root from its subtree roots. CPU always runs;
+//! Vulkan runs on any Vulkan device (lavapipe in CI); CUDA skips, saying so, where no driver is
+//! installed.
 
 #![allow(clippy::unwrap_used, clippy::panic)]
-use ember_miner::backend::{self, Backend, BackendKind};
+use ember_miner::{
+	backend::{self, Backend, BackendKind},
+	fingerprint::Selected,
+};
 use ember_pocps::{merkle::MerkleTree, Hash, Hasher, NativeSha256, Params};
 
 struct Vector {
@@ -42,9 +46,27 @@ fn vectors() -> Vec<Vector> {
 		.collect()
 }
 
+/// The root as the miner computes it: subtree roots on the device, chunk by chunk, and the
+/// levels above on the host.
+fn root_on(backend: &dyn Backend, params: &Params, labels: &[Hash]) -> Hash {
+	let mut resident = backend.allocate(params).unwrap();
+	resident.write_lanes(0, labels).unwrap();
+	let rows = backend::rows_for(params);
+	let per_chunk = resident.lanes_per_chunk();
+	let mut roots = Vec::new();
+	let mut lane = 0;
+	while lane < params.lanes {
+		let lanes = per_chunk.min(params.lanes - lane);
+		roots.extend(resident.subtree_roots(lane, lanes, rows).unwrap());
+		lane += lanes;
+	}
+	assert_eq!(roots.len() as u64, params.total_labels() >> rows);
+	MerkleTree::build::<NativeSha256>(roots).unwrap().root()
+}
+
 fn check(backend: &dyn Backend) {
 	for vector in vectors() {
-		let labels = backend.seal(&vector.params, &vector.ek, &|_| ()).unwrap();
+		let labels = backend::seal_all(backend, &vector.params, &vector.ek).unwrap();
 		assert_eq!(
 			hex::encode(NativeSha256::sha256(&labels.concat())),
 			vector.labels_sha256,
@@ -52,53 +74,78 @@ fn check(backend: &dyn Backend) {
 			vector.name,
 			backend.device_name()
 		);
-		let levels = backend.merkle_levels(labels).unwrap();
-		let tree = MerkleTree::from_levels(levels).unwrap();
-		assert_eq!(hex::encode(tree.root()), vector.root, "{} root", vector.name);
+		let root = root_on(backend, &vector.params, &labels);
+		assert_eq!(hex::encode(root), vector.root, "{} root", vector.name);
 	}
-	// Many lanes, several dispatch chunks, and a tree deeper than one workgroup.
-	let params = Params { lanes: 128, lane_len: 64, parents: 8, iterations: 3, challenges: 1 };
-	let reference = backend::cpu::CpuBackend::new().seal(&params, &[4u8; 32], &|_| ()).unwrap();
-	let labels = backend.seal(&params, &[4u8; 32], &|_| ()).unwrap();
+	// Many lanes, several dispatch chunks, reads across lanes.
+	let params = Params { lanes: 128, lane_len: 256, parents: 8, iterations: 3, challenges: 1 };
+	let cpu = backend::cpu::CpuBackend::new();
+	let reference = backend::seal_all(&cpu, &params, &[4u8; 32]).unwrap();
+	let labels = backend::seal_all(backend, &params, &[4u8; 32]).unwrap();
 	assert!(labels == reference, "128-lane dataset on {}", backend.device_name());
-	let expected = MerkleTree::build::<NativeSha256>(reference).unwrap().root();
-	let tree = MerkleTree::from_levels(backend.merkle_levels(labels).unwrap()).unwrap();
-	assert_eq!(tree.root(), expected);
+	let expected = MerkleTree::build::<NativeSha256>(reference.clone()).unwrap().root();
+	assert_eq!(root_on(backend, &params, &labels), expected);
+	let mut resident = backend.allocate(&params).unwrap();
+	resident.write_lanes(0, &labels).unwrap();
+	let read = resident.read(&[(5, 3), (300, 128), (32_767, 1)]).unwrap();
+	assert_eq!(read[..3], reference[5..8]);
+	assert_eq!(read[3..131], reference[300..428]);
+	assert_eq!(read[131], reference[32_767]);
+}
+
+fn vulkan() -> Option<backend::vulkan::VulkanBackend> {
+	// The test command installs lavapipe; a machine without any Vulkan driver skips.
+	let selected = Selected { vulkan: Some(0), ..Default::default() };
+	match backend::vulkan::VulkanBackend::open(&selected, true) {
+		Ok(vulkan) => Some(vulkan),
+		Err(error) if std::env::var_os("EMBER_REQUIRE_VULKAN").is_some() => {
+			panic!("Vulkan required: {error}")
+		}
+		Err(error) => {
+			eprintln!("skipping: {error}");
+			None
+		}
+	}
 }
 
 #[test]
 fn cpu_reproduces_the_vectors() {
-	check(backend::open(Some(BackendKind::Cpu), 0).unwrap().as_ref());
+	check(backend::open(Some(BackendKind::Cpu), "0").unwrap().as_ref());
 }
 
 #[test]
 fn vulkan_reproduces_the_vectors() {
-	// The test command installs lavapipe; a machine without any Vulkan driver skips.
-	match backend::open(Some(BackendKind::Vulkan), 0) {
-		Ok(vulkan) => check(vulkan.as_ref()),
-		Err(error) if std::env::var_os("EMBER_REQUIRE_VULKAN").is_some() => {
-			panic!("Vulkan required: {error}")
-		}
-		Err(error) => eprintln!("skipping: {error}"),
+	if let Some(vulkan) = vulkan() {
+		check(&vulkan);
+	}
+}
+
+#[test]
+fn vulkan_holds_a_dataset_in_several_chunks() {
+	// 32 KiB chunks: 4 lanes of 256 labels each, so the 128-lane check spans 32 buffers.
+	if let Some(vulkan) = vulkan() {
+		let vulkan = vulkan.with_max_chunk(32 << 10);
+		let params = Params { lanes: 128, lane_len: 256, parents: 8, iterations: 3, challenges: 1 };
+		assert_eq!(vulkan.allocate(&params).unwrap().lanes_per_chunk(), 4);
+		check(&vulkan);
 	}
 }
 
 #[test]
 fn cuda_reproduces_the_vectors_or_skips() {
-	match backend::open(Some(BackendKind::Cuda), 0) {
+	match backend::open(Some(BackendKind::Cuda), "0") {
 		Ok(cuda) => check(cuda.as_ref()),
 		Err(error) => eprintln!("skipping: {error}"),
 	}
 }
 
 #[test]
-fn chunked_gpu_progress_reaches_the_total() {
-	let params = Params { lanes: 4, lane_len: 256, parents: 2, iterations: 1, challenges: 1 };
-	let last = std::sync::atomic::AtomicU64::new(0);
-	backend::cpu::CpuBackend::new()
-		.seal(&params, &[1u8; 32], &|done| {
-			last.fetch_max(done, std::sync::atomic::Ordering::Relaxed);
-		})
-		.unwrap();
-	assert_eq!(last.into_inner(), params.total_labels());
+fn a_lane_larger_than_a_chunk_is_refused_with_both_sizes() {
+	if let Some(vulkan) = vulkan() {
+		let params =
+			Params { lanes: 2, lane_len: 1 << 16, parents: 2, iterations: 1, challenges: 1 };
+		let error = vulkan.with_max_chunk(1 << 20).allocate(&params).err().unwrap().to_string();
+		assert!(error.contains("one lane of this class is 2 MiB"), "{error}");
+		assert!(error.contains("largest buffer is 1 MiB"), "{error}");
+	}
 }

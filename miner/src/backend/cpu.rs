@@ -1,13 +1,13 @@
-//! The CPU backend: the reference prover's lane sealing, one lane per rayon task.
+//! The CPU backend: the reference prover's lane sealing, one lane per rayon task, with the
+//! dataset held in RAM.
 
-use super::{Backend, BackendKind, Progress};
-use crate::error::Result;
-use ember_pocps::{merkle::parent_level, prover::seal_lane_reporting, Hash, NativeSha256, Params};
+use super::{Backend, BackendKind, Progress, Resident};
+use crate::error::{Error, Result};
+use ember_pocps::{merkle::subtree_root, prover::seal_lane_reporting, Hash, NativeSha256, Params};
 use rayon::prelude::*;
-use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Labels sealed between progress reports, per lane.
-const REPORT_EVERY: usize = 1 << 12;
+/// Labels sealed between progress reports (and stop checks), per lane.
+pub const REPORT_EVERY: usize = 1 << 12;
 
 /// Seals with every core.
 pub struct CpuBackend;
@@ -34,30 +34,112 @@ impl Backend for CpuBackend {
 		format!("{} ({} threads)", crate::fingerprint::cpu_model(), rayon::current_num_threads())
 	}
 
-	fn seal(&self, params: &Params, ek: &Hash, progress: Progress<'_>) -> Result<Vec<Hash>> {
-		let lane_len = params.lane_len as usize;
-		let mut labels = vec![[0u8; 32]; lane_len.saturating_mul(params.lanes as usize)];
-		let done = AtomicU64::new(0);
-		labels.par_chunks_mut(lane_len.max(1)).enumerate().for_each(|(lane, out)| {
-			let lane = lane as u32;
-			seal_lane_reporting::<NativeSha256>(params, ek, lane, out, REPORT_EVERY, |n| {
-				let total = done.fetch_add(n, Ordering::Relaxed).saturating_add(n);
-				progress(total);
-			});
-		});
-		Ok(labels)
+	fn allocate(&self, params: &Params) -> Result<Box<dyn Resident>> {
+		let total = usize::try_from(params.total_labels()).map_err(|_| Error::Backend {
+			backend: "cpu",
+			reason: "the dataset does not fit this machine's address space".into(),
+		})?;
+		let mut labels = Vec::new();
+		labels.try_reserve_exact(total).map_err(|_| Error::Backend {
+			backend: "cpu",
+			reason: format!("cannot allocate {} MiB for the dataset", params.dataset_bytes() >> 20),
+		})?;
+		labels.resize(total, [0u8; 32]);
+		Ok(Box::new(CpuResident { params: *params, labels }))
+	}
+}
+
+/// Seals lanes `first_lane ..` into `out` (whole lanes, lane-major), in parallel. Returns
+/// `false` if `progress` asked to stop.
+pub fn seal_lanes_into(
+	params: &Params,
+	ek: &Hash,
+	first_lane: u32,
+	out: &mut [Hash],
+	progress: Progress<'_>,
+) -> bool {
+	let lane_len = (params.lane_len as usize).max(1);
+	out.par_chunks_mut(lane_len)
+		.enumerate()
+		.map(|(offset, lane_out)| {
+			let lane = first_lane.saturating_add(offset as u32);
+			seal_lane_reporting::<NativeSha256>(params, ek, lane, lane_out, REPORT_EVERY, progress)
+		})
+		.reduce(|| true, |a, b| a && b)
+}
+
+/// Subtree roots over `labels`, `2^rows` labels each, in parallel.
+pub fn subtree_roots_of(labels: &[Hash], rows: u32) -> Vec<Hash> {
+	labels.par_chunks(1usize << rows).map(subtree_root::<NativeSha256>).collect()
+}
+
+/// A dataset in RAM.
+struct CpuResident {
+	params: Params,
+	labels: Vec<Hash>,
+}
+
+impl CpuResident {
+	fn lanes(&self, first_lane: u32, lanes: u32) -> Result<std::ops::Range<usize>> {
+		let lane_len = self.params.lane_len as usize;
+		let start = (first_lane as usize).saturating_mul(lane_len);
+		let end = start.saturating_add((lanes as usize).saturating_mul(lane_len));
+		if end > self.labels.len() {
+			return Err(Error::Backend { backend: "cpu", reason: "lanes out of range".into() });
+		}
+		Ok(start..end)
+	}
+}
+
+impl Resident for CpuResident {
+	/// As many lanes as threads: a seal runs that many at once, so lanes finish (and are saved)
+	/// as it goes rather than all at its end.
+	fn lanes_per_chunk(&self) -> u32 {
+		(rayon::current_num_threads() as u32).clamp(1, self.params.lanes.max(1))
 	}
 
-	fn merkle_levels(&self, leaves: Vec<Hash>) -> Result<Vec<Vec<Hash>>> {
-		let mut levels = vec![leaves];
-		while let Some(top) = levels.last().filter(|level| level.len() > 1) {
-			let parent = if top.len() >= 1 << 12 {
-				top.par_chunks(1 << 12).flat_map_iter(parent_level::<NativeSha256>).collect()
-			} else {
-				parent_level::<NativeSha256>(top)
-			};
-			levels.push(parent);
+	fn write_lanes(&mut self, first_lane: u32, labels: &[Hash]) -> Result<()> {
+		let start = (first_lane as usize).saturating_mul(self.params.lane_len as usize);
+		let slot =
+			self.labels.get_mut(start..start.saturating_add(labels.len())).ok_or_else(|| {
+				Error::Backend { backend: "cpu", reason: "lanes out of range".into() }
+			})?;
+		slot.copy_from_slice(labels);
+		Ok(())
+	}
+
+	fn read(&self, ranges: &[(u64, u32)]) -> Result<Vec<Hash>> {
+		let mut out = Vec::new();
+		for &(first, count) in ranges {
+			let start = usize::try_from(first).unwrap_or(usize::MAX);
+			let slice =
+				self.labels.get(start..start.saturating_add(count as usize)).ok_or_else(|| {
+					Error::Backend { backend: "cpu", reason: format!("no labels at {first}") }
+				})?;
+			out.extend_from_slice(slice);
 		}
-		Ok(levels)
+		Ok(out)
+	}
+
+	fn seal_lanes(
+		&mut self,
+		ek: &Hash,
+		first_lane: u32,
+		lanes: u32,
+		progress: Progress<'_>,
+	) -> Result<bool> {
+		let range = self.lanes(first_lane, lanes)?;
+		let params = self.params;
+		let out = self.labels.get_mut(range).unwrap_or_default();
+		Ok(seal_lanes_into(&params, ek, first_lane, out, progress))
+	}
+
+	fn subtree_roots(&self, first_lane: u32, lanes: u32, rows: u32) -> Result<Vec<Hash>> {
+		let range = self.lanes(first_lane, lanes)?;
+		Ok(subtree_roots_of(self.labels.get(range).unwrap_or_default(), rows))
+	}
+
+	fn bytes(&self) -> u64 {
+		(self.labels.len() as u64).saturating_mul(32)
 	}
 }

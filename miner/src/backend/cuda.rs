@@ -3,10 +3,16 @@
 //! the CUDA toolkit and reports their absence as an unavailable backend, never a crash.
 
 use super::{
-	chunk_len, from_words, seal_config, split_levels, to_words, Backend, BackendKind, Progress,
+	chunk_len, from_words, lanes_per_chunk, seal_config, subtree_config, to_words, Backend,
+	BackendKind, Progress, Resident,
 };
-use crate::error::{Error, Result};
-use cudarc::driver::{CudaContext, CudaFunction, CudaStream, LaunchConfig, PushKernelArg};
+use crate::{
+	error::{Error, Result},
+	fingerprint::Selected,
+};
+use cudarc::driver::{
+	CudaContext, CudaFunction, CudaSlice, CudaStream, LaunchConfig, PushKernelArg,
+};
 use ember_pocps::{Hash, Params};
 use std::sync::Arc;
 
@@ -14,6 +20,9 @@ const NAME: &str = "cuda";
 const BLOCK: u32 = 128;
 /// Sequential hashes per thread per launch.
 const DISPATCH_BUDGET: u32 = 1 << 16;
+/// Largest chunk of device memory: CUDA has no binding limit, but whole-lane chunks of at most
+/// this size keep one failed allocation from asking for the whole card at once.
+const MAX_CHUNK_BYTES: u64 = 16 << 30;
 
 fn unavailable(reason: impl std::fmt::Display) -> Error {
 	Error::BackendUnavailable { backend: NAME, reason: reason.to_string() }
@@ -25,44 +34,84 @@ fn failed(reason: impl std::fmt::Display) -> Error {
 
 /// A CUDA device with the PoCPS kernels loaded.
 pub struct CudaBackend {
+	gpu: Arc<Gpu>,
+}
+
+struct Gpu {
 	context: Arc<CudaContext>,
 	stream: Arc<CudaStream>,
 	seal: CudaFunction,
-	merkle: CudaFunction,
+	subtrees: CudaFunction,
 	name: String,
 }
 
-/// Whether the CUDA driver and NVRTC libraries can be loaded at all. cudarc aborts on the first
-/// call into a library it cannot load, so this is checked before any other call.
-pub fn libraries_present() -> bool {
-	// SAFETY: both only try to `dlopen` the libraries and drop the handles.
+/// Whether the CUDA driver library can be loaded. cudarc aborts on the first call into a
+/// library it cannot load, so this is checked before any other call.
+pub fn driver_present() -> bool {
+	// SAFETY: only tries to `dlopen` the library and drops the handle.
 	#[allow(unsafe_code)]
 	unsafe {
-		cudarc::driver::sys::is_culib_present() && cudarc::nvrtc::sys::is_culib_present()
+		cudarc::driver::sys::is_culib_present()
+	}
+}
+
+/// Whether NVRTC (which compiles the kernels) can be loaded.
+pub fn nvrtc_present() -> bool {
+	// SAFETY: as above.
+	#[allow(unsafe_code)]
+	unsafe {
+		cudarc::nvrtc::sys::is_culib_present()
+	}
+}
+
+/// Why NVRTC did not load, as specifically as the machine lets us say: this build loads
+/// NVRTC 12 (`libnvrtc.so`, `libnvrtc.so.12`); a CUDA 13 host ships only `libnvrtc.so.13`.
+fn nvrtc_missing() -> String {
+	let newer = [
+		"/usr/local/cuda/lib64",
+		"/usr/lib/x86_64-linux-gnu",
+		"/usr/local/cuda/targets/x86_64-linux/lib",
+	]
+	.iter()
+	.map(|dir| std::path::Path::new(dir).join("libnvrtc.so.13"))
+	.find(|path| path.exists());
+	match newer {
+		Some(path) => format!(
+			"found {} (CUDA 13) but this miner loads NVRTC 12: install NVRTC 12 alongside \
+			 (e.g. the cuda-nvrtc-12-x package) or put a `libnvrtc.so` link to it on the \
+			 library path",
+			path.display()
+		),
+		None => "NVRTC (libnvrtc.so.12) is not installed: install the CUDA toolkit's NVRTC \
+		         (e.g. cuda-nvrtc-12-x)"
+			.into(),
 	}
 }
 
 impl CudaBackend {
-	/// Opens CUDA device `ordinal` and compiles the kernels for it.
-	pub fn open(ordinal: usize) -> Result<Self> {
-		if !libraries_present() {
-			return Err(unavailable(
-				"the CUDA driver (libcuda.so) or NVRTC (libnvrtc.so) is not installed",
-			));
+	/// Opens the selected device's CUDA ordinal and compiles the kernels for it.
+	pub fn open(selected: &Selected) -> Result<Self> {
+		if !driver_present() {
+			return Err(unavailable("the CUDA driver (libcuda.so) is not installed"));
 		}
+		if !nvrtc_present() {
+			return Err(unavailable(nvrtc_missing()));
+		}
+		let ordinal =
+			selected.cuda.ok_or_else(|| unavailable(format!("{selected} is not a CUDA device")))?;
 		let context = CudaContext::new(ordinal).map_err(unavailable)?;
 		let name = context.name().map_err(unavailable)?;
 		let ptx = cudarc::nvrtc::compile_ptx(include_str!("pocps.cu")).map_err(unavailable)?;
 		let module = context.load_module(ptx).map_err(unavailable)?;
 		let seal = module.load_function("seal").map_err(unavailable)?;
-		let merkle = module.load_function("merkle").map_err(unavailable)?;
+		let subtrees = module.load_function("subtrees").map_err(unavailable)?;
 		let stream = context.default_stream();
-		Ok(CudaBackend { context, stream, seal, merkle, name })
+		Ok(CudaBackend { gpu: Arc::new(Gpu { context, stream, seal, subtrees, name }) })
 	}
 
 	/// Total device memory in MiB.
 	pub fn memory_mib(&self) -> Result<u64> {
-		let bytes = self.context.total_mem().map_err(failed)?;
+		let bytes = self.gpu.context.total_mem().map_err(failed)?;
 		Ok(bytes as u64 >> 20)
 	}
 }
@@ -78,52 +127,146 @@ impl Backend for CudaBackend {
 	}
 
 	fn device_name(&self) -> String {
-		self.name.clone()
+		self.gpu.name.clone()
 	}
 
-	fn seal(&self, params: &Params, ek: &Hash, progress: Progress<'_>) -> Result<Vec<Hash>> {
-		let words = usize::try_from(params.total_labels().saturating_mul(8)).map_err(failed)?;
-		let mut data = self.stream.alloc_zeros::<u32>(words).map_err(failed)?;
-		let chunk = chunk_len(params, DISPATCH_BUDGET);
+	fn allocate(&self, params: &Params) -> Result<Box<dyn Resident>> {
+		let per_chunk = lanes_per_chunk(NAME, params, MAX_CHUNK_BYTES)?;
+		let lane_words = usize::try_from(params.lane_len).map_err(failed)? * 8;
+		let mut chunks = Vec::new();
+		let mut lane = 0;
+		while lane < params.lanes {
+			let lanes = per_chunk.min(params.lanes - lane);
+			let words = lane_words * lanes as usize;
+			chunks.push(
+				self.gpu.stream.alloc_zeros::<u32>(words).map_err(|e| {
+					failed(format!("cannot allocate {} MiB: {e}", (words * 4) >> 20))
+				})?,
+			);
+			lane += lanes;
+		}
+		Ok(Box::new(CudaResident { gpu: self.gpu.clone(), params: *params, per_chunk, chunks }))
+	}
+}
+
+/// A dataset in device memory: chunks of `per_chunk` whole lanes.
+struct CudaResident {
+	gpu: Arc<Gpu>,
+	params: Params,
+	per_chunk: u32,
+	chunks: Vec<CudaSlice<u32>>,
+}
+
+impl CudaResident {
+	fn locate(&self, lane: u32) -> Result<(usize, u32)> {
+		let index = (lane / self.per_chunk.max(1)) as usize;
+		if index >= self.chunks.len() {
+			return Err(failed(format!("no lane {lane}")));
+		}
+		Ok((index, lane % self.per_chunk.max(1)))
+	}
+
+	fn within_chunk(&self, first_lane: u32, lanes: u32) -> Result<(usize, u32)> {
+		let (index, at) = self.locate(first_lane)?;
+		if lanes == 0 || at + lanes > self.per_chunk || first_lane + lanes > self.params.lanes {
+			return Err(failed(format!("lanes {first_lane}+{lanes} cross a chunk")));
+		}
+		Ok((index, at))
+	}
+}
+
+impl Resident for CudaResident {
+	fn lanes_per_chunk(&self) -> u32 {
+		self.per_chunk
+	}
+
+	fn write_lanes(&mut self, first_lane: u32, labels: &[Hash]) -> Result<()> {
+		let lane_len = self.params.lane_len as usize;
+		for (offset, lane_labels) in labels.chunks(lane_len.max(1)).enumerate() {
+			let (index, at) = self.locate(first_lane + offset as u32)?;
+			let words: Vec<u32> = lane_labels.iter().flat_map(to_words).collect();
+			let start = at as usize * lane_len * 8;
+			let chunk = self.chunks.get_mut(index).ok_or_else(|| failed("no chunk"))?;
+			let mut view = chunk.slice_mut(start..start + words.len());
+			self.gpu.stream.memcpy_htod(&words, &mut view).map_err(failed)?;
+		}
+		self.gpu.stream.synchronize().map_err(failed)
+	}
+
+	fn read(&self, ranges: &[(u64, u32)]) -> Result<Vec<Hash>> {
+		let lane_len = u64::from(self.params.lane_len).max(1);
+		let mut words = Vec::new();
+		for &(first, count) in ranges {
+			let (index, at) = self.locate(u32::try_from(first / lane_len).map_err(failed)?)?;
+			let start = usize::try_from((u64::from(at) * lane_len + first % lane_len) * 8)
+				.map_err(failed)?;
+			let chunk = self.chunks.get(index).ok_or_else(|| failed("no chunk"))?;
+			let end = start + count as usize * 8;
+			if end > chunk.len() {
+				return Err(failed(format!("labels {first}+{count} cross a chunk")));
+			}
+			words.extend(self.gpu.stream.clone_dtoh(&chunk.slice(start..end)).map_err(failed)?);
+		}
+		Ok(from_words(&words))
+	}
+
+	fn seal_lanes(
+		&mut self,
+		ek: &Hash,
+		first_lane: u32,
+		lanes: u32,
+		progress: Progress<'_>,
+	) -> Result<bool> {
+		let (index, at) = self.within_chunk(first_lane, lanes)?;
+		let params = self.params;
+		let chunk_labels = chunk_len(&params, DISPATCH_BUDGET);
+		let gpu = self.gpu.clone();
+		let data = self.chunks.get_mut(index).ok_or_else(|| failed("no chunk"))?;
 		let mut from = 0u32;
 		while from < params.lane_len {
-			let to = from.saturating_add(chunk).min(params.lane_len);
-			let config =
-				self.stream.clone_htod(&seal_config(params, ek, from, to)).map_err(failed)?;
-			let mut launch = self.stream.launch_builder(&self.seal);
-			launch.arg(&config).arg(&mut data);
+			let to = from.saturating_add(chunk_labels).min(params.lane_len);
+			let config = gpu
+				.stream
+				.clone_htod(&seal_config(&params, ek, (first_lane, at, lanes), (from, to)))
+				.map_err(failed)?;
+			let mut launch = gpu.stream.launch_builder(&gpu.seal);
+			launch.arg(&config).arg(&mut *data);
 			// SAFETY: `seal(const u32 *config, u32 *data)` matches the arguments pushed; config
-			// holds 16 words and data 8 words per label, the bounds the kernel indexes within.
+			// holds 16 words and data 8 words per label of this chunk's lanes, the bounds the
+			// kernel indexes within (lanes `at .. at + lanes` of the chunk).
 			#[allow(unsafe_code)]
-			unsafe { launch.launch(grid(u64::from(params.lanes))) }.map_err(failed)?;
-			self.stream.synchronize().map_err(failed)?;
-			progress(u64::from(to).saturating_mul(u64::from(params.lanes)));
+			unsafe { launch.launch(grid(u64::from(lanes))) }.map_err(failed)?;
+			gpu.stream.synchronize().map_err(failed)?;
+			if !progress(u64::from(to - from) * u64::from(lanes)) {
+				return Ok(false);
+			}
 			from = to;
 		}
-		Ok(from_words(&self.stream.clone_dtoh(&data).map_err(failed)?))
+		Ok(true)
 	}
 
-	fn merkle_levels(&self, leaves: Vec<Hash>) -> Result<Vec<Vec<Hash>>> {
-		let count = leaves.len() as u64;
-		let nodes = count.saturating_mul(2).saturating_sub(1);
-		let mut words: Vec<u32> = leaves.iter().flat_map(to_words).collect();
-		words.resize(usize::try_from(nodes.saturating_mul(8)).map_err(failed)?, 0);
-		let mut data = self.stream.clone_htod(&words).map_err(failed)?;
-		let (mut input, mut width) = (0u64, count);
-		while width > 1 {
-			let output = input.saturating_add(width);
-			let parents = width / 2;
-			let mut launch = self.stream.launch_builder(&self.merkle);
-			launch.arg(&input).arg(&output).arg(&parents).arg(&mut data);
-			// SAFETY: `merkle(u64 input, u64 output, u64 count, u32 *data)` matches the
-			// arguments; every node index it touches is below `nodes`, data's length in hashes.
-			#[allow(unsafe_code)]
-			unsafe { launch.launch(grid(parents)) }.map_err(failed)?;
-			input = output;
-			width = parents;
-		}
-		self.stream.synchronize().map_err(failed)?;
-		let all = from_words(&self.stream.clone_dtoh(&data).map_err(failed)?);
-		Ok(split_levels(all, count))
+	fn subtree_roots(&self, first_lane: u32, lanes: u32, rows: u32) -> Result<Vec<Hash>> {
+		let (index, at) = self.within_chunk(first_lane, lanes)?;
+		let labels = u64::from(lanes) * u64::from(self.params.lane_len);
+		let groups = u32::try_from(labels >> rows).map_err(failed)?;
+		let first =
+			u32::try_from(u64::from(at) * u64::from(self.params.lane_len)).map_err(failed)?;
+		let data = self.chunks.get(index).ok_or_else(|| failed("no chunk"))?;
+		let config =
+			self.gpu.stream.clone_htod(&subtree_config(rows, groups, first)).map_err(failed)?;
+		let mut roots = self.gpu.stream.alloc_zeros::<u32>(groups as usize * 8).map_err(failed)?;
+		let mut launch = self.gpu.stream.launch_builder(&self.gpu.subtrees);
+		launch.arg(&config).arg(data).arg(&mut roots);
+		// SAFETY: `subtrees(const u32 *config, const u32 *data, u32 *roots)` matches; the kernel
+		// reads `groups << rows` labels from `first`, within the chunk, and writes `groups`
+		// roots.
+		#[allow(unsafe_code)]
+		unsafe { launch.launch(grid(u64::from(groups))) }.map_err(failed)?;
+		self.gpu.stream.synchronize().map_err(failed)?;
+		Ok(from_words(&self.gpu.stream.clone_dtoh(&roots).map_err(failed)?))
+	}
+
+	fn bytes(&self) -> u64 {
+		self.chunks.iter().map(|chunk| chunk.len() as u64 * 4).sum()
 	}
 }

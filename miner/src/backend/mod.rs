@@ -37,41 +37,127 @@ impl BackendKind {
 	}
 }
 
-/// Called with the number of labels sealed so far.
-pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
+/// Called with the number of labels sealed since the last call; returning `false` asks the
+/// sealer to stop (Ctrl-C) at the next chunk.
+pub type Progress<'a> = &'a (dyn Fn(u64) -> bool + Sync);
 
-/// A compute backend.
+/// Leaf rows below the host's part of the Merkle tree: the host keeps the levels from the
+/// roots of `2^ROWS`-label subtrees up (2/2^ROWS of the dataset: 1.6 %), and an opening
+/// re-hashes its subtree from the labels on the device (Filecoin's `rows_to_discard`).
+pub const ROWS: u32 = 7;
+
+/// The subtree height for a class: [`ROWS`], or less where a lane is shorter.
+pub fn rows_for(params: &Params) -> u32 {
+	ROWS.min(params.lane_len.trailing_zeros())
+}
+
+/// A compute backend: where a dataset lives while the miner answers from it.
 pub trait Backend: Send + Sync {
 	/// Which kind it is.
 	fn kind(&self) -> BackendKind;
 	/// The device it runs on, for humans.
 	fn device_name(&self) -> String;
-	/// Seals every label of the dataset with encoding key `ek`, lane-major.
-	fn seal(&self, params: &Params, ek: &Hash, progress: Progress<'_>) -> Result<Vec<Hash>>;
-	/// Every level of the Merkle tree over `leaves` (a power of two), leaves first.
-	fn merkle_levels(&self, leaves: Vec<Hash>) -> Result<Vec<Vec<Hash>>>;
+	/// Device memory for a dataset of `params` (RAM for the CPU backend), in chunks of whole
+	/// lanes, zeroed.
+	fn allocate(&self, params: &Params) -> Result<Box<dyn Resident>>;
+}
+
+/// A dataset's labels held in device memory: written (or sealed in place) lane by lane, read
+/// back a few labels at a time to answer, and hashed into subtree roots where they are.
+pub trait Resident: Send + Sync {
+	/// Lanes in one chunk of device memory: the unit [`Resident::seal_lanes`] and
+	/// [`Resident::subtree_roots`] work within.
+	fn lanes_per_chunk(&self) -> u32;
+	/// Stores sealed labels of lanes `first_lane..`, lane-major.
+	fn write_lanes(&mut self, first_lane: u32, labels: &[Hash]) -> Result<()>;
+	/// The labels of each range `(first leaf, count)`, concatenated.
+	fn read(&self, ranges: &[(u64, u32)]) -> Result<Vec<Hash>>;
+	/// Seals lanes `first_lane .. first_lane + lanes` (within one chunk) in place under
+	/// encoding key `ek`. Returns `false` if `progress` asked to stop (the lanes are then
+	/// incomplete).
+	fn seal_lanes(
+		&mut self,
+		ek: &Hash,
+		first_lane: u32,
+		lanes: u32,
+		progress: Progress<'_>,
+	) -> Result<bool>;
+	/// The roots of the `2^rows`-label subtrees over lanes `first_lane .. first_lane + lanes`
+	/// (within one chunk), in leaf order.
+	fn subtree_roots(&self, first_lane: u32, lanes: u32, rows: u32) -> Result<Vec<Hash>>;
+	/// Bytes of device memory held.
+	fn bytes(&self) -> u64;
 }
 
 /// Opens the requested backend, or the best one present: CUDA, then a Vulkan GPU, then the
-/// CPU. A software Vulkan device (lavapipe) is never chosen by default: the CPU backend is
-/// faster on the same cores.
-pub fn open(kind: Option<BackendKind>, gpu: usize) -> Result<std::sync::Arc<dyn Backend>> {
+/// CPU, logging which it chose and why the others were passed over. A software Vulkan device
+/// (lavapipe) is never chosen by default: the CPU backend is faster on the same cores.
+pub fn open(kind: Option<BackendKind>, gpu: &str) -> Result<std::sync::Arc<dyn Backend>> {
+	let device = crate::fingerprint::resolve(gpu)?;
 	match kind {
 		Some(BackendKind::Cpu) => Ok(std::sync::Arc::new(cpu::CpuBackend::new())),
 		Some(BackendKind::Vulkan) => {
-			Ok(std::sync::Arc::new(vulkan::VulkanBackend::open(gpu, true)?))
+			Ok(std::sync::Arc::new(vulkan::VulkanBackend::open(&device, true)?))
 		}
-		Some(BackendKind::Cuda) => Ok(std::sync::Arc::new(cuda::CudaBackend::open(gpu)?)),
+		Some(BackendKind::Cuda) => Ok(std::sync::Arc::new(cuda::CudaBackend::open(&device)?)),
 		None => {
-			if let Ok(cuda) = cuda::CudaBackend::open(gpu) {
-				return Ok(std::sync::Arc::new(cuda));
-			}
-			if let Ok(vulkan) = vulkan::VulkanBackend::open(gpu, false) {
-				return Ok(std::sync::Arc::new(vulkan));
-			}
+			let cuda = match cuda::CudaBackend::open(&device) {
+				Ok(cuda) => {
+					tracing::info!("backend cuda chosen: {}", cuda.device_name());
+					return Ok(std::sync::Arc::new(cuda));
+				}
+				Err(error) => error,
+			};
+			let vulkan = match vulkan::VulkanBackend::open(&device, false) {
+				Ok(vulkan) => {
+					tracing::info!("backend vulkan chosen ({cuda}): {}", vulkan.device_name());
+					return Ok(std::sync::Arc::new(vulkan));
+				}
+				Err(error) => error,
+			};
+			tracing::info!("backend cpu chosen ({cuda}; {vulkan})");
 			Ok(std::sync::Arc::new(cpu::CpuBackend::new()))
 		}
 	}
+}
+
+/// Lanes per chunk for a device whose largest buffer is `max_bytes`: as many whole lanes as
+/// fit, or an error naming both sizes when not even one does.
+pub(crate) fn lanes_per_chunk(
+	backend: &'static str,
+	params: &Params,
+	max_bytes: u64,
+) -> Result<u32> {
+	let lane_bytes = u64::from(params.lane_len).saturating_mul(32);
+	let fit = max_bytes.checked_div(lane_bytes).unwrap_or(0);
+	if fit == 0 {
+		return Err(Error::BackendUnavailable {
+			backend,
+			reason: format!(
+				"one lane of this class is {} MiB but this device's largest buffer is {} MiB",
+				lane_bytes >> 20,
+				max_bytes >> 20
+			),
+		});
+	}
+	Ok(u32::try_from(fit).unwrap_or(u32::MAX).min(params.lanes))
+}
+
+/// Seals a whole dataset on `backend` and returns its labels, lane-major: for tests and
+/// benchmarks (the miner seals lane by lane through [`crate::dataset`]).
+pub fn seal_all(backend: &dyn Backend, params: &Params, ek: &Hash) -> Result<Vec<Hash>> {
+	let mut resident = backend.allocate(params)?;
+	let per_chunk = resident.lanes_per_chunk().max(1);
+	let mut lane = 0;
+	while lane < params.lanes {
+		let lanes = per_chunk.min(params.lanes - lane);
+		resident.seal_lanes(ek, lane, lanes, &|_| true)?;
+		lane += lanes;
+	}
+	let lane_len = params.lane_len;
+	let ranges: Vec<(u64, u32)> =
+		(0..params.lanes).map(|l| (u64::from(l) * u64::from(lane_len), lane_len)).collect();
+	resident.read(&ranges)
 }
 
 /// SHA-256 compressions (64-byte blocks) to hash a message of `bytes` bytes.
@@ -123,11 +209,18 @@ pub(crate) fn from_words(words: &[u32]) -> Vec<Hash> {
 		.collect()
 }
 
-/// The kernels' configuration words for sealing label positions `[from, to)` of every lane.
-pub(crate) fn seal_config(params: &Params, ek: &Hash, from: u32, to: u32) -> [u32; 16] {
+/// The kernels' configuration words for sealing label positions `[from, to)` of `lanes`
+/// lanes, the first of which is lane `first_lane` of the dataset and lane `buffer_lane` of the
+/// device buffer.
+pub(crate) fn seal_config(
+	params: &Params,
+	ek: &Hash,
+	(first_lane, buffer_lane, lanes): (u32, u32, u32),
+	(from, to): (u32, u32),
+) -> [u32; 16] {
 	let mut config = [0u32; 16];
 	config[..6].copy_from_slice(&[
-		params.lanes,
+		lanes,
 		params.lane_len,
 		params.parents,
 		params.iterations,
@@ -135,38 +228,17 @@ pub(crate) fn seal_config(params: &Params, ek: &Hash, from: u32, to: u32) -> [u3
 		to,
 	]);
 	config[6..14].copy_from_slice(&to_words(ek));
+	config[14] = first_lane;
+	config[15] = buffer_lane;
 	config
 }
 
-/// Splits concatenated levels (leaves first) into one vector per level.
-pub(crate) fn split_levels(mut all: Vec<Hash>, leaves: u64) -> Vec<Vec<Hash>> {
-	let mut levels = Vec::new();
-	let mut width = leaves as usize;
-	while width >= 1 && all.len() >= width {
-		let rest = all.split_off(width);
-		levels.push(all);
-		all = rest;
-		if width == 1 {
-			break;
-		}
-		width /= 2;
-	}
-	levels
-}
-
-/// Refuses datasets whose word offsets would not fit the kernels' 32-bit indices.
-pub(crate) fn check_fits(backend: &'static str, words: u64, limit: u64) -> Result<()> {
-	if words > limit {
-		return Err(Error::BackendUnavailable {
-			backend,
-			reason: format!(
-				"the dataset needs {} MiB in one buffer but this device allows {} MiB",
-				words.saturating_mul(4) >> 20,
-				limit.saturating_mul(4) >> 20
-			),
-		});
-	}
-	Ok(())
+/// The kernels' configuration words for the roots of `groups` subtrees of `2^rows` labels, the
+/// first starting at label `first` of the device buffer.
+pub(crate) fn subtree_config(rows: u32, groups: u32, first: u32) -> [u32; 16] {
+	let mut config = [0u32; 16];
+	config[..3].copy_from_slice(&[rows, groups, first]);
+	config
 }
 
 #[cfg(test)]

@@ -71,13 +71,16 @@ __device__ void header(u32 *msg, const u32 *config, u32 domain0, u32 domain1, u3
 	msg[10] = bswap(lane);
 }
 
-// One thread per lane: seals label positions [from, to) of its lane.
-// config: [lanes, lane_len, parents, iterations, from, to, ek (8 words), 0, 0]
+// One thread per lane: seals label positions [from, to) of its lane. `data` is one chunk of
+// the dataset: whole lanes, the first of them lane `config[15]` of the chunk.
+// config: [lanes, lane_len, parents, iterations, from, to, ek (8 words), first lane of the
+//          dataset, first lane of the chunk]
 extern "C" __global__ void seal(const u32 *config, u32 *data) {
-	u32 lane = blockIdx.x * blockDim.x + threadIdx.x;
-	if (lane >= config[0]) return;
+	u32 thread = blockIdx.x * blockDim.x + threadIdx.x;
+	if (thread >= config[0]) return;
+	u32 lane = config[14] + thread;
 	u32 lane_len = config[1], parents = config[2], iterations = config[3];
-	unsigned long long base = (unsigned long long)lane * lane_len;
+	unsigned long long base = (unsigned long long)(config[15] + thread) * lane_len;
 	u32 msg[96], state[8], seed[8], positions[8];
 
 	header(msg, config, 0x454d4253u, 0x45454400u, lane);
@@ -107,13 +110,24 @@ extern "C" __global__ void seal(const u32 *config, u32 *data) {
 	}
 }
 
-// One thread per inner node of one level: node = SHA-256(left ‖ right).
-extern "C" __global__ void merkle(unsigned long long input, unsigned long long output,
-                                  unsigned long long count, u32 *data) {
-	unsigned long long i = (unsigned long long)blockIdx.x * blockDim.x + threadIdx.x;
-	if (i >= count) return;
-	u32 msg[32], state[8];
-	for (int k = 0; k < 16; k++) msg[k] = data[(input + 2 * i) * 8 + k];
-	sha256(msg, 16, state);
-	for (int k = 0; k < 8; k++) data[(output + i) * 8 + k] = state[k];
+// One thread per subtree of 2^rows labels: hashed leaf by leaf with a stack of one pending node
+// per height (ember_pocps::merkle::subtree_root). config: [rows, subtrees, first label, 0...]
+extern "C" __global__ void subtrees(const u32 *config, const u32 *data, u32 *roots) {
+	unsigned long long g = (unsigned long long)blockIdx.x * blockDim.x + threadIdx.x;
+	if (g >= config[1]) return;
+	unsigned long long width = 1ull << config[0];
+	unsigned long long first = config[2] + g * width;
+	u32 stack[16][8], msg[32], current[8];
+	u32 height = 0;
+	for (unsigned long long j = 0; j < width; j++) {
+		for (int k = 0; k < 8; k++) current[k] = data[(first + j) * 8 + k];
+		for (unsigned long long t = j; t & 1; t >>= 1) {
+			height--;
+			for (int k = 0; k < 8; k++) { msg[k] = stack[height][k]; msg[8 + k] = current[k]; }
+			sha256(msg, 16, current);
+		}
+		for (int k = 0; k < 8; k++) stack[height][k] = current[k];
+		height++;
+	}
+	for (int k = 0; k < 8; k++) roots[g * 8 + k] = stack[0][k];
 }

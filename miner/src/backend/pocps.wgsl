@@ -5,11 +5,14 @@
 // Message fields are all multiples of 4 bytes, so messages are streamed word by word; the
 // little-endian integers of the construction (lane, index) are byte-swapped into place.
 
-// seal:   [lanes, lane_len, parents, iterations, from, to, ek (8 words), 0, 0]
-// merkle: [input node offset, output node offset, nodes to compute, 0...]
+// seal:     [lanes, lane_len, parents, iterations, from, to, ek (8 words), first lane of the
+//            dataset, first lane of the buffer]
+// subtrees: [rows, subtrees, first label, 0...]
 @group(0) @binding(0) var<storage, read> config: array<u32, 16>;
-// seal: every label, lane-major, 8 words each. merkle: every tree level, leaves first.
+// Labels of whole lanes, lane-major, 8 words each: one chunk of the device's dataset.
 @group(0) @binding(1) var<storage, read_write> data: array<u32>;
+// subtrees: one root per subtree (seal binds a placeholder).
+@group(0) @binding(2) var<storage, read_write> roots: array<u32>;
 
 var<private> K: array<u32, 64> = array<u32, 64>(
 	0x428a2f98u, 0x71374491u, 0xb5c0fbcfu, 0xe9b5dba5u, 0x3956c25bu, 0x59f111f1u, 0x923f82a4u, 0xab1c5ed5u,
@@ -155,15 +158,15 @@ fn label_word(label: u32, k: u32) -> u32 {
 // One invocation per lane: seals label positions [from, to) of its lane.
 @compute @workgroup_size(64)
 fn seal(@builtin(global_invocation_id) id: vec3<u32>) {
-	let lane = id.x;
 	let lanes = config[0];
-	if (lane >= lanes) {
+	if (id.x >= lanes) {
 		return;
 	}
+	let lane = config[14] + id.x;
 	let lane_len = config[1];
 	let parents = config[2];
 	let iterations = config[3];
-	let base = lane * lane_len;
+	let base = (config[15] + id.x) * lane_len;
 
 	// The lane seed: SHA-256("EMBSEED\0" ‖ ek ‖ lane).
 	header(0x454d4253u, 0x45454400u, lane);
@@ -212,21 +215,37 @@ fn seal(@builtin(global_invocation_id) id: vec3<u32>) {
 	}
 }
 
-// One invocation per inner node of one level: node = SHA-256(left ‖ right).
+// One thread per subtree of 2^rows labels: hashes them leaf by leaf with a stack of one pending
+// node per height (ember_pocps::merkle::subtree_root), so a thread holds rows + 1 nodes.
 @compute @workgroup_size(64)
-fn merkle(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-	let i = id.y * groups.x * 64u + id.x;
-	if (i >= config[2]) {
+fn subtrees(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+	let g = id.y * groups.x * 64u + id.x;
+	if (g >= config[1]) {
 		return;
 	}
-	let left = (config[0] + 2u * i) * 8u;
-	begin();
-	for (var k = 0u; k < 16u; k++) {
-		push(data[left + k]);
+	let width = 1u << config[0];
+	let first = config[2] + g * width;
+	var stack: array<array<u32, 8>, 16>;
+	var height = 0u;
+	for (var j = 0u; j < width; j++) {
+		var current: array<u32, 8>;
+		for (var k = 0u; k < 8u; k++) {
+			current[k] = data[(first + j) * 8u + k];
+		}
+		var t = j;
+		while ((t & 1u) == 1u) {
+			height -= 1u;
+			begin();
+			push_state(stack[height]);
+			push_state(current);
+			finish();
+			current = state;
+			t = t >> 1u;
+		}
+		stack[height] = current;
+		height += 1u;
 	}
-	finish();
-	let out = (config[1] + i) * 8u;
 	for (var k = 0u; k < 8u; k++) {
-		data[out + k] = state[k];
+		roots[g * 8u + k] = stack[0][k];
 	}
 }

@@ -2,30 +2,46 @@
 //! including Mesa's lavapipe software rasterizer, which is how CI tests it without a GPU.
 
 use super::{
-	check_fits, chunk_len, from_words, seal_config, split_levels, to_words, Backend, BackendKind,
-	Progress,
+	chunk_len, from_words, lanes_per_chunk, seal_config, subtree_config, Backend, BackendKind,
+	Progress, Resident,
 };
-use crate::error::{Error, Result};
+use crate::{
+	error::{Error, Result},
+	fingerprint::Selected,
+};
 use ember_pocps::{Hash, Params};
+use std::sync::Arc;
 use wgpu::util::DeviceExt;
 
 const NAME: &str = "vulkan";
 const WORKGROUP: u32 = 64;
 /// Most workgroups in one dispatch dimension (WebGPU's guaranteed limit).
 const MAX_GROUPS: u32 = 65_535;
+/// Largest chunk of device memory: one storage binding (wgpu caps them below 4 GiB, and many
+/// drivers at 2 GiB); a dataset is held in as many chunks as it needs.
+const MAX_CHUNK_BYTES: u64 = 1 << 30;
+/// Bytes uploaded per write: bounds the staging memory wgpu takes on the host.
+const UPLOAD_BYTES: usize = 64 << 20;
 
 /// A Vulkan device with the PoCPS pipelines compiled.
 pub struct VulkanBackend {
+	gpu: Arc<Gpu>,
+	/// Largest chunk of device memory, in bytes.
+	max_chunk: u64,
+}
+
+/// What a backend and its datasets share: the device, its queue and the pipelines.
+struct Gpu {
 	device: wgpu::Device,
 	queue: wgpu::Queue,
 	info: wgpu::AdapterInfo,
 	layout: wgpu::BindGroupLayout,
 	seal: wgpu::ComputePipeline,
-	merkle: wgpu::ComputePipeline,
-	/// Largest storage buffer binding, in 32-bit words.
-	max_words: u64,
+	subtrees: wgpu::ComputePipeline,
 	/// Sequential hashes per thread per dispatch.
 	dispatch_budget: u32,
+	/// Bound where a pipeline has no use for binding 2.
+	placeholder: wgpu::Buffer,
 }
 
 /// Sequential hashes per thread per dispatch on a hardware GPU.
@@ -53,15 +69,20 @@ pub fn adapters() -> Vec<wgpu::Adapter> {
 }
 
 impl VulkanBackend {
-	/// Opens Vulkan adapter `index`. Unless `allow_software`, a CPU (software) adapter is
-	/// refused, so automatic selection never prefers lavapipe over the CPU backend.
-	pub fn open(index: usize, allow_software: bool) -> Result<Self> {
-		let adapter = adapters().into_iter().nth(index).ok_or_else(|| {
+	/// Opens the Vulkan adapter of the selected device. Unless `allow_software`, a CPU
+	/// (software) adapter is refused, so automatic selection never prefers lavapipe over the
+	/// CPU backend.
+	pub fn open(selected: &Selected, allow_software: bool) -> Result<Self> {
+		let index = selected.vulkan.ok_or_else(|| {
 			unavailable(format!(
-				"no Vulkan adapter #{index} (install a Vulkan driver; without a GPU, Debian's \
-				 mesa-vulkan-drivers provides lavapipe)"
+				"no Vulkan adapter for {selected} (install a Vulkan driver; without a GPU, \
+				 Debian's mesa-vulkan-drivers provides lavapipe)"
 			))
 		})?;
+		let adapter = adapters()
+			.into_iter()
+			.nth(index)
+			.ok_or_else(|| unavailable(format!("no Vulkan adapter #{index}")))?;
 		let info = adapter.get_info();
 		if !allow_software && info.device_type == wgpu::DeviceType::Cpu {
 			return Err(unavailable(format!("{} is a software adapter", info.name)));
@@ -90,7 +111,7 @@ impl VulkanBackend {
 		};
 		let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
 			label: Some("pocps"),
-			entries: &[storage(0, true), storage(1, false)],
+			entries: &[storage(0, true), storage(1, false), storage(2, false)],
 		});
 		let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
 			label: Some("pocps"),
@@ -107,34 +128,59 @@ impl VulkanBackend {
 				cache: None,
 			})
 		};
-		let (seal, merkle) = (pipeline("seal"), pipeline("merkle"));
-		let max_words =
-			u64::from(limits.max_storage_buffer_binding_size).min(limits.max_buffer_size) / 4;
+		let (seal, subtrees) = (pipeline("seal"), pipeline("subtrees"));
+		let max_chunk = u64::from(limits.max_storage_buffer_binding_size)
+			.min(limits.max_buffer_size)
+			.min(MAX_CHUNK_BYTES);
 		let dispatch_budget = if info.device_type == wgpu::DeviceType::Cpu {
 			SOFTWARE_DISPATCH_BUDGET
 		} else {
 			GPU_DISPATCH_BUDGET
 		};
-		Ok(VulkanBackend { device, queue, info, layout, seal, merkle, max_words, dispatch_budget })
-	}
-
-	fn storage_buffer(&self, words: u64) -> wgpu::Buffer {
-		self.device.create_buffer(&wgpu::BufferDescriptor {
-			label: Some("pocps data"),
-			size: words.saturating_mul(4),
-			usage: wgpu::BufferUsages::STORAGE
-				| wgpu::BufferUsages::COPY_SRC
-				| wgpu::BufferUsages::COPY_DST,
-			mapped_at_creation: false,
+		let placeholder = storage_buffer(&device, 8);
+		Ok(VulkanBackend {
+			gpu: Arc::new(Gpu {
+				device,
+				queue,
+				info,
+				layout,
+				seal,
+				subtrees,
+				dispatch_budget,
+				placeholder,
+			}),
+			max_chunk,
 		})
 	}
 
-	/// Runs `pipeline` over `data` with `config`, `invocations` threads, and waits.
+	/// Caps chunks at `bytes` (whole lanes still): lets tests hold a small dataset in several
+	/// chunks, as a large one is held on a real card.
+	pub fn with_max_chunk(mut self, bytes: u64) -> Self {
+		self.max_chunk = self.max_chunk.min(bytes);
+		self
+	}
+}
+
+fn storage_buffer(device: &wgpu::Device, bytes: u64) -> wgpu::Buffer {
+	device.create_buffer(&wgpu::BufferDescriptor {
+		label: Some("pocps data"),
+		size: bytes.max(4),
+		usage: wgpu::BufferUsages::STORAGE
+			| wgpu::BufferUsages::COPY_SRC
+			| wgpu::BufferUsages::COPY_DST,
+		mapped_at_creation: false,
+	})
+}
+
+impl Gpu {
+	/// Runs `pipeline` with `config` over `data` (and `roots` as binding 2), `invocations`
+	/// threads, and waits.
 	fn dispatch(
 		&self,
 		pipeline: &wgpu::ComputePipeline,
-		data: &wgpu::Buffer,
 		config: &[u32; 16],
+		data: &wgpu::Buffer,
+		roots: Option<&wgpu::Buffer>,
 		invocations: u32,
 	) -> Result<()> {
 		let config = self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
@@ -148,6 +194,10 @@ impl VulkanBackend {
 			entries: &[
 				wgpu::BindGroupEntry { binding: 0, resource: config.as_entire_binding() },
 				wgpu::BindGroupEntry { binding: 1, resource: data.as_entire_binding() },
+				wgpu::BindGroupEntry {
+					binding: 2,
+					resource: roots.unwrap_or(&self.placeholder).as_entire_binding(),
+				},
 			],
 		});
 		let groups = invocations.div_ceil(WORKGROUP).max(1);
@@ -164,9 +214,13 @@ impl VulkanBackend {
 		Ok(())
 	}
 
-	/// Copies `words` words of `data` back to the host.
-	fn read(&self, data: &wgpu::Buffer, words: u64) -> Result<Vec<u32>> {
-		let size = words.saturating_mul(4);
+	/// Copies each `(buffer, byte offset, bytes)` back to the host in one submission,
+	/// concatenated.
+	fn read(&self, copies: &[(&wgpu::Buffer, u64, u64)]) -> Result<Vec<u32>> {
+		let size: u64 = copies.iter().map(|(_, _, bytes)| bytes).sum();
+		if size == 0 {
+			return Ok(Vec::new());
+		}
 		let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
 			label: Some("pocps readback"),
 			size,
@@ -174,7 +228,11 @@ impl VulkanBackend {
 			mapped_at_creation: false,
 		});
 		let mut encoder = self.device.create_command_encoder(&Default::default());
-		encoder.copy_buffer_to_buffer(data, 0, &staging, 0, size);
+		let mut at = 0;
+		for (buffer, offset, bytes) in copies {
+			encoder.copy_buffer_to_buffer(buffer, *offset, &staging, at, *bytes);
+			at += bytes;
+		}
 		self.queue.submit([encoder.finish()]);
 		let (sender, receiver) = std::sync::mpsc::channel();
 		staging.slice(..).map_async(wgpu::MapMode::Read, move |result| {
@@ -194,59 +252,123 @@ impl Backend for VulkanBackend {
 	}
 
 	fn device_name(&self) -> String {
-		format!("{} ({:?}, {})", self.info.name, self.info.device_type, self.info.driver)
+		let info = &self.gpu.info;
+		format!("{} ({:?}, {})", info.name, info.device_type, info.driver)
 	}
 
-	fn seal(&self, params: &Params, ek: &Hash, progress: Progress<'_>) -> Result<Vec<Hash>> {
-		let words = params.total_labels().saturating_mul(8);
-		check_fits(NAME, words, self.max_words)?;
-		let data = self.storage_buffer(words);
-		let chunk = chunk_len(params, self.dispatch_budget);
+	fn allocate(&self, params: &Params) -> Result<Box<dyn Resident>> {
+		let per_chunk = lanes_per_chunk(NAME, params, self.max_chunk)?;
+		let lane_bytes = u64::from(params.lane_len) * 32;
+		let mut chunks = Vec::new();
+		let mut lane = 0;
+		while lane < params.lanes {
+			let lanes = per_chunk.min(params.lanes - lane);
+			chunks.push(storage_buffer(&self.gpu.device, u64::from(lanes) * lane_bytes));
+			lane += lanes;
+		}
+		Ok(Box::new(VulkanResident { gpu: self.gpu.clone(), params: *params, per_chunk, chunks }))
+	}
+}
+
+/// A dataset in device memory: chunks of `per_chunk` whole lanes.
+struct VulkanResident {
+	gpu: Arc<Gpu>,
+	params: Params,
+	per_chunk: u32,
+	chunks: Vec<wgpu::Buffer>,
+}
+
+impl VulkanResident {
+	/// The chunk holding `lane`, and the lane's index within it.
+	fn chunk(&self, lane: u32) -> Result<(&wgpu::Buffer, u32)> {
+		let index = (lane / self.per_chunk.max(1)) as usize;
+		let buffer = self.chunks.get(index).ok_or_else(|| failed(format!("no lane {lane}")))?;
+		Ok((buffer, lane % self.per_chunk.max(1)))
+	}
+
+	/// Checks `first_lane .. first_lane + lanes` lies within one chunk.
+	fn within_chunk(&self, first_lane: u32, lanes: u32) -> Result<(&wgpu::Buffer, u32)> {
+		let (buffer, at) = self.chunk(first_lane)?;
+		if lanes == 0 || at + lanes > self.per_chunk || first_lane + lanes > self.params.lanes {
+			return Err(failed(format!("lanes {first_lane}+{lanes} cross a chunk")));
+		}
+		Ok((buffer, at))
+	}
+}
+
+impl Resident for VulkanResident {
+	fn lanes_per_chunk(&self) -> u32 {
+		self.per_chunk
+	}
+
+	fn write_lanes(&mut self, first_lane: u32, labels: &[Hash]) -> Result<()> {
+		let lane_len = self.params.lane_len as usize;
+		for (offset, lane_labels) in labels.chunks(lane_len.max(1)).enumerate() {
+			let (buffer, at) = self.chunk(first_lane + offset as u32)?;
+			let words: Vec<u32> = lane_labels.iter().flat_map(super::to_words).collect();
+			let base = u64::from(at) * u64::from(self.params.lane_len) * 32;
+			for (piece, bytes) in
+				bytemuck::cast_slice::<u32, u8>(&words).chunks(UPLOAD_BYTES).enumerate()
+			{
+				self.gpu.queue.write_buffer(buffer, base + (piece * UPLOAD_BYTES) as u64, bytes);
+				self.gpu.queue.submit([]);
+			}
+			self.gpu.device.poll(wgpu::PollType::wait_indefinitely()).map_err(failed)?;
+		}
+		Ok(())
+	}
+
+	fn read(&self, ranges: &[(u64, u32)]) -> Result<Vec<Hash>> {
+		let lane_len = u64::from(self.params.lane_len);
+		let mut copies = Vec::with_capacity(ranges.len());
+		for &(first, count) in ranges {
+			let lane = u32::try_from(first / lane_len.max(1)).map_err(failed)?;
+			let (buffer, at) = self.chunk(lane)?;
+			let offset = (u64::from(at) * lane_len + first % lane_len.max(1)) * 32;
+			if offset + u64::from(count) * 32 > buffer.size() {
+				return Err(failed(format!("labels {first}+{count} cross a chunk")));
+			}
+			copies.push((buffer, offset, u64::from(count) * 32));
+		}
+		Ok(from_words(&self.gpu.read(&copies)?))
+	}
+
+	fn seal_lanes(
+		&mut self,
+		ek: &Hash,
+		first_lane: u32,
+		lanes: u32,
+		progress: Progress<'_>,
+	) -> Result<bool> {
+		let (buffer, at) = self.within_chunk(first_lane, lanes)?;
+		let params = self.params;
+		let chunk = chunk_len(&params, self.gpu.dispatch_budget);
 		let mut from = 0u32;
 		while from < params.lane_len {
 			let to = from.saturating_add(chunk).min(params.lane_len);
-			self.dispatch(&self.seal, &data, &seal_config(params, ek, from, to), params.lanes)?;
-			progress(u64::from(to).saturating_mul(u64::from(params.lanes)));
+			let config = seal_config(&params, ek, (first_lane, at, lanes), (from, to));
+			self.gpu.dispatch(&self.gpu.seal, &config, buffer, None, lanes)?;
+			if !progress(u64::from(to - from) * u64::from(lanes)) {
+				return Ok(false);
+			}
 			from = to;
 		}
-		Ok(from_words(&self.read(&data, words)?))
+		Ok(true)
 	}
 
-	fn merkle_levels(&self, leaves: Vec<Hash>) -> Result<Vec<Vec<Hash>>> {
-		let count = leaves.len() as u64;
-		let nodes = count.saturating_mul(2).saturating_sub(1);
-		check_fits(NAME, nodes.saturating_mul(8), self.max_words)?;
-		let data = self.storage_buffer(nodes.saturating_mul(8));
-		let words: Vec<u32> = leaves.iter().flat_map(to_words).collect();
-		self.queue.write_buffer(&data, 0, bytemuck::cast_slice(&words));
-		// Level offsets (in nodes): leaves at 0, each level after the one below.
-		let (mut input, mut width) = (0u64, count);
-		while width > 1 {
-			let output = input.saturating_add(width);
-			let parents = width / 2;
-			let config = [
-				input as u32,
-				output as u32,
-				parents as u32,
-				0,
-				0,
-				0,
-				0,
-				0,
-				0,
-				0,
-				0,
-				0,
-				0,
-				0,
-				0,
-				0,
-			];
-			self.dispatch(&self.merkle, &data, &config, parents as u32)?;
-			input = output;
-			width = parents;
-		}
-		let all = from_words(&self.read(&data, nodes.saturating_mul(8))?);
-		Ok(split_levels(all, count))
+	fn subtree_roots(&self, first_lane: u32, lanes: u32, rows: u32) -> Result<Vec<Hash>> {
+		let (buffer, at) = self.within_chunk(first_lane, lanes)?;
+		let labels = u64::from(lanes) * u64::from(self.params.lane_len);
+		let groups = u32::try_from(labels >> rows).map_err(failed)?;
+		let first =
+			u32::try_from(u64::from(at) * u64::from(self.params.lane_len)).map_err(failed)?;
+		let roots = storage_buffer(&self.gpu.device, u64::from(groups) * 32);
+		let config = subtree_config(rows, groups, first);
+		self.gpu.dispatch(&self.gpu.subtrees, &config, buffer, Some(&roots), groups)?;
+		Ok(from_words(&self.gpu.read(&[(&roots, 0, u64::from(groups) * 32)])?))
+	}
+
+	fn bytes(&self) -> u64 {
+		self.chunks.iter().map(wgpu::Buffer::size).sum()
 	}
 }

@@ -26,6 +26,24 @@ pub fn parent_level<H: Hasher>(level: &[Hash]) -> Vec<Hash> {
 		.collect()
 }
 
+/// The root of the subtree over `leaves` (a power of two), hashed leaf by leaf with a stack of
+/// one pending node per height: the order the GPU kernels use (`subtrees` in pocps.wgsl and
+/// pocps.cu), which keeps a thread's state at `log2(len)` nodes.
+pub fn subtree_root<H: Hasher>(leaves: &[Hash]) -> Hash {
+	let mut stack: Vec<Hash> = Vec::with_capacity(40);
+	for (j, leaf) in (0u64..).zip(leaves) {
+		let mut current = *leaf;
+		let mut t = j;
+		while t & 1 == 1 {
+			let left = stack.pop().unwrap_or_default();
+			current = node::<H>(&left, &current);
+			t >>= 1;
+		}
+		stack.push(current);
+	}
+	stack.pop().unwrap_or_default()
+}
+
 /// Recomputes the root from a leaf, its index and its path (siblings from the leaf up), and
 /// compares it with `root`. The path must be exactly `depth` long.
 pub fn verify_path<H: Hasher>(
@@ -141,6 +159,18 @@ mod tests {
 		let mut short = levels;
 		short[1].pop();
 		assert!(MerkleTree::from_levels(short).is_none());
+	}
+
+	#[test]
+	fn subtree_roots_match_the_full_tree() {
+		let all = leaves(64);
+		let tree = MerkleTree::build::<H>(all.clone()).unwrap();
+		assert_eq!(subtree_root::<H>(&all), tree.root());
+		// Level 3 of the full tree holds the roots of the 8-leaf subtrees.
+		for (g, group) in all.chunks(8).enumerate() {
+			assert_eq!(subtree_root::<H>(group), tree.levels[3][g]);
+		}
+		assert_eq!(subtree_root::<H>(&all[..1]), all[0]);
 	}
 
 	#[test]

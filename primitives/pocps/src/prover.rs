@@ -14,19 +14,20 @@ use alloc::vec::Vec;
 /// Seals one lane into `out` (which must hold `lane_len` labels). Lanes are independent, so
 /// callers may seal them in parallel.
 pub fn seal_lane<H: Hasher>(params: &Params, ek: &Hash, lane: u32, out: &mut [Hash]) {
-	seal_lane_reporting::<H>(params, ek, lane, out, usize::MAX, |_| ());
+	seal_lane_reporting::<H>(params, ek, lane, out, usize::MAX, |_| true);
 }
 
 /// [`seal_lane`], calling `report(n)` after every `every` labels (and for the remainder at the
-/// end) so a long lane can show progress.
+/// end) so a long lane can show progress; `report` returning `false` stops the lane there (a
+/// miner asked to stop). Returns whether the whole lane was sealed.
 pub fn seal_lane_reporting<H: Hasher>(
 	params: &Params,
 	ek: &Hash,
 	lane: u32,
 	out: &mut [Hash],
 	every: usize,
-	mut report: impl FnMut(u64),
-) {
+	mut report: impl FnMut(u64) -> bool,
+) -> bool {
 	let seed = lane_seed::<H>(ek, lane);
 	let parents = params.parents as usize;
 	let mut positions = [0u32; MAX_PARENTS as usize];
@@ -58,13 +59,13 @@ pub fn seal_lane_reporting<H: Hasher>(
 		}
 		since_report = since_report.saturating_add(1);
 		if since_report == every {
-			report(since_report as u64);
+			if !report(since_report as u64) {
+				return false;
+			}
 			since_report = 0;
 		}
 	}
-	if since_report > 0 {
-		report(since_report as u64);
-	}
+	since_report == 0 || report(since_report as u64)
 }
 
 /// A sealed dataset with its Merkle tree.
@@ -131,58 +132,94 @@ impl Dataset {
 	/// The answer to the challenge with `seed`: the seal check if `seal_check`, else a storage
 	/// proof.
 	pub fn prove<H: Hasher>(&self, seed: &Hash, seal_check: bool) -> Option<Proof> {
-		let open = |leaf| self.opening(leaf);
-		if seal_check {
-			assemble_seal_proof::<H>(&self.params, &self.ek, seed, open).map(Proof::Seal)
-		} else {
-			assemble_storage_proof::<H>(&self.params, seed, open).map(Proof::Storage)
-		}
+		assemble_proof::<H>(&self.params, &self.ek, seed, seal_check, |leaf| self.opening(leaf))
 	}
 }
 
-/// Assembles a storage proof for `seed` from `open`, which yields any leaf's label and path.
-fn assemble_storage_proof<H: Hasher>(
-	params: &Params,
-	seed: &Hash,
-	open: impl Fn(u64) -> Option<Opening>,
-) -> Option<StorageProof> {
-	let leaves = challenge_indices::<H>(params, seed).map(open).collect::<Option<Vec<_>>>()?;
-	Some(StorageProof { leaves: leaves.try_into().ok()? })
+/// One label a seal check opens, with the leaves its recomputation needs.
+struct SealOpeningPlan {
+	leaf: u64,
+	/// The predecessor's and the parents' leaves; `None` for a lane's first label.
+	inputs: Option<(u64, Vec<u64>)>,
 }
 
-/// Assembles the seal check for `seed` from `open`, which yields any leaf's label and Merkle
-/// path: the challenged labels, their predecessors and parents, in the order `verify` expects.
-fn assemble_seal_proof<H: Hasher>(
+/// The seal check's labels for `seed`, in order, each with its predecessor and parents.
+fn seal_plan<H: Hasher>(params: &Params, ek: &Hash, seed: &Hash) -> Option<Vec<SealOpeningPlan>> {
+	let lane_len = u64::from(params.lane_len);
+	seal_challenge_indices::<H>(params, seed)
+		.map(|leaf| {
+			let lane = u32::try_from(leaf.checked_div(lane_len)?).ok()?;
+			let index = u32::try_from(leaf.checked_rem(lane_len)?).ok()?;
+			let lane_start = leaf.saturating_sub(u64::from(index));
+			let inputs = (index != 0).then(|| {
+				let mut positions = [0u32; MAX_PARENTS as usize];
+				let count = parent_indices::<H>(ek, lane, index, params.parents, &mut positions);
+				let parents = positions
+					.iter()
+					.take(count)
+					.map(|p| lane_start.saturating_add(u64::from(*p)))
+					.collect();
+				(leaf.saturating_sub(1), parents)
+			});
+			Some(SealOpeningPlan { leaf, inputs })
+		})
+		.collect()
+}
+
+/// Every leaf the answer to the challenge with `seed` opens (with repeats), so a prover whose
+/// labels live in device memory can fetch them all in one transfer before assembling.
+pub fn proof_leaves<H: Hasher>(
 	params: &Params,
 	ek: &Hash,
 	seed: &Hash,
-	open: impl Fn(u64) -> Option<Opening>,
-) -> Option<SealProof> {
-	let lane_len = u64::from(params.lane_len);
-	let mut openings = Vec::with_capacity(crate::SEAL_CHALLENGES as usize);
-	for leaf in seal_challenge_indices::<H>(params, seed) {
-		let lane = u32::try_from(leaf.checked_div(lane_len)?).ok()?;
-		let index = u32::try_from(leaf.checked_rem(lane_len)?).ok()?;
-		let lane_start = leaf.saturating_sub(u64::from(index));
-		let (predecessor, parents) = if index == 0 {
-			(None, Vec::new())
-		} else {
-			let mut positions = [0u32; MAX_PARENTS as usize];
-			let count = parent_indices::<H>(ek, lane, index, params.parents, &mut positions);
-			let parents = positions
-				.iter()
-				.take(count)
-				.map(|p| open(lane_start.saturating_add(u64::from(*p))))
-				.collect::<Option<Vec<_>>>()?;
-			(Some(open(leaf.saturating_sub(1))?), parents)
-		};
-		openings.push(ChallengeOpening {
-			label: open(leaf)?,
-			predecessor,
-			parents: parents.try_into().ok()?,
-		});
+	seal_check: bool,
+) -> Vec<u64> {
+	if !seal_check {
+		return challenge_indices::<H>(params, seed).collect();
 	}
-	Some(SealProof { openings: openings.try_into().ok()? })
+	let mut leaves = Vec::new();
+	for plan in seal_plan::<H>(params, ek, seed).unwrap_or_default() {
+		leaves.push(plan.leaf);
+		if let Some((predecessor, parents)) = plan.inputs {
+			leaves.push(predecessor);
+			leaves.extend(parents);
+		}
+	}
+	leaves
+}
+
+/// Assembles the answer to the challenge with `seed` (the seal check if `seal_check`, else a
+/// storage proof) from `open`, which yields any leaf's label and Merkle path; `None` if `open`
+/// fails for a leaf.
+pub fn assemble_proof<H: Hasher>(
+	params: &Params,
+	ek: &Hash,
+	seed: &Hash,
+	seal_check: bool,
+	open: impl Fn(u64) -> Option<Opening>,
+) -> Option<Proof> {
+	if !seal_check {
+		let leaves = challenge_indices::<H>(params, seed).map(open).collect::<Option<Vec<_>>>()?;
+		return Some(Proof::Storage(StorageProof { leaves: leaves.try_into().ok()? }));
+	}
+	let openings = seal_plan::<H>(params, ek, seed)?
+		.into_iter()
+		.map(|plan| {
+			let (predecessor, parents) = match plan.inputs {
+				None => (None, Vec::new()),
+				Some((predecessor, parents)) => (
+					Some(open(predecessor)?),
+					parents.into_iter().map(&open).collect::<Option<Vec<_>>>()?,
+				),
+			};
+			Some(ChallengeOpening {
+				label: open(plan.leaf)?,
+				predecessor,
+				parents: parents.try_into().ok()?,
+			})
+		})
+		.collect::<Option<Vec<_>>>()?;
+	Some(Proof::Seal(SealProof { openings: openings.try_into().ok()? }))
 }
 
 /// A dataset in which only the labels a seal check opens are set, every other label is zero, and
@@ -291,11 +328,6 @@ impl SparseDataset {
 		seed: &Hash,
 		seal_check: bool,
 	) -> Option<Proof> {
-		let open = |leaf| self.opening(leaf);
-		if seal_check {
-			assemble_seal_proof::<H>(params, ek, seed, open).map(Proof::Seal)
-		} else {
-			assemble_storage_proof::<H>(params, seed, open).map(Proof::Storage)
-		}
+		assemble_proof::<H>(params, ek, seed, seal_check, |leaf| self.opening(leaf))
 	}
 }
