@@ -141,6 +141,128 @@ pub fn run(args: &BenchArgs, only: Option<BackendKind>, gpu: &str) -> Result<Vec
 	Ok(results)
 }
 
+/// A dataset at a chosen size, through the miner's own seal, load and prove path.
+#[derive(Clone, Debug, clap::Args)]
+pub struct DatasetArgs {
+	/// Lanes.
+	#[arg(long, default_value_t = 64)]
+	pub lanes: u32,
+	/// Labels per lane (64 × 2^19 labels = 1 GiB).
+	#[arg(long, default_value_t = 1 << 19)]
+	pub lane_len: u32,
+	/// Sequential hashes per label.
+	#[arg(long, default_value_t = 1)]
+	pub iterations: u32,
+	/// Where to seal.
+	#[arg(long, value_enum, default_value_t = SealOn::Auto)]
+	pub seal_on: SealOn,
+	/// The dataset file to write (default: a temporary file, removed afterwards).
+	#[arg(long)]
+	pub out: Option<std::path::PathBuf>,
+}
+
+/// Figures for one dataset.
+#[derive(Debug, Serialize)]
+pub struct DatasetResult {
+	/// Backend name.
+	pub backend: &'static str,
+	/// The device.
+	pub device: String,
+	/// Dataset bytes.
+	pub dataset_bytes: u64,
+	/// Seconds sealing the labels (to device memory and disk).
+	pub seal_seconds: f64,
+	/// Seconds building the tree after sealing (device subtrees, host levels).
+	pub tree_seconds: f64,
+	/// Seconds loading the file back onto the device (a restart).
+	pub load_seconds: f64,
+	/// Seconds re-building the tree on load.
+	pub load_tree_seconds: f64,
+	/// Milliseconds to prove a storage challenge.
+	pub prove_storage_ms: f64,
+	/// Milliseconds to prove a seal check.
+	pub prove_seal_check_ms: f64,
+	/// Bytes in device memory (RAM for the CPU backend).
+	pub device_bytes: u64,
+	/// Bytes of tree on the host.
+	pub host_tree_bytes: u64,
+	/// The process's resident set after loading, answering from the loaded dataset.
+	pub resident_bytes_answering: u64,
+	/// Its peak resident set over the whole run (sealing included).
+	pub peak_resident_bytes: u64,
+	/// Whether both proofs verified.
+	pub proofs_verify: bool,
+}
+
+/// Seals, reloads and proves a dataset of the size asked on `backend`, and measures.
+pub fn dataset(args: &DatasetArgs, backend: &dyn Backend) -> Result<DatasetResult> {
+	let params = Params {
+		lanes: args.lanes,
+		lane_len: args.lane_len,
+		parents: 6,
+		iterations: args.iterations,
+		challenges: 4,
+	};
+	params
+		.validate()
+		.map_err(|e| crate::error::Error::State(format!("dataset parameters invalid: {e:?}")))?;
+	let temporary =
+		std::env::temp_dir().join(format!("ember-miner-bench-{}.bin", std::process::id()));
+	let path = args.out.clone().unwrap_or(temporary);
+	let stop = std::sync::atomic::AtomicBool::new(false);
+	let header = dataset::Header { device: 0, nonce: 1, params, ek: [5u8; 32], root: [0u8; 32] };
+	let sealed = dataset::seal(backend, &path, header, args.seal_on, &stop, &|_| ())?;
+	let (seal_seconds, tree_seconds) = sealed.timings();
+	drop(sealed);
+	let loaded = dataset::load(backend, &path, &stop)?;
+	let (load_seconds, load_tree_seconds) = loaded.timings();
+	let resident_bytes_answering = crate::metrics::resident_set_bytes().unwrap_or(0);
+	let timed = |seal_check| -> Result<(f64, bool)> {
+		let started = Instant::now();
+		let proof = loaded.prove(&[3u8; 32], seal_check)?;
+		let ms = started.elapsed().as_secs_f64() * 1e3;
+		let ok = ember_pocps::verify::<NativeSha256>(
+			&params,
+			&[5u8; 32],
+			&loaded.root(),
+			&[3u8; 32],
+			seal_check,
+			&proof,
+		)
+		.is_ok();
+		Ok((ms, ok))
+	};
+	let (prove_storage_ms, storage_ok) = timed(false)?;
+	let (prove_seal_check_ms, seal_ok) = timed(true)?;
+	if args.out.is_none() {
+		let _ = std::fs::remove_file(&path);
+	}
+	Ok(DatasetResult {
+		backend: backend.kind().name(),
+		device: backend.device_name(),
+		dataset_bytes: params.dataset_bytes(),
+		seal_seconds,
+		tree_seconds,
+		load_seconds,
+		load_tree_seconds,
+		prove_storage_ms,
+		prove_seal_check_ms,
+		device_bytes: loaded.device_bytes(),
+		host_tree_bytes: loaded.host_tree_bytes(),
+		resident_bytes_answering,
+		peak_resident_bytes: peak_resident_bytes().unwrap_or(0),
+		proofs_verify: storage_ok && seal_ok,
+	})
+}
+
+/// This process's peak resident set size (`VmHWM`).
+fn peak_resident_bytes() -> Option<u64> {
+	let status = std::fs::read_to_string("/proc/self/status").ok()?;
+	let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+	let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+	Some(kib * 1024)
+}
+
 /// Prints the results as a table.
 pub fn print(results: &[BenchResult], json: bool) {
 	if json {

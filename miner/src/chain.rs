@@ -1,9 +1,19 @@
 //! The node client: jsonrpsee over WebSocket, typed by the runtime crate itself (calls, events,
 //! storage keys and transaction extensions come from `ember-runtime`, so a change there is a
-//! compile error here, not a wrong byte on the wire). The runtime version is checked on connect.
+//! compile error here, not a wrong byte on the wire), and checked against the node's metadata
+//! where the running runtime may be newer than this build:
+//!
+//! - transactions name the spec and transaction versions of the runtime at the best block,
+//!   read for every signature, so a `set_code` does not invalidate the miner's answers;
+//! - events are split into records by the metadata of the runtime that emitted them, then
+//!   decoded with this build's types: a record it does not know (a new pallet's) is skipped,
+//!   not fatal;
+//! - signing is serialised per account, across processes on one host (a lock file), and a
+//!   rejection that a fresh nonce or birth block fixes is re-signed and retried, so several
+//!   miners (one per GPU) can share one account.
 
 use crate::error::{Error, Result};
-use codec::{Decode, Encode};
+use codec::{Decode, DecodeAll, Encode};
 use ember_runtime::{
 	AccountId, Address, BlockNumber, Header, Nonce, Runtime, RuntimeCall, RuntimeError,
 	RuntimeEvent, Signature, SignedPayload, TxExtension, UncheckedExtrinsic,
@@ -17,13 +27,20 @@ use jsonrpsee::{
 	rpc_params,
 	ws_client::{WsClient, WsClientBuilder},
 };
+use scale_info::PortableRegistry;
 use sp_core::{crypto::Ss58Codec, sr25519, Pair, H256};
 use sp_runtime::{generic::Era, DispatchError};
-use std::time::Duration;
+use std::{
+	sync::{Arc, Mutex},
+	time::Duration,
+};
 
 /// Blocks a transaction stays valid for: long enough to survive a short stall, short enough that
 /// a stale answer cannot be replayed much later.
 const MORTALITY: u64 = 64;
+
+/// Times a rejected transaction is re-signed and resubmitted before giving up.
+const SUBMIT_ATTEMPTS: u32 = 4;
 
 /// A connection to an Ember node.
 pub struct Chain {
@@ -34,6 +51,97 @@ pub struct Chain {
 	pub genesis: H256,
 	spec_version: u32,
 	transaction_version: u32,
+	/// The event layout of the last runtime version events were read under.
+	events_layout: Mutex<Option<(u32, Arc<EventLayout>)>>,
+}
+
+/// How a runtime's `System::Events` records are laid out, from its metadata.
+struct EventLayout {
+	types: PortableRegistry,
+	/// The type of one `EventRecord`.
+	record: u32,
+}
+
+impl EventLayout {
+	/// Reads the layout from SCALE-encoded `RuntimeMetadataPrefixed`.
+	fn from_metadata(bytes: &[u8]) -> Option<Self> {
+		use frame_metadata::{v14::StorageEntryType, RuntimeMetadata, RuntimeMetadataPrefixed};
+		let prefixed = RuntimeMetadataPrefixed::decode(&mut &bytes[..]).ok()?;
+		let (types, pallets) = match prefixed.1 {
+			RuntimeMetadata::V14(m) => {
+				(m.types, m.pallets.into_iter().map(|p| (p.name, p.storage)).collect::<Vec<_>>())
+			}
+			RuntimeMetadata::V15(m) => {
+				(m.types, m.pallets.into_iter().map(|p| (p.name, p.storage)).collect())
+			}
+			_ => return None,
+		};
+		let storage = pallets.into_iter().find(|(name, _)| name == "System")?.1?;
+		let entry = storage.entries.into_iter().find(|e| e.name == "Events")?;
+		let vector = match entry.ty {
+			StorageEntryType::Plain(ty) => ty.id,
+			StorageEntryType::Map { value, .. } => value.id,
+		};
+		let record = match &types.resolve(vector)?.type_def {
+			scale_info::TypeDef::Sequence(sequence) => sequence.type_param.id,
+			_ => return None,
+		};
+		Some(EventLayout { types, record })
+	}
+
+	/// Splits encoded `Vec<EventRecord>` into one byte slice per record.
+	fn records<'a>(&self, mut bytes: &'a [u8]) -> Option<Vec<&'a [u8]>> {
+		let count = codec::Compact::<u32>::decode(&mut bytes).ok()?.0;
+		let mut records = Vec::with_capacity(count as usize);
+		for _ in 0..count {
+			let before = bytes;
+			scale_decode::visitor::decode_with_visitor(
+				&mut bytes,
+				self.record,
+				&self.types,
+				scale_decode::visitor::IgnoreVisitor::<PortableRegistry>::new(),
+			)
+			.ok()?;
+			records.push(before.get(..before.len().saturating_sub(bytes.len()))?);
+		}
+		Some(records)
+	}
+
+	/// The records of encoded `Vec<EventRecord>` that this build's types decode, skipping the
+	/// rest; `None` if the bytes do not fit the layout at all.
+	fn known_events(&self, bytes: &[u8]) -> Option<Vec<EventRecord<RuntimeEvent, H256>>> {
+		let records = self.records(bytes)?;
+		let mut known = Vec::with_capacity(records.len());
+		for record in records {
+			match EventRecord::<RuntimeEvent, H256>::decode_all(&mut &record[..]) {
+				Ok(event) => known.push(event),
+				Err(_) => tracing::debug!(
+					"skipping an event this miner does not know ({} bytes)",
+					record.len()
+				),
+			}
+		}
+		Some(known)
+	}
+}
+
+/// Whether a pool rejection is one a re-signed transaction can get past: a nonce another
+/// transaction took (`1014 Priority is too low`, `1010 … Outdated/Stale`), or a birth block the
+/// pool no longer knows (`ancient birth block`), or a spec version that just changed.
+pub fn retryable(reason: &str) -> bool {
+	let reason = reason.to_ascii_lowercase();
+	[
+		"1014",
+		"priority is too low",
+		"stale",
+		"outdated",
+		"ancient birth block",
+		"in the future",
+		"bad signature",
+		"badproof",
+	]
+	.iter()
+	.any(|needle| reason.contains(needle))
 }
 
 fn rpc_error(method: &str, error: impl std::fmt::Display) -> Error {
@@ -87,7 +195,14 @@ impl Chain {
 				ember_runtime::VERSION.spec_version
 			);
 		}
-		Ok(Chain { client, url: url.into(), genesis, spec_version, transaction_version })
+		Ok(Chain {
+			client,
+			url: url.into(),
+			genesis,
+			spec_version,
+			transaction_version,
+			events_layout: Mutex::new(None),
+		})
 	}
 
 	async fn request<R: serde::de::DeserializeOwned>(
@@ -154,11 +269,48 @@ impl Chain {
 		self.request("chain_getFinalizedHead", rpc_params![]).await
 	}
 
-	/// Every event of block `at`.
+	/// The events layout of the runtime at block `at` (cached per spec version).
+	async fn events_layout(&self, at: H256) -> Result<Arc<EventLayout>> {
+		let (spec, _) = self.versions_at(at).await?;
+		if let Ok(cached) = self.events_layout.lock() {
+			if let Some((version, layout)) = cached.as_ref().filter(|(v, _)| *v == spec) {
+				tracing::trace!("events layout of spec {version} cached");
+				return Ok(layout.clone());
+			}
+		}
+		let hex: String = self.request("state_getMetadata", rpc_params![at]).await?;
+		let bytes = hex_bytes(&hex).ok_or_else(|| rpc_error("state_getMetadata", "not hex"))?;
+		let layout = Arc::new(EventLayout::from_metadata(&bytes).ok_or_else(|| Error::Decode {
+			what: "the runtime metadata's System::Events type".into(),
+			reason: "not found".into(),
+			spec_version: spec,
+		})?);
+		if let Ok(mut cached) = self.events_layout.lock() {
+			*cached = Some((spec, layout.clone()));
+		}
+		Ok(layout)
+	}
+
+	/// Every event of block `at` that this build knows; records it cannot decode (a pallet or
+	/// event added by a later runtime) are skipped, with a debug line.
 	pub async fn events(&self, at: H256) -> Result<Vec<EventRecord<RuntimeEvent, H256>>> {
 		// `System::Events` (its storage alias is private to frame-system).
 		let key = frame_support::storage::storage_prefix(b"System", b"Events");
-		Ok(self.storage(&key, Some(at)).await?.unwrap_or_default())
+		let value: Option<String> = self
+			.request("state_getStorage", rpc_params![format!("0x{}", hex::encode(key)), at])
+			.await?;
+		let Some(hex) = value else { return Ok(Vec::new()) };
+		let bytes = hex_bytes(&hex).ok_or_else(|| rpc_error("state_getStorage", "not hex"))?;
+		// The common case: every record known to this build.
+		if let Ok(all) = Vec::<EventRecord<RuntimeEvent, H256>>::decode_all(&mut &bytes[..]) {
+			return Ok(all);
+		}
+		let layout = self.events_layout(at).await?;
+		layout.known_events(&bytes).ok_or_else(|| Error::Decode {
+			what: format!("the events of block {at:?}"),
+			reason: "they do not match the runtime's own metadata".into(),
+			spec_version: self.spec_version,
+		})
 	}
 
 	/// An account's balances.
@@ -181,6 +333,18 @@ impl Chain {
 			.subscribe(subscribe, rpc_params![], unsubscribe)
 			.await
 			.map_err(|e| rpc_error(subscribe, e))
+	}
+
+	/// The runtime version, now and after every upgrade the node imports.
+	pub async fn subscribe_runtime_version(&self) -> Result<Subscription<serde_json::Value>> {
+		self.client
+			.subscribe(
+				"state_subscribeRuntimeVersion",
+				rpc_params![],
+				"state_unsubscribeRuntimeVersion",
+			)
+			.await
+			.map_err(|e| rpc_error("state_subscribeRuntimeVersion", e))
 	}
 
 	/// The spec and transaction versions of the runtime at block `at`: what a transaction
@@ -255,6 +419,53 @@ impl Chain {
 		.encode())
 	}
 
+	/// Holds this account's signing lock until the returned guard drops: a lock file in the
+	/// temporary directory, so every miner process on this host that signs for the account
+	/// takes nonces one after another (each sees the other's transaction in the pool).
+	async fn signing_lock(&self, signer: &sr25519::Pair) -> Result<std::fs::File> {
+		let account = AccountId::from(signer.public()).to_ss58check();
+		let path = std::env::temp_dir().join(format!("ember-miner-{account}.lock"));
+		let file = std::fs::OpenOptions::new()
+			.create(true)
+			.truncate(false)
+			.write(true)
+			.open(&path)
+			.map_err(|e| Error::io(&path, e))?;
+		loop {
+			match file.try_lock() {
+				Ok(()) => return Ok(file),
+				Err(std::fs::TryLockError::WouldBlock) => {
+					tokio::time::sleep(Duration::from_millis(20)).await
+				}
+				Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
+			}
+		}
+	}
+
+	/// Signs `call` and hands it to the pool, holding the account's signing lock, and re-signs
+	/// (fresh nonce, birth block and versions) when the pool refuses it for a reason that
+	/// fixes. Returns the encoded extrinsic the pool accepted.
+	pub async fn sign_and_submit(
+		&self,
+		signer: &sr25519::Pair,
+		call: RuntimeCall,
+	) -> Result<Vec<u8>> {
+		let _lock = self.signing_lock(signer).await?;
+		let mut attempt = 1;
+		loop {
+			let extrinsic = self.sign(signer, call.clone()).await?;
+			match self.submit(&extrinsic).await {
+				Ok(_) => return Ok(extrinsic),
+				Err(Error::Rejected(reason)) if retryable(&reason) && attempt < SUBMIT_ATTEMPTS => {
+					tracing::debug!("the pool refused a transaction ({reason}); re-signing");
+					attempt += 1;
+					tokio::time::sleep(Duration::from_millis(200)).await;
+				}
+				Err(error) => return Err(error),
+			}
+		}
+	}
+
 	/// Hands an encoded extrinsic to the node's pool; returns its hash.
 	pub async fn submit(&self, extrinsic: &[u8]) -> Result<H256> {
 		self.client
@@ -278,17 +489,30 @@ impl Chain {
 		call: RuntimeCall,
 		name: &'static str,
 	) -> Result<(H256, Vec<RuntimeEvent>)> {
-		let extrinsic = self.sign(signer, call).await?;
-		let hex = format!("0x{}", hex::encode(&extrinsic));
-		let mut statuses: Subscription<serde_json::Value> = self
-			.client
-			.subscribe(
-				"author_submitAndWatchExtrinsic",
-				rpc_params![hex.clone()],
-				"author_unwatchExtrinsic",
-			)
-			.await
-			.map_err(|e| Error::Rejected(e.to_string()))?;
+		let lock = self.signing_lock(signer).await?;
+		let mut attempt = 1;
+		let (hex, mut statuses) = loop {
+			let extrinsic = self.sign(signer, call.clone()).await?;
+			let hex = format!("0x{}", hex::encode(&extrinsic));
+			let subscribed: std::result::Result<Subscription<serde_json::Value>, _> = self
+				.client
+				.subscribe(
+					"author_submitAndWatchExtrinsic",
+					rpc_params![hex.clone()],
+					"author_unwatchExtrinsic",
+				)
+				.await;
+			match subscribed {
+				Ok(statuses) => break (hex, statuses),
+				Err(e) if retryable(&e.to_string()) && attempt < SUBMIT_ATTEMPTS => {
+					tracing::debug!("the pool refused {name} ({e}); re-signing");
+					attempt += 1;
+					tokio::time::sleep(Duration::from_millis(200)).await;
+				}
+				Err(e) => return Err(Error::Rejected(e.to_string())),
+			}
+		};
+		drop(lock);
 		while let Some(status) = statuses.next().await {
 			let status = status.map_err(|e| rpc_error("author_submitAndWatchExtrinsic", e))?;
 			if let Some(block) = status.get("inBlock").and_then(|b| b.as_str()) {
@@ -338,5 +562,87 @@ impl Chain {
 			}
 		}
 		Ok(events)
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use codec::DecodeWithMemTracking;
+	use scale_info::TypeInfo;
+
+	/// A newer runtime's events: the System pallet as this build knows it, and a pallet this
+	/// build has never heard of.
+	#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+	enum NewerEvent {
+		#[codec(index = 0)]
+		System(frame_system::Event<Runtime>),
+		#[codec(index = 200)]
+		Brand { amount: u64, memo: Vec<u8> },
+	}
+
+	#[test]
+	fn records_a_newer_runtime_adds_are_skipped_and_the_rest_decoded() {
+		let mut registry = scale_info::Registry::new();
+		let record =
+			registry.register_type(&scale_info::meta_type::<EventRecord<NewerEvent, H256>>());
+		let layout = EventLayout { types: registry.into(), record: record.id };
+		let record = |event, index| EventRecord {
+			phase: Phase::ApplyExtrinsic(index),
+			event,
+			topics: vec![H256::repeat_byte(index as u8)],
+		};
+		let events = vec![
+			record(
+				NewerEvent::System(frame_system::Event::CodeUpdated { hash: H256::repeat_byte(1) }),
+				0,
+			),
+			record(NewerEvent::Brand { amount: 7, memo: vec![1, 2, 3] }, 1),
+			record(
+				NewerEvent::System(frame_system::Event::Remarked {
+					sender: [5u8; 32].into(),
+					hash: H256::repeat_byte(9),
+				}),
+				2,
+			),
+		];
+		let bytes = events.encode();
+		// This build's types alone cannot read the whole vector…
+		assert!(Vec::<EventRecord<RuntimeEvent, H256>>::decode_all(&mut &bytes[..]).is_err());
+		// …but split by the runtime's layout, the two it knows are read and the other skipped.
+		let known = layout.known_events(&bytes).unwrap();
+		assert_eq!(known.len(), 2);
+		assert_eq!(known[0].phase, Phase::ApplyExtrinsic(0));
+		assert!(matches!(
+			known[0].event,
+			RuntimeEvent::System(frame_system::Event::CodeUpdated { .. })
+		));
+		assert_eq!(known[1].phase, Phase::ApplyExtrinsic(2));
+		assert_eq!(known[1].topics, vec![H256::repeat_byte(2)]);
+		// Bytes that do not fit the layout are an error, not a guess.
+		assert!(layout.known_events(&bytes[..bytes.len() - 1]).is_none());
+	}
+
+	#[test]
+	fn the_layout_is_found_in_this_runtimes_own_metadata() {
+		let metadata = ember_runtime::Runtime::metadata().encode();
+		let layout = EventLayout::from_metadata(&metadata).unwrap();
+		let events: Vec<EventRecord<RuntimeEvent, H256>> = vec![EventRecord {
+			phase: Phase::Initialization,
+			event: RuntimeEvent::System(frame_system::Event::CodeUpdated {
+				hash: H256::repeat_byte(1),
+			}),
+			topics: vec![],
+		}];
+		assert_eq!(layout.known_events(&events.encode()).unwrap().len(), 1);
+	}
+
+	#[test]
+	fn only_rejections_a_fresh_signature_fixes_are_retried() {
+		assert!(retryable("1014: Priority is too low: (0 vs 0)"));
+		assert!(retryable("1010: Invalid Transaction: Transaction has an ancient birth block"));
+		assert!(retryable("1010: Invalid Transaction: Transaction is outdated"));
+		assert!(!retryable("1010: Invalid Transaction: Inability to pay some fees"));
+		assert!(!retryable("1002: Verification Error: Runtime error: Execution failed"));
 	}
 }

@@ -89,6 +89,9 @@ pub enum Command {
 	},
 	/// Measure label and hash throughput, seal time and proof latency per backend.
 	Bench(bench::BenchArgs),
+	/// Seal, reload and prove one dataset of a chosen size on the chosen backend, and print
+	/// its timings and memory (JSON): what scripts/gpu-check.sh and docs/benchmarks.md use.
+	BenchDataset(bench::DatasetArgs),
 	/// Show the registered device's state on chain.
 	Status,
 }
@@ -164,7 +167,10 @@ impl Cli {
 		Ok(Miner {
 			chain,
 			account: self.account()?,
-			gpu: fingerprint::resolve(&self.gpu)?,
+			gpu: match backend.kind() {
+				BackendKind::Cpu => fingerprint::Selected::default(),
+				_ => fingerprint::resolve(&self.gpu)?,
+			},
 			backend,
 			seal_on: self.seal_on,
 			stop,
@@ -219,6 +225,12 @@ async fn run(cli: Cli) -> Result<()> {
 					identity.fingerprint()
 				);
 			}
+			Ok(())
+		}
+		Command::BenchDataset(args) => {
+			let backend = backend::open(cli.backend, &cli.gpu)?;
+			let result = bench::dataset(args, backend.as_ref())?;
+			println!("{}", serde_json::to_string_pretty(&result).unwrap_or_default());
 			Ok(())
 		}
 		Command::Bench(args) => {
@@ -306,7 +318,10 @@ fn stop_on_ctrl_c(stop: Arc<AtomicBool>) {
 /// socket or a timeout never reloads it.
 async fn run_worker(cli: &Cli, class: Option<&str>, metrics_at: Option<SocketAddr>) -> Result<()> {
 	let backend = backend::open(cli.backend, &cli.gpu)?;
-	let selected = fingerprint::resolve(&cli.gpu)?;
+	let selected = match backend.kind() {
+		BackendKind::Cpu => fingerprint::Selected { asked: "cpu".into(), ..Default::default() },
+		_ => fingerprint::resolve(&cli.gpu)?,
+	};
 	tracing::info!("backend {} on {} ({selected})", backend.kind().name(), backend.device_name());
 	let registry = substrate_prometheus_endpoint::Registry::new();
 	let device_label = match backend.kind() {
@@ -385,8 +400,8 @@ async fn run_worker(cli: &Cli, class: Option<&str>, metrics_at: Option<SocketAdd
 			}
 		};
 		match result {
-			Err(error @ (Error::Rpc { .. } | Error::Connect { .. })) => {
-				tracing::warn!("lost the node ({error}); reconnecting");
+			Err(error @ (Error::Rpc { .. } | Error::Connect { .. } | Error::Rejected(_))) => {
+				tracing::warn!("{error}; reconnecting");
 				tokio::time::sleep(Duration::from_secs(1)).await;
 			}
 			Err(Error::Stopped(reason)) => {

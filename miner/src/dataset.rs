@@ -124,6 +124,8 @@ pub struct Sealed {
 	header: Header,
 	resident: Box<dyn Resident>,
 	upper: UpperTree,
+	/// How long the labels and then the tree took (sealing or loading).
+	timings: (Duration, Duration),
 }
 
 impl Sealed {
@@ -140,6 +142,12 @@ impl Sealed {
 	/// Bytes held in device memory (RAM for the CPU backend).
 	pub fn device_bytes(&self) -> u64 {
 		self.resident.bytes()
+	}
+
+	/// Seconds spent on the labels (sealing them, or loading them onto the device), then on
+	/// the tree, when this dataset was sealed or loaded.
+	pub fn timings(&self) -> (f64, f64) {
+		(self.timings.0.as_secs_f64(), self.timings.1.as_secs_f64())
 	}
 
 	/// Bytes of Merkle tree held on the host.
@@ -507,6 +515,7 @@ pub fn seal(
 	tracker.finish();
 	let sealed_in = started.elapsed();
 	let upper = upper_tree(resident.as_ref(), &params)?;
+	let tree_in = started.elapsed().saturating_sub(sealed_in);
 	let header = Header { root: upper.root(), ..sealing.header.clone() };
 	// The root last: a file with a root is a complete seal.
 	sealing
@@ -521,9 +530,9 @@ pub fn seal(
 		params.dataset_bytes() >> 20,
 		if sealer == SealOn::Device { backend.device_name() } else { "the CPU".into() },
 		sealed_in,
-		started.elapsed().saturating_sub(sealed_in),
+		tree_in,
 	);
-	Ok(Sealed { header, resident, upper })
+	Ok(Sealed { header, resident, upper, timings: (sealed_in, tree_in) })
 }
 
 /// Creates the dataset file at full length (labels zero) and its lanes-done file.
@@ -569,6 +578,7 @@ pub fn load(backend: &dyn Backend, path: &Path, stop: &AtomicBool) -> Result<Sea
 	let file = File::open(path).map_err(|e| Error::io(path, e))?;
 	let mut resident = backend.allocate(&params)?;
 	let tracker = Tracker::new("loading", params.total_labels(), stop, &|_| ());
+	let started = Instant::now();
 	for lane in 0..params.lanes {
 		resident.write_lanes(lane, &read_lane(&file, path, &header, lane)?)?;
 		if !tracker.advance(u64::from(params.lane_len)) {
@@ -577,12 +587,14 @@ pub fn load(backend: &dyn Backend, path: &Path, stop: &AtomicBool) -> Result<Sea
 		}
 	}
 	tracker.finish();
+	let loaded_in = started.elapsed();
 	let upper = upper_tree(resident.as_ref(), &params)?;
+	let timings = (loaded_in, started.elapsed().saturating_sub(loaded_in));
 	if upper.root() != header.root {
 		return Err(Error::CorruptDataset {
 			path: path.to_path_buf(),
 			reason: "its labels do not hash to the root in its header".into(),
 		});
 	}
-	Ok(Sealed { header, resident, upper })
+	Ok(Sealed { header, resident, upper, timings })
 }

@@ -352,11 +352,28 @@ impl Miner {
 	pub async fn answer(&self, device: DeviceId, data: &Sealed) -> Result<()> {
 		let mut best = self.chain.subscribe_heads(false).await?;
 		let mut finalized = self.chain.subscribe_heads(true).await?;
+		let mut versions = self.chain.subscribe_runtime_version().await?;
+		let mut spec_seen: Option<u64> = None;
 		let mut pending: BTreeMap<ChallengeId, Pending> = BTreeMap::new();
 		let mut seen: BTreeMap<ChallengeId, Instant> = BTreeMap::new();
 		let mut last_finalized: Option<BlockNumber> = None;
 		loop {
 			tokio::select! {
+				version = versions.next() => {
+					let version = version
+						.ok_or_else(|| Error::Rpc { method: "state_subscribeRuntimeVersion".into(), reason: "closed".into() })?
+						.map_err(|e| Error::Rpc { method: "state_subscribeRuntimeVersion".into(), reason: e.to_string() })?;
+					let field = |name: &str| version.get(name).and_then(serde_json::Value::as_u64);
+					let spec = field("specVersion");
+					if spec_seen.is_some() && spec != spec_seen {
+						tracing::info!(
+							"the runtime was upgraded to spec {} (transaction version {}): answers are signed for it",
+							spec.unwrap_or_default(),
+							field("transactionVersion").unwrap_or_default()
+						);
+					}
+					spec_seen = spec;
+				}
 				header = best.next() => {
 					let header = header
 						.ok_or_else(|| Error::Rpc { method: "chain_subscribeNewHeads".into(), reason: "closed".into() })?
@@ -502,9 +519,7 @@ impl Miner {
 		})?;
 		let call =
 			RuntimeCall::Pocps(pallet_pocps::Call::respond { challenge, proof: Box::new(proof) });
-		let extrinsic = self.chain.sign(&self.account, call).await?;
-		self.chain.submit(&extrinsic).await?;
-		Ok(extrinsic)
+		self.chain.sign_and_submit(&self.account, call).await
 	}
 
 	/// Counts this device's outcomes in a finalized block.

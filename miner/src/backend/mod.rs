@@ -93,6 +93,9 @@ pub trait Resident: Send + Sync {
 /// CPU, logging which it chose and why the others were passed over. A software Vulkan device
 /// (lavapipe) is never chosen by default: the CPU backend is faster on the same cores.
 pub fn open(kind: Option<BackendKind>, gpu: &str) -> Result<std::sync::Arc<dyn Backend>> {
+	if kind == Some(BackendKind::Cpu) {
+		return Ok(std::sync::Arc::new(cpu::CpuBackend::new()));
+	}
 	let device = crate::fingerprint::resolve(gpu)?;
 	match kind {
 		Some(BackendKind::Cpu) => Ok(std::sync::Arc::new(cpu::CpuBackend::new())),
