@@ -47,7 +47,7 @@ const ours = (method) => seen.filter((e) => e.section === 'pocps' && e.method ==
 
 const metric = async (port, name) => {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes('class="cpu-dev"'));
   return line ? Number(line.split(' ')[1]) : 0;
 };
 

@@ -39,7 +39,8 @@ use std::{
 };
 
 const MAGIC: &[u8; 8] = b"EMBERDS2";
-/// Seconds between progress lines in the log when stderr is not a terminal (systemd, docker).
+/// Most time between progress lines in the log when stderr is not a terminal (systemd,
+/// docker); a line is also written at every tenth of the work.
 const LOG_EVERY: Duration = Duration::from_secs(10);
 
 /// What a dataset file says about its contents.
@@ -197,7 +198,7 @@ struct Tracker<'a> {
 	total: u64,
 	done: AtomicU64,
 	started: Instant,
-	last_line: Mutex<Instant>,
+	last_line: Mutex<(Instant, u64)>,
 	bar: ProgressBar,
 	stop: &'a AtomicBool,
 	on_fraction: &'a (dyn Fn(f64) + Sync),
@@ -226,7 +227,7 @@ impl<'a> Tracker<'a> {
 			total,
 			done: AtomicU64::new(0),
 			started: Instant::now(),
-			last_line: Mutex::new(Instant::now()),
+			last_line: Mutex::new((Instant::now(), 0)),
 			bar,
 			stop,
 			on_fraction,
@@ -239,9 +240,10 @@ impl<'a> Tracker<'a> {
 		self.bar.set_position(done);
 		(self.on_fraction)(done as f64 / self.total.max(1) as f64);
 		if self.bar.is_hidden() {
+			let tenth = done.saturating_mul(10) / self.total.max(1);
 			if let Ok(mut last) = self.last_line.try_lock() {
-				if last.elapsed() >= LOG_EVERY {
-					*last = Instant::now();
+				if last.0.elapsed() >= LOG_EVERY || tenth > last.1 {
+					*last = (Instant::now(), tenth);
 					let seconds = self.started.elapsed().as_secs_f64().max(1e-3);
 					let rate = done as f64 / seconds;
 					let left = self.total.saturating_sub(done) as f64 / rate.max(1e-9);

@@ -133,11 +133,40 @@ impl Metrics {
 		})
 	}
 
-	/// Sets the `class` label (series recorded before keep the empty one).
+	/// Sets the `class` label, dropping the series recorded under the previous one so a scrape
+	/// never sees a stale copy.
 	pub fn set_class(&self, class: &str) {
-		if let Ok(mut labels) = self.inner.labels.write() {
-			labels[2] = class.into();
+		let Ok(mut labels) = self.inner.labels.write() else { return };
+		let [device, backend, old] = labels.clone();
+		if old == class {
+			return;
 		}
+		let old = [device.as_str(), backend.as_str(), old.as_str()];
+		let inner = &self.inner;
+		let _ = inner.received.remove_label_values(&old);
+		let _ = inner.answered.remove_label_values(&old);
+		let _ = inner.missed.remove_label_values(&old);
+		let _ = inner.response_seconds.remove_label_values(&old);
+		for gauge in [
+			&inner.answer_latency_blocks,
+			&inner.device_bytes,
+			&inner.host_tree_bytes,
+			&inner.host_resident_bytes,
+			&inner.gpu_temperature,
+			&inner.gpu_memory_used,
+			&inner.gpu_sm_clock,
+		] {
+			let _ = gauge.remove_label_values(&old);
+		}
+		for gauge in [
+			&inner.last_answer,
+			&inner.seal_progress,
+			&inner.hashrate,
+			&inner.gpu_power,
+		] {
+			let _ = gauge.remove_label_values(&old);
+		}
+		labels[2] = class.into();
 	}
 
 	labelled!(received, received, substrate_prometheus_endpoint::Counter<U64>);

@@ -281,13 +281,14 @@ impl Miner {
 							}
 							return Ok(data);
 						}
-						Err(error @ Error::Stopped(_)) => return Err(error),
-						Err(error) => tracing::warn!("{error}; sealing anew"),
+						// A committed dataset that no longer hashes to its root is the
+						// operator's to look at (the message says what to do), not to paper over.
+						Err(error) => return Err(error),
 					}
 				}
 				Ok((header, Some(_))) if header.device == device => {}
 				Ok(_) => tracing::info!("the dataset on disk is not this seal's; sealing anew"),
-				Err(error) => tracing::warn!("{error}; sealing anew"),
+				Err(error) => return Err(error),
 			}
 		}
 
