@@ -109,7 +109,7 @@ test('a second miner presenting the same device is refused', async () => {
   const info = (await node.api.query.deviceRegistry.devices(device)).unwrap();
   const eve = keyring.addFromUri('//Eve');
   const tx = node.api.tx.deviceRegistry.registerDevice(
-    0, info.fingerprint, new Uint8Array(32).fill(7), new Uint8Array(64), 'SelfSigned');
+    0, 1024, info.fingerprint, new Uint8Array(32).fill(7), new Uint8Array(64), 'SelfSigned');
   const { dispatchError } = await sendAndFinalize(node.api, tx, eve);
   const error = node.api.registry.findMetaError(dispatchError.asModule);
   assert.equal(`${error.section}.${error.name}`, 'deviceRegistry.DuplicateFingerprint');
@@ -123,7 +123,7 @@ test('bad input: one clear message and a non-zero exit, never a panic', async ()
     [[...minerArgs(base, '//Ferdie'), 'register', '--class', 'no-such-class'],
       /unknown device class `no-such-class`; classes on chain: cpu-dev \(0\)/],
     [[...minerArgs(base, '//Ferdie'), 'register', '--class', 'gpu-80g'],
-      /MiB of memory but class `gpu-80g` needs 81920 MiB/],
+      /MiB of memory but class `gpu-80g` needs 80000 MiB/],
     [[...minerArgs(base, '//Ferdie//unfunded'), 'register', '--class', 'cpu-dev'],
       /has 0\.000 EMB free but 101\.000 EMB is needed/],
     [[...minerArgs(base, '//Ferdie'), 'run', '--bogus-flag'], /unexpected argument '--bogus-flag'/],

@@ -364,6 +364,7 @@ impl Chain {
 		let device = pallet_device_registry::NextDeviceId::<Runtime>::get();
 		let call = RuntimeCall::DeviceRegistry(pallet_device_registry::Call::register_device {
 			class,
+			memory_mib: u32::MAX,
 			fingerprint,
 			device_key: key.public().0,
 			signature,

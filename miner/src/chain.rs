@@ -53,7 +53,14 @@ pub struct Chain {
 	transaction_version: u32,
 	/// The event layout of the last runtime version events were read under.
 	events_layout: Mutex<Option<(u32, Arc<EventLayout>)>>,
+	/// Where the per-account signing lock files live: a directory every miner process of
+	/// this operator shares (the parent of their base paths); `None` signs without one.
+	pub signing_lock_dir: Option<std::path::PathBuf>,
 }
+
+/// Longest wait for another process's signing lock before signing without it (a retry then
+/// sorts out any nonce collision): a stuck process must not stall the others past a deadline.
+const LOCK_WAIT: Duration = Duration::from_secs(10);
 
 /// How a runtime's `System::Events` records are laid out, from its metadata.
 struct EventLayout {
@@ -92,7 +99,8 @@ impl EventLayout {
 	/// Splits encoded `Vec<EventRecord>` into one byte slice per record.
 	fn records<'a>(&self, mut bytes: &'a [u8]) -> Option<Vec<&'a [u8]>> {
 		let count = codec::Compact::<u32>::decode(&mut bytes).ok()?.0;
-		let mut records = Vec::with_capacity(count as usize);
+		// The count comes from the node: no allocation beyond what the bytes can hold.
+		let mut records = Vec::with_capacity((count as usize).min(bytes.len()));
 		for _ in 0..count {
 			let before = bytes;
 			scale_decode::visitor::decode_with_visitor(
@@ -122,6 +130,15 @@ impl EventLayout {
 			}
 		}
 		Some(known)
+	}
+}
+
+/// A JSON-RPC error answer is the pool refusing the transaction; anything else (a closed
+/// socket, a timeout) is the connection failing, which reconnects.
+fn pool_or_transport(error: jsonrpsee::core::client::Error) -> Error {
+	match error {
+		jsonrpsee::core::client::Error::Call(answer) => Error::Rejected(answer.to_string()),
+		other => rpc_error("author_submitExtrinsic", other),
 	}
 }
 
@@ -202,6 +219,7 @@ impl Chain {
 			spec_version,
 			transaction_version,
 			events_layout: Mutex::new(None),
+			signing_lock_dir: None,
 		})
 	}
 
@@ -419,25 +437,35 @@ impl Chain {
 		.encode())
 	}
 
-	/// Holds this account's signing lock until the returned guard drops: a lock file in the
-	/// temporary directory, so every miner process on this host that signs for the account
-	/// takes nonces one after another (each sees the other's transaction in the pool).
-	async fn signing_lock(&self, signer: &sr25519::Pair) -> Result<std::fs::File> {
+	/// Holds this account's signing lock until the returned guard drops: a lock file in
+	/// [`Chain::signing_lock_dir`], so every miner process of this operator that signs for the
+	/// account takes nonces one after another (each sees the other's transaction in the pool).
+	/// Waits at most [`LOCK_WAIT`]; a lock that cannot be had is logged and signing goes on.
+	async fn signing_lock(&self, signer: &sr25519::Pair) -> Option<std::fs::File> {
+		let dir = self.signing_lock_dir.as_ref()?;
 		let account = AccountId::from(signer.public()).to_ss58check();
-		let path = std::env::temp_dir().join(format!("ember-miner-{account}.lock"));
-		let file = std::fs::OpenOptions::new()
-			.create(true)
-			.truncate(false)
-			.write(true)
-			.open(&path)
-			.map_err(|e| Error::io(&path, e))?;
+		let path = dir.join(format!(".ember-miner-{account}.lock"));
+		let opened = std::fs::create_dir_all(dir).and_then(|()| {
+			std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path)
+		});
+		let file = match opened {
+			Ok(file) => file,
+			Err(error) => {
+				tracing::warn!("signing without the lock {}: {error}", path.display());
+				return None;
+			}
+		};
+		let started = std::time::Instant::now();
 		loop {
 			match file.try_lock() {
-				Ok(()) => return Ok(file),
-				Err(std::fs::TryLockError::WouldBlock) => {
+				Ok(()) => return Some(file),
+				Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < LOCK_WAIT => {
 					tokio::time::sleep(Duration::from_millis(20)).await
 				}
-				Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
+				Err(error) => {
+					tracing::warn!("signing without the lock {}: {error}", path.display());
+					return None;
+				}
 			}
 		}
 	}
@@ -450,7 +478,7 @@ impl Chain {
 		signer: &sr25519::Pair,
 		call: RuntimeCall,
 	) -> Result<Vec<u8>> {
-		let _lock = self.signing_lock(signer).await?;
+		let _lock = self.signing_lock(signer).await;
 		let mut attempt = 1;
 		loop {
 			let extrinsic = self.sign(signer, call.clone()).await?;
@@ -471,7 +499,7 @@ impl Chain {
 		self.client
 			.request("author_submitExtrinsic", rpc_params![format!("0x{}", hex::encode(extrinsic))])
 			.await
-			.map_err(|e| Error::Rejected(e.to_string()))
+			.map_err(pool_or_transport)
 	}
 
 	/// Whether an encoded extrinsic is still waiting in the node's pool.
@@ -489,7 +517,7 @@ impl Chain {
 		call: RuntimeCall,
 		name: &'static str,
 	) -> Result<(H256, Vec<RuntimeEvent>)> {
-		let lock = self.signing_lock(signer).await?;
+		let lock = self.signing_lock(signer).await;
 		let mut attempt = 1;
 		let (hex, mut statuses) = loop {
 			let extrinsic = self.sign(signer, call.clone()).await?;
@@ -509,7 +537,7 @@ impl Chain {
 					attempt += 1;
 					tokio::time::sleep(Duration::from_millis(200)).await;
 				}
-				Err(e) => return Err(Error::Rejected(e.to_string())),
+				Err(e) => return Err(pool_or_transport(e)),
 			}
 		};
 		drop(lock);

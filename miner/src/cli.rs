@@ -159,7 +159,14 @@ impl Cli {
 		}
 	}
 
-	async fn miner(&self, chain: Chain, backend: Arc<dyn backend::Backend>) -> Result<Miner> {
+	/// The directory miners of this operator share for signing locks: the base path's parent
+	/// (e.g. /var/lib/ember-miner for /var/lib/ember-miner/gpu0 and …/gpu1).
+	fn lock_dir(&self) -> Option<PathBuf> {
+		self.paths().base.parent().map(PathBuf::from)
+	}
+
+	async fn miner(&self, mut chain: Chain, backend: Arc<dyn backend::Backend>) -> Result<Miner> {
+		chain.signing_lock_dir = self.lock_dir();
 		let metrics = Metrics::register(&Default::default(), &self.gpu, backend.kind().name())
 			.map_err(|e| Error::State(format!("metrics: {e}")))?;
 		let stop = Arc::new(AtomicBool::new(false));
@@ -353,10 +360,11 @@ async fn run_worker(cli: &Cli, class: Option<&str>, metrics_at: Option<SocketAdd
 	let mut chain = Some(cli.connect().await?);
 	let mut held: Option<Arc<Sealed>> = None;
 	loop {
-		let connected = match chain.take() {
+		let mut connected = match chain.take() {
 			Some(chain) => chain,
 			None => miner::connect_any(&cli.url).await,
 		};
+		connected.signing_lock_dir = cli.lock_dir();
 		let miner = Miner {
 			chain: connected,
 			account: account.clone(),
@@ -380,7 +388,9 @@ async fn run_worker(cli: &Cli, class: Option<&str>, metrics_at: Option<SocketAdd
 				}
 			}
 			loop {
-				let data = miner.ensure_sealed(device, held.clone()).await?;
+				// Handed over, not cloned: a re-seal must free the old dataset's device memory
+				// before allocating the new one (two 64 GiB datasets do not fit an 80 GB card).
+				let data = miner.ensure_sealed(device, held.take()).await?;
 				held = Some(data.clone());
 				miner.answer(device, &data).await?;
 			}

@@ -275,7 +275,7 @@ fn stopped(path: &Path) -> Error {
 }
 
 /// The lanes-done file beside `path`.
-fn lanes_path(path: &Path) -> PathBuf {
+pub fn lanes_path(path: &Path) -> PathBuf {
 	path.with_extension("lanes")
 }
 
@@ -431,8 +431,11 @@ pub fn seal(
 	let lanes_file = File::options()
 		.read(true)
 		.write(true)
+		.create(true)
+		.truncate(false)
 		.open(lanes_path(path))
 		.map_err(|e| Error::io(path, e))?;
+	lanes_file.set_len(u64::from(params.lanes)).map_err(|e| Error::io(path, e))?;
 	let sealing = Sealing { path, file, lanes_file, header };
 	let mut resident = backend.allocate(&params)?;
 	let already = done.iter().filter(|d| **d).count();
@@ -464,7 +467,7 @@ pub fn seal(
 							&sealing.header.ek,
 							lane,
 							&mut out,
-							backend::cpu::REPORT_EVERY,
+							backend::cpu::report_every(&params),
 							|n| tracker.advance(n),
 						);
 						(lane, out, complete)
@@ -509,6 +512,10 @@ pub fn seal(
 						resident.read(&[(u64::from(sealed) * u64::from(lane_len), lane_len)])?;
 					sealing.save_lane(sealed, &labels)?;
 					done[sealed as usize] = true;
+					if stop.load(Ordering::Relaxed) {
+						tracker.finish();
+						return Err(stopped(path));
+					}
 				}
 				lane = end;
 			}
@@ -543,6 +550,15 @@ fn create(path: &Path, header: &Header) -> Result<()> {
 		std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
 	}
 	let write = || -> std::io::Result<()> {
+		// The old lanes file goes first (and durably): lanes marked done for another key must
+		// never survive beside this key's zeroed labels.
+		match std::fs::remove_file(lanes_path(path)) {
+			Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+			_ => {}
+		}
+		if let Some(parent) = path.parent() {
+			File::open(parent)?.sync_all()?;
+		}
 		let file = File::create(path)?;
 		file.write_all_at(MAGIC, 0)?;
 		file.write_all_at(&header.encode(), MAGIC.len() as u64)?;
@@ -550,7 +566,11 @@ fn create(path: &Path, header: &Header) -> Result<()> {
 		file.sync_all()?;
 		let lanes = File::create(lanes_path(path))?;
 		lanes.set_len(u64::from(header.params.lanes))?;
-		lanes.sync_all()
+		lanes.sync_all()?;
+		if let Some(parent) = path.parent() {
+			File::open(parent)?.sync_all()?;
+		}
+		Ok(())
 	};
 	write().map_err(|e| Error::io(path, e))
 }

@@ -158,12 +158,7 @@ impl Metrics {
 		] {
 			let _ = gauge.remove_label_values(&old);
 		}
-		for gauge in [
-			&inner.last_answer,
-			&inner.seal_progress,
-			&inner.hashrate,
-			&inner.gpu_power,
-		] {
+		for gauge in [&inner.last_answer, &inner.seal_progress, &inner.hashrate, &inner.gpu_power] {
 			let _ = gauge.remove_label_values(&old);
 		}
 		labels[2] = class.into();

@@ -179,6 +179,7 @@ impl Miner {
 		let signature = device_key.sign(&payload);
 		let call = RuntimeCall::DeviceRegistry(pallet_device_registry::Call::register_device {
 			class: class_id,
+			memory_mib: u32::try_from(identity.memory_mib).unwrap_or(u32::MAX),
 			fingerprint,
 			device_key: device_key.public().0,
 			signature: signature.0,
@@ -250,7 +251,18 @@ impl Miner {
 		let uncommitted =
 			|header: &dataset::Header| header.nonce > chain_nonce && header.params == class.pocps;
 
-		if let Some(held) = held.filter(|held| held.header().device == device) {
+		let device_key = keys::load(&self.paths.device_key())?;
+		// A dataset sealed under another chain's (or device key's) encoding key is never reused.
+		let ours = |header: &dataset::Header| {
+			header.device == device
+				&& header.ek
+					== ember_pocps::encoding_key::<NativeSha256>(
+						&self.chain.genesis.0,
+						&device_key.public().0,
+						header.nonce,
+					)
+		};
+		if let Some(held) = held.filter(|held| ours(held.header())) {
 			if committed(held.header()) && !needs_new {
 				return Ok(held);
 			}
@@ -259,12 +271,13 @@ impl Miner {
 				return Ok(held);
 			}
 		}
+		// Anything held otherwise is dropped here, before a load or seal allocates anew.
 
 		let path = self.paths.dataset();
 		if path.exists() {
 			match dataset::read_header(&path) {
 				Ok((header, None))
-					if header.device == device
+					if ours(&header)
 						&& ((committed(&header) && !needs_new) || uncommitted(&header)) =>
 				{
 					tracing::info!("loading the dataset on disk (seal {})", header.nonce);
@@ -288,12 +301,16 @@ impl Miner {
 				}
 				Ok((header, Some(_))) if header.device == device => {}
 				Ok(_) => tracing::info!("the dataset on disk is not this seal's; sealing anew"),
+				// An incomplete seal's file (its lanes file beside it) is work in progress,
+				// not a committed dataset: start it over rather than refuse.
+				Err(error) if dataset::lanes_path(&path).exists() => {
+					tracing::warn!("{error}; the interrupted seal starts over")
+				}
 				Err(error) => return Err(error),
 			}
 		}
 
 		let nonce = chain_nonce.saturating_add(1);
-		let device_key = keys::load(&self.paths.device_key())?;
 		let ek = ember_pocps::encoding_key::<NativeSha256>(
 			&self.chain.genesis.0,
 			&device_key.public().0,
@@ -390,7 +407,14 @@ impl Miner {
 					let from = last_finalized.map(|n| n.saturating_add(1)).unwrap_or(header.number);
 					for number in from..=header.number {
 						let hash = self.chain.block_hash(number).await?;
-						self.on_finalized(device, hash).await?;
+						// Counting outcomes is bookkeeping: a block it cannot read is logged
+						// and skipped, never a reason to stop answering.
+						if let Err(error) = self.on_finalized(device, hash).await {
+							if matches!(error, Error::Rpc { .. }) {
+								return Err(error);
+							}
+							tracing::warn!("outcomes of block {number} not counted: {error}");
+						}
 					}
 					last_finalized = Some(header.number);
 					// Forget challenges that finality has settled.

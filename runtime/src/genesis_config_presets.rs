@@ -163,10 +163,12 @@ pub fn device_classes() -> Vec<Value> {
 		// Small enough to seal on one CPU core in seconds, and challenged every 3 blocks on
 		// average so a newcomer (and CI) sees the whole loop in a minute: development only.
 		class("cpu-dev", 64, CPU_DEV_PARAMS, DEV_CHALLENGE_INTERVAL, 100 * EMB),
-		// 64 GiB of labels in 64 lanes of 2^25: fits an 80 GB H100/A100.
-		class("gpu-80g", 80 * 1024, GPU_80G_PARAMS, GPU_CHALLENGE_INTERVAL, 10_000 * EMB),
-		// 16 GiB of labels in 16 lanes of 2^25: fits a 24 GB RTX 4090/3090.
-		class("gpu-24g", 24 * 1024, GPU_24G_PARAMS, GPU_CHALLENGE_INTERVAL, 5_000 * EMB),
+		// 64 GiB of labels in 64 lanes of 2^25: fits an 80 GB H100/A100. The floor is below
+		// what those cards report (H100: 81,559 MiB; A100 80GB: 81,920 MiB), not 80 × 1024.
+		class("gpu-80g", 80_000, GPU_80G_PARAMS, GPU_CHALLENGE_INTERVAL, 10_000 * EMB),
+		// 16 GiB of labels in 16 lanes of 2^25: fits a 24 GB card (an RTX 4090 reports
+		// 24,564 MiB, a 3090 24,576).
+		class("gpu-24g", 24_000, GPU_24G_PARAMS, GPU_CHALLENGE_INTERVAL, 5_000 * EMB),
 	]
 }
 

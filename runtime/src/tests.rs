@@ -126,6 +126,7 @@ fn register(owner: &AccountId, class: u32, seed: u8) -> sp_core::sr25519::Pair {
 	assert_ok!(DeviceRegistry::register_device(
 		RuntimeOrigin::signed(owner.clone()),
 		class,
+		u32::MAX,
 		fingerprint,
 		device_key.public().0,
 		signature,

@@ -70,6 +70,7 @@ pub fn active_device(owner: &AccountId, class: ClassId, index: u64) -> Result<De
 		DeviceRegistry::register_device(
 			signed(owner),
 			class,
+			u32::MAX,
 			fingerprint,
 			key.public().0,
 			signature.0,

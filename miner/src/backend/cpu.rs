@@ -6,8 +6,11 @@ use crate::error::{Error, Result};
 use ember_pocps::{merkle::subtree_root, prover::seal_lane_reporting, Hash, NativeSha256, Params};
 use rayon::prelude::*;
 
-/// Labels sealed between progress reports (and stop checks), per lane.
-pub const REPORT_EVERY: usize = 1 << 12;
+/// Labels sealed between progress reports (and stop checks), per lane: about 2^16 sequential
+/// hashes (a few milliseconds with SHA-NI), whatever the class's iterations.
+pub fn report_every(params: &Params) -> usize {
+	((1usize << 16) / params.iterations.max(1) as usize).clamp(1, 1 << 12)
+}
 
 /// Seals with every core.
 pub struct CpuBackend;
@@ -63,7 +66,14 @@ pub fn seal_lanes_into(
 		.enumerate()
 		.map(|(offset, lane_out)| {
 			let lane = first_lane.saturating_add(offset as u32);
-			seal_lane_reporting::<NativeSha256>(params, ek, lane, lane_out, REPORT_EVERY, progress)
+			seal_lane_reporting::<NativeSha256>(
+				params,
+				ek,
+				lane,
+				lane_out,
+				report_every(params),
+				progress,
+			)
 		})
 		.reduce(|| true, |a, b| a && b)
 }

@@ -311,9 +311,10 @@ impl Resident for VulkanResident {
 				bytemuck::cast_slice::<u32, u8>(&words).chunks(UPLOAD_BYTES).enumerate()
 			{
 				self.gpu.queue.write_buffer(buffer, base + (piece * UPLOAD_BYTES) as u64, bytes);
+				// Submitting and waiting frees this piece's staging memory before the next.
 				self.gpu.queue.submit([]);
+				self.gpu.device.poll(wgpu::PollType::wait_indefinitely()).map_err(failed)?;
 			}
-			self.gpu.device.poll(wgpu::PollType::wait_indefinitely()).map_err(failed)?;
 		}
 		Ok(())
 	}

@@ -105,9 +105,16 @@ fn setup_registration<T: Config>(
 
 fn registered_device<T: Config>() -> (T::AccountId, DeviceId) {
 	let (who, fingerprint, key, signature, attestation) = setup_registration::<T>(0);
-	let device =
-		Registry::<T>::do_register(who.clone(), 0, fingerprint, key, signature, attestation)
-			.expect("valid registration");
+	let device = Registry::<T>::do_register(
+		who.clone(),
+		0,
+		u32::MAX,
+		fingerprint,
+		key,
+		signature,
+		attestation,
+	)
+	.expect("valid registration");
 	(who, device)
 }
 
@@ -158,7 +165,7 @@ mod benchmarks {
 	fn register_device(c: Linear<0, { T::MaxCertificateChain::get() }>) {
 		let (who, fingerprint, key, signature, attestation) = setup_registration::<T>(c);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who), 0, fingerprint, key, signature, attestation);
+		_(RawOrigin::Signed(who), 0, u32::MAX, fingerprint, key, signature, attestation);
 		assert!(Fingerprints::<T>::contains_key(fingerprint));
 	}
 

@@ -256,6 +256,8 @@ pub mod pallet {
 		/// 2 blocks, its challenge interval is zero or inverted, its bond is below the existential deposit, or its dataset does not fit in
 		/// its minimum VRAM.
 		InvalidClass,
+		/// The device's declared memory is below its class's `min_vram_mib`.
+		TooLittleMemory,
 		/// There is no room for another attestation root (`MaxAttestationRoots`).
 		TooManyRoots,
 		/// No device with this id.
@@ -368,6 +370,9 @@ pub mod pallet {
 
 		/// Registers a device of `class` and holds the class's bond.
 		///
+		/// `memory_mib` is the device's memory as its driver reports it (NVML for NVIDIA GPUs);
+		/// below the class's `min_vram_mib` it is refused.
+		///
 		/// `signature` is the device key's sr25519 signature over
 		/// [`attestation::registration_payload`]`(account, fingerprint, genesis hash)`.
 		#[pallet::call_index(3)]
@@ -375,6 +380,7 @@ pub mod pallet {
 		pub fn register_device(
 			origin: OriginFor<T>,
 			class: ClassId,
+			memory_mib: u32,
 			fingerprint: H256,
 			device_key: [u8; 32],
 			signature: [u8; 64],
@@ -385,7 +391,15 @@ pub mod pallet {
 				Attestation::SelfSigned => 0,
 				Attestation::CertificateChain { certificates, .. } => certificates.len() as u32,
 			};
-			Self::do_register(who, class, fingerprint, device_key, signature, attestation)?;
+			Self::do_register(
+				who,
+				class,
+				memory_mib,
+				fingerprint,
+				device_key,
+				signature,
+				attestation,
+			)?;
 			Ok(Some(T::WeightInfo::register_device(chain_len)).into())
 		}
 
@@ -459,12 +473,14 @@ impl<T: Config> Pallet<T> {
 	pub fn do_register(
 		who: T::AccountId,
 		class_id: ClassId,
+		memory_mib: u32,
 		fingerprint: H256,
 		device_key: [u8; 32],
 		signature: [u8; 64],
 		attestation: AttestationOf<T>,
 	) -> Result<DeviceId, DispatchError> {
 		let class = Classes::<T>::get(class_id).ok_or(Error::<T>::UnknownClass)?;
+		ensure!(memory_mib >= class.min_vram_mib, Error::<T>::TooLittleMemory);
 		ensure!(!Fingerprints::<T>::contains_key(fingerprint), Error::<T>::DuplicateFingerprint);
 		ensure!(!DeviceKeys::<T>::contains_key(device_key), Error::<T>::DuplicateDeviceKey);
 		let mut owned = OwnedDevices::<T>::get(&who);

@@ -13,6 +13,9 @@ use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
 use p256::ecdsa::{signature::Signer, Signature, SigningKey};
 use sp_core::Pair;
 
+/// What an H100 80 GB reports through NVML.
+const H100_MIB: u32 = 81_559;
+
 fn register(who: AccountId, seed: u8) -> DeviceId {
 	let pair = device_pair(seed);
 	let print = fingerprint(seed);
@@ -20,6 +23,7 @@ fn register(who: AccountId, seed: u8) -> DeviceId {
 	assert_ok!(DeviceRegistry::register_device(
 		RuntimeOrigin::signed(who),
 		0,
+		H100_MIB,
 		print,
 		pair.public().0,
 		sig,
@@ -185,6 +189,7 @@ fn register_with_a_certificate_chain() {
 			DeviceRegistry::register_device(
 				RuntimeOrigin::signed(ALICE),
 				1,
+				H100_MIB,
 				print,
 				pair.public().0,
 				sig,
@@ -195,6 +200,7 @@ fn register_with_a_certificate_chain() {
 		assert_ok!(DeviceRegistry::register_device(
 			RuntimeOrigin::signed(ALICE),
 			1,
+			H100_MIB,
 			print,
 			pair.public().0,
 			sig,
@@ -219,6 +225,7 @@ fn bad_certificate_chains_are_refused() {
 			DeviceRegistry::register_device(
 				RuntimeOrigin::signed(ALICE),
 				0,
+				H100_MIB,
 				print,
 				pair.public().0,
 				sig,
@@ -264,6 +271,7 @@ fn registration_errors() {
 			DeviceRegistry::register_device(
 				RuntimeOrigin::signed(who),
 				class,
+				H100_MIB,
 				print,
 				key,
 				sig,
@@ -413,4 +421,35 @@ fn lifecycle_transitions() {
 fn integrity_test_passes() {
 	use frame_support::traits::Hooks;
 	DeviceRegistry::integrity_test();
+}
+
+#[test]
+fn a_declared_memory_below_the_class_floor_is_refused() {
+	ExtBuilder::build_and_execute(|| {
+		// A class for 80 GB cards, with the floor below what they report.
+		Classes::<Test>::mutate(0, |class| {
+			if let Some(class) = class {
+				class.min_vram_mib = 80_000;
+			}
+		});
+		let pair = device_pair(3);
+		let print = fingerprint(3);
+		let sig = sign_registration(&pair, ALICE, print);
+		let register = |memory| {
+			DeviceRegistry::register_device(
+				RuntimeOrigin::signed(ALICE),
+				0,
+				memory,
+				print,
+				pair.public().0,
+				sig,
+				Attestation::SelfSigned,
+			)
+		};
+		// A 24 GB card cannot join; an H100 80 GB (81,559 MiB) can.
+		assert_noop!(register(24_564), Error::<Test>::TooLittleMemory);
+		assert_noop!(register(79_999), Error::<Test>::TooLittleMemory);
+		assert_ok!(register(H100_MIB));
+		assert!(Fingerprints::<Test>::contains_key(print));
+	});
 }
