@@ -52,13 +52,9 @@ fn root_on(backend: &dyn Backend, params: &Params, labels: &[Hash]) -> Hash {
 	let mut resident = backend.allocate(params).unwrap();
 	resident.write_lanes(0, labels).unwrap();
 	let rows = backend::rows_for(params);
-	let per_chunk = resident.lanes_per_chunk();
 	let mut roots = Vec::new();
-	let mut lane = 0;
-	while lane < params.lanes {
-		let lanes = per_chunk.min(params.lanes - lane);
+	for (lane, lanes) in backend::Chunks::new(params.lanes, resident.lanes_per_chunk()).iter() {
 		roots.extend(resident.subtree_roots(lane, lanes, rows).unwrap());
-		lane += lanes;
 	}
 	assert_eq!(roots.len() as u64, params.total_labels() >> rows);
 	MerkleTree::build::<NativeSha256>(roots).unwrap().root()

@@ -4,7 +4,7 @@
 
 use super::{
 	chunk_len, from_words, lanes_per_chunk, seal_config, subtree_config, to_words, Backend,
-	BackendKind, Progress, Resident,
+	BackendKind, Chunks, Progress, Resident,
 };
 use crate::{
 	error::{Error, Result},
@@ -131,53 +131,43 @@ impl Backend for CudaBackend {
 	}
 
 	fn allocate(&self, params: &Params) -> Result<Box<dyn Resident>> {
-		let per_chunk = lanes_per_chunk(NAME, params, MAX_CHUNK_BYTES)?;
+		let layout = Chunks::new(params.lanes, lanes_per_chunk(NAME, params, MAX_CHUNK_BYTES)?);
 		let lane_words = usize::try_from(params.lane_len).map_err(failed)? * 8;
-		let mut chunks = Vec::new();
-		let mut lane = 0;
-		while lane < params.lanes {
-			let lanes = per_chunk.min(params.lanes - lane);
-			let words = lane_words * lanes as usize;
-			chunks.push(
-				self.gpu.stream.alloc_zeros::<u32>(words).map_err(|e| {
-					failed(format!("cannot allocate {} MiB: {e}", (words * 4) >> 20))
-				})?,
-			);
-			lane += lanes;
-		}
-		Ok(Box::new(CudaResident { gpu: self.gpu.clone(), params: *params, per_chunk, chunks }))
+		let chunks = layout
+			.iter()
+			.map(|(_, lanes)| {
+				let words = lane_words * lanes as usize;
+				self.gpu
+					.stream
+					.alloc_zeros::<u32>(words)
+					.map_err(|e| failed(format!("cannot allocate {} MiB: {e}", (words * 4) >> 20)))
+			})
+			.collect::<Result<Vec<_>>>()?;
+		Ok(Box::new(CudaResident { gpu: self.gpu.clone(), params: *params, layout, chunks }))
 	}
 }
 
-/// A dataset in device memory: chunks of `per_chunk` whole lanes.
+/// A dataset in device memory: one allocation per chunk of whole lanes.
 struct CudaResident {
 	gpu: Arc<Gpu>,
 	params: Params,
-	per_chunk: u32,
+	layout: Chunks,
 	chunks: Vec<CudaSlice<u32>>,
 }
 
 impl CudaResident {
 	fn locate(&self, lane: u32) -> Result<(usize, u32)> {
-		let index = (lane / self.per_chunk.max(1)) as usize;
-		if index >= self.chunks.len() {
-			return Err(failed(format!("no lane {lane}")));
-		}
-		Ok((index, lane % self.per_chunk.max(1)))
+		self.layout.locate(lane)
 	}
 
 	fn within_chunk(&self, first_lane: u32, lanes: u32) -> Result<(usize, u32)> {
-		let (index, at) = self.locate(first_lane)?;
-		if lanes == 0 || at + lanes > self.per_chunk || first_lane + lanes > self.params.lanes {
-			return Err(failed(format!("lanes {first_lane}+{lanes} cross a chunk")));
-		}
-		Ok((index, at))
+		self.layout.within(first_lane, lanes)
 	}
 }
 
 impl Resident for CudaResident {
 	fn lanes_per_chunk(&self) -> u32 {
-		self.per_chunk
+		self.layout.per_chunk
 	}
 
 	fn write_lanes(&mut self, first_lane: u32, labels: &[Hash]) -> Result<()> {

@@ -124,6 +124,51 @@ pub fn open(kind: Option<BackendKind>, gpu: &str) -> Result<std::sync::Arc<dyn B
 	}
 }
 
+/// How a dataset's lanes are split into chunks of device memory: `per_chunk` whole lanes each,
+/// the last one shorter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Chunks {
+	/// Lanes in the dataset.
+	pub lanes: u32,
+	/// Lanes per chunk (at least 1).
+	pub per_chunk: u32,
+}
+
+impl Chunks {
+	/// `lanes` lanes in chunks of `per_chunk`.
+	pub fn new(lanes: u32, per_chunk: u32) -> Self {
+		Chunks { lanes, per_chunk: per_chunk.max(1) }
+	}
+
+	/// Each chunk's first lane and number of lanes, in order.
+	pub fn iter(self) -> impl Iterator<Item = (u32, u32)> {
+		(0..self.lanes.div_ceil(self.per_chunk)).map(move |chunk| {
+			let first = chunk * self.per_chunk;
+			(first, self.per_chunk.min(self.lanes - first))
+		})
+	}
+
+	/// The chunk holding `lane`, and the lane's index within it.
+	pub fn locate(self, lane: u32) -> Result<(usize, u32)> {
+		if lane >= self.lanes {
+			return Err(Error::Backend { backend: "memory", reason: format!("no lane {lane}") });
+		}
+		Ok(((lane / self.per_chunk) as usize, lane % self.per_chunk))
+	}
+
+	/// Where lanes `first .. first + lanes` start, if they lie within one chunk.
+	pub fn within(self, first: u32, lanes: u32) -> Result<(usize, u32)> {
+		let (index, at) = self.locate(first)?;
+		if lanes == 0 || at + lanes > self.per_chunk || first + lanes > self.lanes {
+			return Err(Error::Backend {
+				backend: "memory",
+				reason: format!("lanes {first}+{lanes} cross a chunk"),
+			});
+		}
+		Ok((index, at))
+	}
+}
+
 /// Lanes per chunk for a device whose largest buffer is `max_bytes`: as many whole lanes as
 /// fit, or an error naming both sizes when not even one does.
 pub(crate) fn lanes_per_chunk(
@@ -150,12 +195,8 @@ pub(crate) fn lanes_per_chunk(
 /// benchmarks (the miner seals lane by lane through [`crate::dataset`]).
 pub fn seal_all(backend: &dyn Backend, params: &Params, ek: &Hash) -> Result<Vec<Hash>> {
 	let mut resident = backend.allocate(params)?;
-	let per_chunk = resident.lanes_per_chunk().max(1);
-	let mut lane = 0;
-	while lane < params.lanes {
-		let lanes = per_chunk.min(params.lanes - lane);
+	for (lane, lanes) in Chunks::new(params.lanes, resident.lanes_per_chunk()).iter() {
 		resident.seal_lanes(ek, lane, lanes, &|_| true)?;
-		lane += lanes;
 	}
 	let lane_len = params.lane_len;
 	let ranges: Vec<(u64, u32)> =
@@ -247,6 +288,20 @@ pub(crate) fn subtree_config(rows: u32, groups: u32, first: u32) -> [u32; 16] {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn chunks_cover_every_lane_once_and_refuse_runs_across_them() {
+		let chunks = Chunks::new(10, 4);
+		assert_eq!(chunks.iter().collect::<Vec<_>>(), vec![(0, 4), (4, 4), (8, 2)]);
+		assert_eq!(chunks.locate(5).unwrap(), (1, 1));
+		assert_eq!(chunks.locate(9).unwrap(), (2, 1));
+		assert!(chunks.locate(10).is_err());
+		assert_eq!(chunks.within(4, 4).unwrap(), (1, 0));
+		assert!(chunks.within(3, 2).is_err(), "lanes 3 and 4 are in two chunks");
+		assert!(chunks.within(8, 3).is_err(), "past the last lane");
+		assert!(chunks.within(0, 0).is_err());
+		assert_eq!(Chunks::new(3, 0).iter().count(), 3, "at least one lane per chunk");
+	}
 
 	#[test]
 	fn words_round_trip() {

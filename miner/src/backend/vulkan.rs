@@ -3,7 +3,7 @@
 
 use super::{
 	chunk_len, from_words, lanes_per_chunk, seal_config, subtree_config, Backend, BackendKind,
-	Progress, Resident,
+	Chunks, Progress, Resident,
 };
 use crate::{
 	error::{Error, Result},
@@ -257,48 +257,43 @@ impl Backend for VulkanBackend {
 	}
 
 	fn allocate(&self, params: &Params) -> Result<Box<dyn Resident>> {
-		let per_chunk = lanes_per_chunk(NAME, params, self.max_chunk)?;
+		let layout = Chunks::new(params.lanes, lanes_per_chunk(NAME, params, self.max_chunk)?);
 		let lane_bytes = u64::from(params.lane_len) * 32;
-		let mut chunks = Vec::new();
-		let mut lane = 0;
-		while lane < params.lanes {
-			let lanes = per_chunk.min(params.lanes - lane);
-			chunks.push(storage_buffer(&self.gpu.device, u64::from(lanes) * lane_bytes));
-			lane += lanes;
-		}
-		Ok(Box::new(VulkanResident { gpu: self.gpu.clone(), params: *params, per_chunk, chunks }))
+		let chunks = layout
+			.iter()
+			.map(|(_, lanes)| storage_buffer(&self.gpu.device, u64::from(lanes) * lane_bytes))
+			.collect();
+		Ok(Box::new(VulkanResident { gpu: self.gpu.clone(), params: *params, layout, chunks }))
 	}
 }
 
-/// A dataset in device memory: chunks of `per_chunk` whole lanes.
+/// A dataset in device memory: one buffer per chunk of whole lanes.
 struct VulkanResident {
 	gpu: Arc<Gpu>,
 	params: Params,
-	per_chunk: u32,
+	layout: Chunks,
 	chunks: Vec<wgpu::Buffer>,
 }
 
 impl VulkanResident {
-	/// The chunk holding `lane`, and the lane's index within it.
-	fn chunk(&self, lane: u32) -> Result<(&wgpu::Buffer, u32)> {
-		let index = (lane / self.per_chunk.max(1)) as usize;
-		let buffer = self.chunks.get(index).ok_or_else(|| failed(format!("no lane {lane}")))?;
-		Ok((buffer, lane % self.per_chunk.max(1)))
+	fn buffer(&self, (index, at): (usize, u32)) -> Result<(&wgpu::Buffer, u32)> {
+		Ok((self.chunks.get(index).ok_or_else(|| failed("no chunk"))?, at))
 	}
 
-	/// Checks `first_lane .. first_lane + lanes` lies within one chunk.
+	/// The chunk holding `lane`, and the lane's index within it.
+	fn chunk(&self, lane: u32) -> Result<(&wgpu::Buffer, u32)> {
+		self.buffer(self.layout.locate(lane)?)
+	}
+
+	/// Where lanes `first_lane .. first_lane + lanes` start, if within one chunk.
 	fn within_chunk(&self, first_lane: u32, lanes: u32) -> Result<(&wgpu::Buffer, u32)> {
-		let (buffer, at) = self.chunk(first_lane)?;
-		if lanes == 0 || at + lanes > self.per_chunk || first_lane + lanes > self.params.lanes {
-			return Err(failed(format!("lanes {first_lane}+{lanes} cross a chunk")));
-		}
-		Ok((buffer, at))
+		self.buffer(self.layout.within(first_lane, lanes)?)
 	}
 }
 
 impl Resident for VulkanResident {
 	fn lanes_per_chunk(&self) -> u32 {
-		self.per_chunk
+		self.layout.per_chunk
 	}
 
 	fn write_lanes(&mut self, first_lane: u32, labels: &[Hash]) -> Result<()> {
