@@ -1,5 +1,6 @@
 // The miner at scale and in company, with the real node and miner binaries:
-// - a 1 GiB class (2^25 labels): sealed on the CPU lane by lane; Ctrl-C stops the seal within
+// - a 1 GiB class (2^25 labels), the miner given a dead node's URL before the live one:
+//   sealed on the CPU lane by lane; Ctrl-C stops the seal within
 //   a second or two and a restart resumes it from the lanes on disk; then it answers, and rides
 //   out a node restart without reloading or re-hashing the dataset (same process, no "loading"
 //   line); its memory figures are read from its metrics;
@@ -85,7 +86,8 @@ test('a 1 GiB class: Ctrl-C stops the seal, a restart resumes it; answers ride o
 
   const base = mkdtempSync(join(tmpdir(), 'ember-miner-1g-'));
   const port = await freePort();
-  const args = ['--url', node.url, '--backend', 'cpu', '--base-path', base, '--suri', '//Charlie',
+  // A dead node first: the miner fails over to the next --url (here and on every reconnect).
+  const args = ['--url', `ws://127.0.0.1:1,${node.url}`, '--backend', 'cpu', '--base-path', base, '--suri', '//Charlie',
     '--log', 'info', 'run', '--class', 'cpu-1g', '--prometheus-port', `${port}`];
 
   // Stopped partway through the seal, it exits promptly and keeps its finished lanes.
