@@ -570,7 +570,19 @@ fn create(path: &Path, header: &Header) -> Result<()> {
 		let file = File::create(path)?;
 		file.write_all_at(MAGIC, 0)?;
 		file.write_all_at(&header.encode(), MAGIC.len() as u64)?;
-		file.set_len(header.labels_offset() + header.params.dataset_bytes())?;
+		let length = header.labels_offset() + header.params.dataset_bytes();
+		// Reserve the blocks now: a disk too small for a 64 GiB dataset fails here, not hours
+		// into the seal. Filesystems without fallocate get a sparse file instead.
+		match rustix::fs::fallocate(&file, rustix::fs::FallocateFlags::empty(), 0, length) {
+			Ok(()) => {}
+			Err(rustix::io::Errno::NOSPC) => {
+				return Err(std::io::Error::other(format!(
+					"not enough free disk space for the {} MiB dataset",
+					header.params.dataset_bytes() >> 20
+				)))
+			}
+			Err(_) => file.set_len(length)?,
+		}
 		file.sync_all()?;
 		let lanes = File::create(lanes_path(path))?;
 		lanes.set_len(u64::from(header.params.lanes))?;
