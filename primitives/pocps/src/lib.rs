@@ -8,6 +8,7 @@
 //! - [`merkle`]: the commitment over all labels.
 //! - [`challenge`]: which labels a challenge opens.
 //! - [`proof`]: the proofs (the seal check, storage proofs) and [`verify`].
+//! - [`round`]: residency rounds, the timed walk verifiers run off chain, and their audit.
 //! - [`prover`]: a CPU reference prover (tests, small parameters, and the miner's cpu backend).
 //!
 //! Hashing goes through [`Hasher`], so the runtime can use its SHA-256 host function while the
@@ -24,6 +25,7 @@ pub mod merkle;
 pub mod params;
 pub mod proof;
 pub mod prover;
+pub mod round;
 
 pub use challenge::challenge_indices;
 pub use label::{compute_label, drsample_parent, encoding_key, lane_seed, parent_indices};

@@ -7,6 +7,7 @@ use crate::{
 	merkle::MerkleTree,
 	params::MAX_PARENTS,
 	proof::{ChallengeOpening, MerklePath, Opening, Proof, SealProof, StorageProof},
+	round,
 	Hash, Hasher, Params, ParamsError,
 };
 use alloc::vec::Vec;
@@ -124,9 +125,46 @@ impl Dataset {
 		self.tree.leaves()
 	}
 
-	fn opening(&self, leaf: u64) -> Option<Opening> {
+	/// Leaf `leaf`'s label and Merkle path.
+	pub fn opening(&self, leaf: u64) -> Option<Opening> {
 		let (label, path) = self.tree.open(leaf)?;
 		Some(Opening { label, path: MerklePath::try_from(path).ok()? })
+	}
+
+	/// The 128 bytes of block `block` (labels `4·block ..= 4·block + 3`).
+	pub fn block(&self, block: u64) -> Option<[u8; round::BLOCK_BYTES]> {
+		let first = usize::try_from(block.checked_mul(round::BLOCK_LABELS)?).ok()?;
+		let labels: [Hash; 4] = self.labels().get(first..first.checked_add(4)?)?.try_into().ok()?;
+		Some(round::block_bytes(&labels))
+	}
+
+	/// Runs a residency round on this thread: every walk's checkpoints, and their tree (whose
+	/// root is `R`).
+	pub fn run_round<H: Hasher>(
+		&self,
+		round: &round::RoundParams,
+		challenge: &round::RoundChallenge,
+	) -> Option<MerkleTree> {
+		let mut checkpoints = Vec::with_capacity(round.checkpoints() as usize);
+		for walk in 0..round.walks {
+			checkpoints.extend(round::run_walk::<H>(&self.params, round, challenge, walk, |b| {
+				self.block(b)
+			})?);
+		}
+		round::checkpoint_tree::<H>(&checkpoints)
+	}
+
+	/// Opens the `asked` segments of a round run with [`Self::run_round`].
+	pub fn open_round<H: Hasher>(
+		&self,
+		round: &round::RoundParams,
+		challenge: &round::RoundChallenge,
+		tree: &MerkleTree,
+		asked: &[round::SegmentId],
+	) -> Option<round::RoundOpening> {
+		round::open_segments::<H>(&self.params, round, challenge, tree, asked, |leaf| {
+			self.opening(leaf)
+		})
 	}
 
 	/// The answer to the challenge with `seed`: the seal check if `seal_check`, else a storage
