@@ -1092,6 +1092,12 @@ impl<T: Config> OnDeviceRetired for Pallet<T> {
 	}
 }
 
+impl<T: Config> ember_primitives::LeaseStatus for Pallet<T> {
+	fn is_leased(device: DeviceId) -> bool {
+		DeviceLease::<T>::contains_key(device)
+	}
+}
+
 impl<T: Config> StakeInspect for Pallet<T> {
 	fn is_staked(device: DeviceId) -> bool {
 		DeviceStake::<T>::get(device)

@@ -66,8 +66,8 @@ use codec::Encode;
 use ember_pocps::{Hash, Hasher, Proof, VerifyError};
 use ember_primitives::{
 	ChallengeHistory, ChallengeId, ChallengeInspect, ChallengeOutcome, ChallengeRecord, ClassId,
-	DeviceId, DeviceInspect, DeviceLifecycle, DeviceStatus, OnChallengeOutcome,
-	MIN_RESPONSE_DEADLINE,
+	DeviceId, DeviceInspect, DeviceLifecycle, DeviceStatus, OnChallengeOutcome, ResidencyFaults,
+	SealedDataset, MIN_RESPONSE_DEADLINE,
 };
 use frame_support::{
 	dispatch::{DispatchClass, DispatchResultWithPostInfo, Pays, PostDispatchInfo},
@@ -277,6 +277,9 @@ pub mod pallet {
 		/// A drawn device could not be challenged because the deadline queues were full; it
 		/// stays indexed and is drawn again. Admission control keeps this from happening.
 		DrawDeferred { device: DeviceId },
+		/// The device failed a residency round or its on-chain audit (the verifiers pallet):
+		/// a fault under challenge id `challenge`, and the device is suspended.
+		RoundFaulted { device: DeviceId, challenge: ChallengeId, outcome: ChallengeOutcome },
 	}
 
 	/// Why a well-formed proof was rejected.
@@ -950,6 +953,35 @@ impl<T: Config> Pallet<T> {
 				<= T::MaxResponseDeadline::get().saturating_add(SEAL_CHECK_BEACONS + 3) as usize,
 			"the beacon outgrew its window"
 		);
+		Ok(())
+	}
+}
+
+impl<T: Config> ResidencyFaults<T::AccountId> for Pallet<T> {
+	fn sealed(device: DeviceId) -> Option<SealedDataset> {
+		Seals::<T>::get(device).map(|seal| SealedDataset {
+			root: seal.root,
+			params: seal.params,
+			class: seal.class,
+		})
+	}
+
+	/// A failed round is recorded like a failed challenge: under a fresh challenge id (so a
+	/// slash names a unique incident), counted in the device's stats, the device leaves the
+	/// draw index and is suspended, and the outcome listeners (pools, slashing, reputation)
+	/// are told.
+	fn round_fault(device: DeviceId, outcome: ChallengeOutcome) -> DispatchResult {
+		let owner = T::Devices::owner(device).ok_or(Error::<T>::UnknownDevice)?;
+		let challenge = NextChallengeId::<T>::get();
+		NextChallengeId::<T>::put(challenge.saturating_add(1));
+		Stats::<T>::mutate(device, |s| match outcome {
+			ChallengeOutcome::InvalidProof => s.invalid = s.invalid.saturating_add(1),
+			_ => s.missed = s.missed.saturating_add(1),
+		});
+		Self::leave_index(device);
+		T::Devices::note_faulted(device)?;
+		T::OnOutcome::on_challenge_outcome(device, &owner, challenge, outcome);
+		Self::deposit_event(Event::RoundFaulted { device, challenge, outcome });
 		Ok(())
 	}
 }

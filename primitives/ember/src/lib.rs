@@ -400,3 +400,50 @@ impl OnDeviceRetired for () {
 		Weight::zero()
 	}
 }
+
+/// A device's committed dataset, as residency rounds read it.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct SealedDataset {
+	/// The Merkle root over its labels.
+	pub root: [u8; 32],
+	/// The parameters it was sealed under.
+	pub params: ember_pocps::Params,
+	/// The class it was sealed in.
+	pub class: ClassId,
+}
+
+/// The PoCPS pallet, as the verifiers pallet reads seals and reports failed rounds.
+pub trait ResidencyFaults<AccountId> {
+	/// The dataset `device` has committed, if any.
+	fn sealed(device: DeviceId) -> Option<SealedDataset>;
+
+	/// `device` failed a residency round or its audit: a PoCPS fault with `outcome` (`Fault`
+	/// for a round failed on time or an audit not answered, `InvalidProof` for an audit that
+	/// does not verify), told to [`OnChallengeOutcome`] like a missed or failed challenge.
+	/// Its weight is part of the benchmarks of the verifiers pallet's calls that fault.
+	fn round_fault(device: DeviceId, outcome: ChallengeOutcome) -> DispatchResult;
+}
+
+/// Whether a device is serving a lease now (residency rounds skip it: its memory is the
+/// client's).
+pub trait LeaseStatus {
+	/// True while `device` serves a lease.
+	fn is_leased(device: DeviceId) -> bool;
+}
+
+impl LeaseStatus for () {
+	fn is_leased(_: DeviceId) -> bool {
+		false
+	}
+}

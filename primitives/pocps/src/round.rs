@@ -99,6 +99,15 @@ pub enum RoundParamsError {
 impl RoundParams {
 	/// Checks every limit against the dataset's `params` (which must validate themselves).
 	pub fn validate(&self, params: &Params) -> Result<(), RoundParamsError> {
+		self.validate_shape()?;
+		if params.total_labels() < BLOCK_LABELS.saturating_mul(2) {
+			return Err(RoundParamsError::Dataset);
+		}
+		Ok(())
+	}
+
+	/// Checks every limit that does not depend on the dataset.
+	pub fn validate_shape(&self) -> Result<(), RoundParamsError> {
 		if !self.walks.is_power_of_two() ||
 			!self.segment.is_power_of_two() ||
 			self.steps == 0 ||
@@ -122,9 +131,6 @@ impl RoundParams {
 		}
 		if self.deadline_ms == 0 {
 			return Err(RoundParamsError::Deadline);
-		}
-		if params.total_labels() < BLOCK_LABELS.saturating_mul(2) {
-			return Err(RoundParamsError::Dataset);
 		}
 		Ok(())
 	}
