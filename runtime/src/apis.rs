@@ -242,6 +242,25 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl pallet_verifiers::runtime_api::VerifiersApi<Block, AccountId> for Runtime {
+		fn current_round() -> (pallet_verifiers::RoundIndex, [u8; 32]) {
+			let round = pallet_verifiers::CurrentRound::<Runtime>::get();
+			(round.index, round.seed)
+		}
+
+		fn assignments(verifier: AccountId) -> Vec<pallet_verifiers::Assignment> {
+			crate::Verifiers::assignments(&verifier, pallet_device_registry::Devices::<Runtime>::iter_keys())
+		}
+
+		fn audit(
+			round: pallet_verifiers::RoundIndex,
+			device: ember_primitives::DeviceId,
+		) -> Option<([u8; 32], [u8; 32], [u8; 32], Vec<ember_pocps::round::SegmentId>)> {
+			crate::Verifiers::audit_request(round, device)
+				.map(|(audit, asked)| (audit.seed, audit.record.nonce, audit.record.result, asked))
+		}
+	}
+
 	impl pallet_pocps::runtime_api::PocpsApi<Block, BlockNumber> for Runtime {
 		fn device_status(device: ember_primitives::DeviceId) -> Option<ember_primitives::DeviceStatus> {
 			<DeviceRegistry as ember_primitives::DeviceInspect<AccountId>>::status(device)

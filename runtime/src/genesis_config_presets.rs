@@ -51,6 +51,7 @@ fn genesis(
 		})
 		.collect();
 	balances.push((crate::configs::TreasuryAccount::get(), EXISTENTIAL_DEPOSIT));
+	balances.push((verifiers_pot(), VERIFIERS_POT));
 	serde_json::json!({
 		"balances": { "balances": balances },
 		"babe": { "epochConfig": BABE_GENESIS_EPOCH_CONFIG },
@@ -70,6 +71,7 @@ fn genesis(
 			"parameters": issuance_parameters(),
 			"recipients": issuance_recipients(),
 		},
+		"verifiers": { "roundParams": [[0, CPU_DEV_ROUND]] },
 	})
 }
 
@@ -115,16 +117,39 @@ pub fn issuance_parameters() -> Value {
 
 /// Who gets each month's mint: miners 20 % (per proven staked hour), liquidity providers 5 %,
 /// validators 10 %, the reserve 5 % (together the 40 % the wash-trading rule allows for what a
-/// self-dealer can reach), the treasury 30 %. The other 30 % is not minted.
+/// self-dealer can reach), the verifiers' pot 5 % (paid per verdict), the treasury 25 %. The
+/// other 30 % is not minted.
 pub fn issuance_recipients() -> Value {
 	serde_json::json!([
 		["miners", Perbill::from_percent(20)],
 		["liquidityProviders", Perbill::from_percent(5)],
 		["validators", Perbill::from_percent(10)],
-		[{ "account": crate::configs::TreasuryAccount::get() }, Perbill::from_percent(30)],
+		[{ "account": verifiers_pot() }, Perbill::from_percent(5)],
+		[{ "account": crate::configs::TreasuryAccount::get() }, Perbill::from_percent(25)],
 		["reserve", Perbill::from_percent(5)],
 	])
 }
+
+/// The verifiers' pot: pays verdicts until the first mint.
+fn verifiers_pot() -> AccountId {
+	use sp_runtime::traits::AccountIdConversion;
+	crate::configs::VerifiersPalletId::get().into_account_truncating()
+}
+
+/// EMB in the verifiers' pot at genesis.
+pub const VERIFIERS_POT: Balance = 10_000 * EMB;
+
+/// `cpu-dev` rounds: 256 walks of 1,024 steps (262,144 random 128-byte reads, 32 MiB, of the
+/// 8 MiB dataset), a checkpoint every 32 steps; 16 segments audited off chain, 4 on chain; 2 s
+/// from challenge to signed result, network included (docs/pocps.md).
+pub const CPU_DEV_ROUND: ember_pocps::round::RoundParams = ember_pocps::round::RoundParams {
+	walks: 256,
+	steps: 1024,
+	segment: 32,
+	audits: 16,
+	chain_audits: 4,
+	deadline_ms: 2000,
+};
 
 /// EMB in the compute pools' reward pot at genesis (part of the initial allocation; the
 /// issuance pallet will fund it from then on).

@@ -40,10 +40,9 @@
 
 extern crate alloc;
 
-#[cfg(feature = "runtime-benchmarks")]
-mod benchmarking;
 #[cfg(test)]
 mod mock;
+pub mod runtime_api;
 #[cfg(test)]
 mod tests;
 pub mod types;
@@ -56,12 +55,13 @@ pub use weights::WeightInfo;
 use alloc::vec::Vec;
 use codec::Encode;
 use ember_pocps::{
-	round::{audit_segments, round_message, verify_round, RoundChallenge, RoundOpening, RoundParams},
+	round::{
+		audit_segments, round_message, verify_round, RoundChallenge, RoundOpening, RoundParams,
+	},
 	Hash, Hasher,
 };
 use ember_primitives::{
-	ChallengeOutcome, ClassId, DeviceId, DeviceInspect, DeviceStatus, LeaseStatus,
-	ResidencyFaults,
+	ChallengeOutcome, ClassId, DeviceId, DeviceInspect, DeviceStatus, LeaseStatus, ResidencyFaults,
 };
 use frame_support::{
 	pallet_prelude::*,
@@ -224,10 +224,6 @@ pub mod pallet {
 
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;
-
-		/// Creates active, sealed devices for the benchmarks.
-		#[cfg(feature = "runtime-benchmarks")]
-		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 
 	/// Why this pallet holds funds.
@@ -241,7 +237,8 @@ pub mod pallet {
 
 	/// Bonded verifiers.
 	#[pallet::storage]
-	pub type Registered<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, VerifierInfoOf<T>>;
+	pub type Registered<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, VerifierInfoOf<T>>;
 
 	/// The verifiers taking part (not leaving), sorted: the next round's snapshot.
 	#[pallet::storage]
@@ -493,13 +490,13 @@ pub mod pallet {
 				"a failed round's fault must land before its tallies are cleared"
 			);
 			assert!(
-				BlockNumberFor::<T>::from(AUDIT_ROLL_DELAY.saturating_add(QUEUE_SPILL)) <
-					T::RoundPeriod::get(),
+				BlockNumberFor::<T>::from(AUDIT_ROLL_DELAY.saturating_add(QUEUE_SPILL))
+					< T::RoundPeriod::get(),
 				"audit rolls must come before a round's tallies are cleared"
 			);
 			assert!(
-				T::UnbondingPeriod::get() >=
-					T::RoundPeriod::get()
+				T::UnbondingPeriod::get()
+					>= T::RoundPeriod::get()
 						.saturating_mul(2u32.into())
 						.saturating_add(T::AuditWindow::get()),
 				"a leaving verifier must stay slashable for the audits of its last passes"
@@ -597,7 +594,7 @@ pub mod pallet {
 					let deposit = T::EndpointDeposit::get();
 					T::Currency::hold(&HoldReason::EndpointDeposit.into(), &who, deposit)?;
 					Endpoint { url, depositor: who, deposit }
-				},
+				}
 			};
 			Endpoints::<T>::insert(device, endpoint);
 			Self::deposit_event(Event::EndpointSet { device });
@@ -667,10 +664,10 @@ pub mod pallet {
 							fails: Default::default(),
 							decided: None,
 						}
-					},
+					}
 				};
-				let voted = tally.fails.contains(&who) ||
-					tally.passes.iter().any(|p| p.verifier == who);
+				let voted =
+					tally.fails.contains(&who) || tally.passes.iter().any(|p| p.verifier == who);
 				ensure!(!voted, Error::<T>::DuplicateVerdict);
 				match verdict {
 					Verdict::Pass { nonce, result, signature } => {
@@ -682,11 +679,14 @@ pub mod pallet {
 							signature: *signature,
 						};
 						tally.passes.try_push(record).map_err(|_| Error::<T>::DuplicateVerdict)?;
-					},
+					}
 					Verdict::Fail(_) => {
 						fails = fails.saturating_add(1);
-						tally.fails.try_push(who.clone()).map_err(|_| Error::<T>::DuplicateVerdict)?;
-					},
+						tally
+							.fails
+							.try_push(who.clone())
+							.map_err(|_| Error::<T>::DuplicateVerdict)?;
+					}
 				}
 				if tally.decided.is_none() {
 					let majority = tally.committee / 2 + 1;
@@ -728,11 +728,14 @@ pub mod pallet {
 			);
 			Audits::<T>::remove(round, device);
 			if !Self::signed_by_device(device, &audit) {
-				Self::slash(&audit.record.verifier, T::ForgerySlash::get(), SlashReason::ForgedResult);
+				Self::slash(
+					&audit.record.verifier,
+					T::ForgerySlash::get(),
+					SlashReason::ForgedResult,
+				);
 				return Ok(());
 			}
-			let challenge =
-				RoundChallenge { device, seed: audit.seed, nonce: audit.record.nonce };
+			let challenge = RoundChallenge { device, seed: audit.seed, nonce: audit.record.nonce };
 			let asked = audit_segments::<HostSha256>(
 				&audit.round,
 				&Self::audit_selector(&audit),
@@ -778,18 +781,14 @@ pub mod pallet {
 			}
 			let tally = Tallies::<T>::get(round, device).ok_or(Error::<T>::NothingToRetest)?;
 			let (vrf, _) = T::Randomness::random(b"EMBRETST");
-			let seed = sp_io::hashing::blake2_256(&(b"EMBRETST", current.seed, vrf, device).encode());
+			let seed =
+				sp_io::hashing::blake2_256(&(b"EMBRETST", current.seed, vrf, device).encode());
 			let snapshot = RoundVerifiers::<T>::get(current.index).unwrap_or_default();
 			let mut excluded = tally.fails.into_inner();
 			excluded.push(owner.clone());
 			let committee = Self::draw(&seed, device, &snapshot, &excluded);
 			ensure!(!committee.is_empty(), Error::<T>::NoCommittee);
-			T::Currency::transfer(
-				&who,
-				&Self::pot(),
-				T::RetestFee::get(),
-				Preservation::Preserve,
-			)?;
+			T::Currency::transfer(&who, &Self::pot(), T::RetestFee::get(), Preservation::Preserve)?;
 			let committee: Members<T::AccountId> =
 				committee.try_into().map_err(|_| Error::<T>::NoCommittee)?;
 			Retests::<T>::insert(device, Retest { round, seed, committee });
@@ -813,7 +812,7 @@ pub mod pallet {
 					// against its seal, when it is tested.
 					p.validate_shape().map_err(|_| Error::<T>::InvalidRoundParams)?;
 					RoundPolicy::<T>::insert(class, p);
-				},
+				}
 				None => RoundPolicy::<T>::remove(class),
 			}
 			Self::deposit_event(Event::RoundParamsSet { class, params });
@@ -842,9 +841,9 @@ impl<T: Config> Pallet<T> {
 
 	/// Whether `device` is tested in rounds now; its dataset and round parameters if so.
 	pub fn eligible(device: DeviceId) -> Option<(ember_primitives::SealedDataset, RoundParams)> {
-		if T::Devices::status(device) != Some(DeviceStatus::Active) ||
-			!Endpoints::<T>::contains_key(device) ||
-			T::Leases::is_leased(device)
+		if T::Devices::status(device) != Some(DeviceStatus::Active)
+			|| !Endpoints::<T>::contains_key(device)
+			|| T::Leases::is_leased(device)
 		{
 			return None;
 		}
@@ -1088,7 +1087,11 @@ impl<T: Config> Pallet<T> {
 			if Self::signed_by_device(device, &audit) {
 				Self::fail_audit(round, device, &audit, ChallengeOutcome::Fault);
 			} else {
-				Self::slash(&audit.record.verifier, T::ForgerySlash::get(), SlashReason::ForgedResult);
+				Self::slash(
+					&audit.record.verifier,
+					T::ForgerySlash::get(),
+					SlashReason::ForgedResult,
+				);
 			}
 		}
 		count
@@ -1199,7 +1202,8 @@ impl<T: Config> Pallet<T> {
 	fn pay(who: &T::AccountId, verdicts: u32) {
 		let pot = Self::pot();
 		let owed = T::VerdictReward::get().saturating_mul(verdicts.into());
-		let available = T::Currency::reducible_balance(&pot, Preservation::Preserve, Fortitude::Polite);
+		let available =
+			T::Currency::reducible_balance(&pot, Preservation::Preserve, Fortitude::Polite);
 		let amount = owed.min(available);
 		if !amount.is_zero() {
 			let _ = T::Currency::transfer(&pot, who, amount, Preservation::Preserve);
@@ -1232,8 +1236,8 @@ impl<T: Config> Pallet<T> {
 		}
 		for (_, _, tally) in Tallies::<T>::iter() {
 			ensure!(
-				(tally.passes.len() as u32).saturating_add(tally.fails.len() as u32) <=
-					tally.committee,
+				(tally.passes.len() as u32).saturating_add(tally.fails.len() as u32)
+					<= tally.committee,
 				"more verdicts than committee members"
 			);
 		}
@@ -1245,12 +1249,4 @@ impl<T: Config> Pallet<T> {
 		}
 		Ok(())
 	}
-}
-
-/// Creates what the benchmarks need: an `Active` device with a seal and a class.
-#[cfg(feature = "runtime-benchmarks")]
-pub trait BenchmarkHelper<AccountId> {
-	/// A new active device owned by `owner`, sealed with `params`; returns its id and its
-	/// device key pair's public key (the key is in the benchmark keystore under `KEY_TYPE`).
-	fn active_device(owner: AccountId, params: ember_pocps::Params) -> (DeviceId, [u8; 32]);
 }

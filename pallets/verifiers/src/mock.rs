@@ -64,7 +64,8 @@ impl pallet_balances::Config for Test {
 use frame_support::traits::ConstU128;
 
 /// The dataset every mock device seals (tiny: 512 labels, 128 blocks).
-pub const PARAMS: Params = Params { lanes: 4, lane_len: 128, parents: 3, iterations: 1, challenges: 4 };
+pub const PARAMS: Params =
+	Params { lanes: 4, lane_len: 128, parents: 3, iterations: 1, challenges: 4 };
 /// Round parameters of class 0.
 pub const ROUND: ember_pocps::round::RoundParams = ember_pocps::round::RoundParams {
 	walks: 8,
@@ -223,8 +224,6 @@ impl Config for Test {
 	type MaxEndpointLen = ConstU32<64>;
 	type EndpointDeposit = ConstU128<ENDPOINT_DEPOSIT>;
 	type WeightInfo = ();
-	#[cfg(feature = "runtime-benchmarks")]
-	type BenchmarkHelper = ();
 }
 
 use frame_support::traits::ConstU64;
@@ -255,9 +254,12 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	}
 	.assimilate_storage(&mut storage)
 	.unwrap();
-	pallet_verifiers::GenesisConfig::<Test> { round_params: vec![(0, ROUND)], ..Default::default() }
-		.assimilate_storage(&mut storage)
-		.unwrap();
+	pallet_verifiers::GenesisConfig::<Test> {
+		round_params: vec![(0, ROUND)],
+		..Default::default()
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| System::set_block_number(1));
 	ext

@@ -169,10 +169,7 @@ fn a_retest_passed_by_a_fresh_committee_cancels_the_fault() {
 		assert!(!retest.committee.contains(&committee[1]));
 		assert_eq!(retest.committee.len(), 2);
 		let id = round.index | RETEST;
-		assert_eq!(
-			Verifiers::assignments(&retest.committee[0], [D1].into_iter())[0].round,
-			id
-		);
+		assert_eq!(Verifiers::assignments(&retest.committee[0], [D1].into_iter())[0].round, id);
 		for v in retest.committee.clone() {
 			assert_ok!(post(v, id, vec![(D1, honest_pass(D1, id, v))]));
 		}

@@ -20,7 +20,16 @@ pub type Members<AccountId> = BoundedVec<AccountId, ConstU32<MAX_COMMITTEE>>;
 
 /// Why a verifier failed a device.
 #[derive(
-	Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub enum FailReason {
 	/// The signed result came after the class's deadline.
@@ -35,7 +44,16 @@ pub enum FailReason {
 
 /// One verifier's verdict on one device in one round.
 #[derive(
-	Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub enum Verdict {
 	/// The device answered in time and its audit verified: the verifier's nonce, the result
@@ -62,7 +80,16 @@ pub struct PassRecord<AccountId> {
 
 /// How a device's round was decided.
 #[derive(
-	Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub enum Decision {
 	/// A majority of the committee passed it.
@@ -93,9 +120,7 @@ pub struct Tally<AccountId> {
 }
 
 /// The round now open.
-#[derive(
-	Clone, Copy, Debug, Default, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub struct RoundInfo<BlockNumber> {
 	/// Its number (0 before the first).
 	pub index: RoundIndex,

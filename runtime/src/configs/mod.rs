@@ -6,9 +6,11 @@ mod currency;
 mod economy;
 mod governance;
 mod system;
+mod verifiers;
 
 pub use compute::*;
 pub use consensus::*;
 pub use currency::*;
 pub use economy::*;
 pub use system::*;
+pub use verifiers::*;

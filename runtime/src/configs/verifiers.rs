@@ -1,0 +1,69 @@
+//! The verifiers: bonded, drawn into committees per round, paid per verdict.
+
+use crate::{
+	currency::{deposit, EMB, MILLI_EMB},
+	time::MINUTES,
+	Balance, Balances, BlockNumber, ComputePools, DeviceRegistry, Pocps, Runtime,
+	RuntimeHoldReason,
+};
+use frame_support::{parameter_types, traits::ConstU32, PalletId};
+use frame_system::EnsureRoot;
+use sp_runtime::Perbill;
+
+parameter_types! {
+	pub const VerifiersPalletId: PalletId = PalletId(*b"emb/vrfy");
+	/// A verifier bonds at least 1,000 EMB: ten audit slashes of 10 % before it is expelled.
+	pub const VerifierMinBond: Balance = 1_000 * EMB;
+	/// A round a minute: development pacing, so a test sees rounds, audits and re-tests in
+	/// minutes. A network would run rounds every few epochs (docs/pocps.md: each round costs a
+	/// device one walk per committee member).
+	pub const RoundPeriod: BlockNumber = MINUTES;
+	/// 10 % of passes are re-opened on chain.
+	pub const AuditShare: Perbill = Perbill::from_percent(10);
+	/// Four blocks (24 s) to answer an on-chain audit: re-running one walk set takes a GPU
+	/// about a second.
+	pub const AuditWindow: BlockNumber = 4;
+	/// Five blocks to demand a re-test and have it judged before a failed round's fault lands.
+	pub const RetestWindow: BlockNumber = 5;
+	pub const RetestFee: Balance = 10 * EMB;
+	pub const VerdictReward: Balance = 10 * MILLI_EMB;
+	pub const AuditSlash: Perbill = Perbill::from_percent(10);
+	pub const ForgerySlash: Perbill = Perbill::from_percent(50);
+	pub const MissedRoundSlash: Perbill = Perbill::from_percent(1);
+	/// Past two rounds and an audit window: every audit of a leaving verifier's passes.
+	pub const VerifierUnbondingPeriod: BlockNumber = 3 * MINUTES;
+	pub const EndpointDeposit: Balance = deposit(1, 200);
+}
+
+impl pallet_verifiers::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Devices = DeviceRegistry;
+	type Pocps = Pocps;
+	type Leases = ComputePools;
+	type Randomness = pallet_babe::ParentBlockRandomness<Runtime>;
+	// Governance during the launch phase is sudo (root).
+	type AdminOrigin = EnsureRoot<crate::AccountId>;
+	type PalletId = VerifiersPalletId;
+	type MinBond = VerifierMinBond;
+	type RoundPeriod = RoundPeriod;
+	type CommitteeSize = ConstU32<3>;
+	type MaxVerifiers = ConstU32<1024>;
+	// 10,000 verdicts per call: one verifier's share of a 100,000-device class with committees
+	// of 3 and 30 verifiers (docs/pocps.md has the block arithmetic).
+	type MaxVerdicts = ConstU32<10_000>;
+	type MaxQueue = ConstU32<20_000>;
+	type AuditShare = AuditShare;
+	type AuditWindow = AuditWindow;
+	type RetestWindow = RetestWindow;
+	type RetestEvery = ConstU32<60>;
+	type RetestFee = RetestFee;
+	type VerdictReward = VerdictReward;
+	type AuditSlash = AuditSlash;
+	type ForgerySlash = ForgerySlash;
+	type MissedRoundSlash = MissedRoundSlash;
+	type UnbondingPeriod = VerifierUnbondingPeriod;
+	type MaxEndpointLen = ConstU32<128>;
+	type EndpointDeposit = EndpointDeposit;
+	type WeightInfo = pallet_verifiers::weights::SubstrateWeight<Runtime>;
+}
