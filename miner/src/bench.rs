@@ -287,3 +287,133 @@ pub fn print(results: &[BenchResult], json: bool) {
 		);
 	}
 }
+
+/// A residency round on a dataset of a chosen size.
+#[derive(Clone, Debug, clap::Args)]
+pub struct RoundArgs {
+	/// Lanes.
+	#[arg(long, default_value_t = 64)]
+	pub lanes: u32,
+	/// Labels per lane (64 × 2^19 labels = 1 GiB).
+	#[arg(long, default_value_t = 1 << 19)]
+	pub lane_len: u32,
+	/// Sequential hashes per label (the walk does not depend on it).
+	#[arg(long, default_value_t = 1)]
+	pub iterations: u32,
+	/// Walks (a power of two).
+	#[arg(long, default_value_t = 4096)]
+	pub walks: u32,
+	/// Steps per walk.
+	#[arg(long, default_value_t = 4096)]
+	pub steps: u32,
+	/// Steps per segment (a power of two, at most 256).
+	#[arg(long, default_value_t = 64)]
+	pub segment: u32,
+	/// Where to seal.
+	#[arg(long, value_enum, default_value_t = SealOn::Auto)]
+	pub seal_on: SealOn,
+}
+
+/// Figures for one round.
+#[derive(Debug, Serialize)]
+pub struct RoundResult {
+	/// Backend name.
+	pub backend: &'static str,
+	/// The device.
+	pub device: String,
+	/// Dataset bytes.
+	pub dataset_bytes: u64,
+	/// Walks, steps per walk, steps per segment.
+	pub walks: u32,
+	/// Steps per walk.
+	pub steps: u32,
+	/// Steps per segment.
+	pub segment: u32,
+	/// Random 128-byte reads in the round.
+	pub reads: u64,
+	/// Seconds sealing the dataset.
+	pub seal_seconds: f64,
+	/// Milliseconds the walks took on the device (second run; the first warms up).
+	pub walk_ms: f64,
+	/// Milliseconds for the whole round: start states, walks, checkpoint tree.
+	pub round_ms: f64,
+	/// Random reads per second during the walk.
+	pub reads_per_second: f64,
+	/// Gigabytes (10^9 bytes) per second of random 128-byte reads during the walk.
+	pub gb_per_second: f64,
+	/// Milliseconds to open the audited segments.
+	pub open_ms: f64,
+	/// Segments opened.
+	pub audits: u32,
+	/// Whether the opening verified against the round's result and the dataset's root.
+	pub verifies: bool,
+}
+
+/// Seals a dataset of the size asked on `backend`, runs a round on it twice, opens an audit of
+/// the second and verifies it, and measures.
+pub fn round(args: &RoundArgs, backend: &dyn Backend) -> Result<RoundResult> {
+	use ember_pocps::round::{audit_segments, verify_round, RoundChallenge, RoundParams};
+	let invalid = |what: &str, e: &dyn std::fmt::Debug| {
+		crate::error::Error::State(format!("{what} parameters invalid: {e:?}"))
+	};
+	let params = Params {
+		lanes: args.lanes,
+		lane_len: args.lane_len,
+		parents: 6,
+		iterations: args.iterations,
+		challenges: 4,
+	};
+	params.validate().map_err(|e| invalid("dataset", &e))?;
+	let segments = args.steps.checked_div(args.segment).unwrap_or(0);
+	let audits = u64::from(args.walks).saturating_mul(u64::from(segments)).clamp(1, 16) as u32;
+	let round = RoundParams {
+		walks: args.walks,
+		steps: args.steps,
+		segment: args.segment,
+		audits,
+		chain_audits: 1,
+		deadline_ms: u32::MAX,
+	};
+	round.validate(&params).map_err(|e| invalid("round", &e))?;
+	let path = std::env::temp_dir().join(format!("ember-miner-round-{}.bin", std::process::id()));
+	let stop = std::sync::atomic::AtomicBool::new(false);
+	let header = dataset::Header { device: 0, nonce: 1, params, ek: [5u8; 32], root: [0u8; 32] };
+	let sealed = dataset::seal(backend, &path, header, args.seal_on, &stop, &|_| ());
+	let _ = std::fs::remove_file(&path);
+	let sealed = sealed?;
+	let challenge = |nonce| RoundChallenge { device: 0, seed: [1u8; 32], nonce: [nonce; 32] };
+	sealed.run_round(&round, &challenge(1))?;
+	let run = sealed.run_round(&round, &challenge(2))?;
+	let asked = audit_segments::<NativeSha256>(&round, &[3u8; 32], audits);
+	let started = Instant::now();
+	let opening = sealed.open_round(&run, &asked)?;
+	let open_ms = started.elapsed().as_secs_f64() * 1e3;
+	let verifies = verify_round::<NativeSha256>(
+		&params,
+		&round,
+		&sealed.root(),
+		&challenge(2),
+		&run.result(),
+		&asked,
+		&opening,
+	)
+	.is_ok();
+	let walk = run.walk_time().as_secs_f64().max(1e-9);
+	Ok(RoundResult {
+		backend: backend.kind().name(),
+		device: backend.device_name(),
+		dataset_bytes: params.dataset_bytes(),
+		walks: round.walks,
+		steps: round.steps,
+		segment: round.segment,
+		reads: round.reads(),
+		seal_seconds: sealed.timings().0,
+		walk_ms: walk * 1e3,
+		round_ms: run.round_time().as_secs_f64() * 1e3,
+		reads_per_second: round.reads() as f64 / walk,
+		gb_per_second: round.bytes_read() as f64 / walk / 1e9,
+		open_ms,
+		audits,
+		verifies,
+	})
+}

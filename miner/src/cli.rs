@@ -9,6 +9,7 @@ use crate::{
 	fingerprint, keys,
 	metrics::Metrics,
 	miner::{self, format_emb, Miner},
+	round_server::RoundServer,
 	state::Paths,
 };
 use clap::{Parser, Subcommand};
@@ -86,12 +87,19 @@ pub enum Command {
 		/// Do not serve Prometheus metrics.
 		#[arg(long)]
 		no_prometheus: bool,
+		/// Serve residency rounds to verifiers (JSON-RPC over HTTP and WebSocket) on this
+		/// address, e.g. 0.0.0.0:9934; off unless given.
+		#[arg(long, value_name = "IP:PORT")]
+		round_listen: Option<SocketAddr>,
 	},
 	/// Measure label and hash throughput, seal time and proof latency per backend.
 	Bench(bench::BenchArgs),
 	/// Seal, reload and prove one dataset of a chosen size on the chosen backend, and print
 	/// its timings and memory (JSON): what scripts/gpu-check.sh and docs/benchmarks.md use.
 	BenchDataset(bench::DatasetArgs),
+	/// Seal a dataset of a chosen size, run one residency round on it, and print the walk's
+	/// random-read throughput (JSON).
+	BenchRound(bench::RoundArgs),
 	/// Show the registered device's state on chain.
 	Status,
 }
@@ -240,6 +248,12 @@ async fn run(cli: Cli) -> Result<()> {
 			println!("{}", serde_json::to_string_pretty(&result).unwrap_or_default());
 			Ok(())
 		}
+		Command::BenchRound(args) => {
+			let backend = backend::open(cli.backend, &cli.gpu)?;
+			let result = bench::round(args, backend.as_ref())?;
+			println!("{}", serde_json::to_string_pretty(&result).unwrap_or_default());
+			Ok(())
+		}
 		Command::Bench(args) => {
 			let results = bench::run(args, cli.backend, &cli.gpu)?;
 			bench::print(&results, args.json);
@@ -283,10 +297,16 @@ async fn run(cli: Cli) -> Result<()> {
 			}
 			Ok(())
 		}
-		Command::Run { class, prometheus_port, no_prometheus, prometheus_external } => {
+		Command::Run {
+			class,
+			prometheus_port,
+			no_prometheus,
+			prometheus_external,
+			round_listen,
+		} => {
 			let host = if *prometheus_external { [0, 0, 0, 0] } else { [127, 0, 0, 1] };
 			let metrics_at = (!no_prometheus).then(|| SocketAddr::from((host, *prometheus_port)));
-			run_worker(&cli, class.as_deref(), metrics_at).await
+			run_worker(&cli, class.as_deref(), metrics_at, *round_listen).await
 		}
 	}
 }
@@ -323,7 +343,12 @@ fn stop_on_ctrl_c(stop: Arc<AtomicBool>) {
 /// is an error); after that, a lost node is reconnected with backoff, failing over between the
 /// `--url`s. The dataset stays in device memory across reconnects: a node restart, a dropped
 /// socket or a timeout never reloads it.
-async fn run_worker(cli: &Cli, class: Option<&str>, metrics_at: Option<SocketAddr>) -> Result<()> {
+async fn run_worker(
+	cli: &Cli,
+	class: Option<&str>,
+	metrics_at: Option<SocketAddr>,
+	round_listen: Option<SocketAddr>,
+) -> Result<()> {
 	let backend = backend::open(cli.backend, &cli.gpu)?;
 	let selected = match backend.kind() {
 		BackendKind::Cpu => fingerprint::Selected { asked: "cpu".into(), ..Default::default() },
@@ -354,6 +379,12 @@ async fn run_worker(cli: &Cli, class: Option<&str>, metrics_at: Option<SocketAdd
 		tracing::info!("metrics on http://{address}/metrics");
 	}
 	spawn_telemetry(metrics.clone(), selected.nvml);
+	// Residency rounds: bound now, so a taken port is an error at start; answers once the
+	// dataset is sealed (below).
+	let rounds = match round_listen {
+		Some(address) => Some(RoundServer::start(address, Some(metrics.clone())).await?),
+		None => None,
+	};
 	let stop = Arc::new(AtomicBool::new(false));
 	stop_on_ctrl_c(stop.clone());
 	let account = cli.account()?;
@@ -387,11 +418,22 @@ async fn run_worker(cli: &Cli, class: Option<&str>, metrics_at: Option<SocketAdd
 					}
 				}
 			}
+			// Round endpoint: the device and its key (the key signs every round's result).
+			if let Some(rounds) = &rounds {
+				rounds.set_device(device, keys::load(&miner.paths.device_key())?);
+			}
 			loop {
 				// Handed over, not cloned: a re-seal must free the old dataset's device memory
-				// before allocating the new one (two 64 GiB datasets do not fit an 80 GB card).
+				// before allocating the new one (two 64 GiB datasets do not fit an 80 GB card),
+				// so the round endpoint lets go of it first.
+				if let Some(rounds) = &rounds {
+					rounds.set_dataset(None);
+				}
 				let data = miner.ensure_sealed(device, held.take()).await?;
 				held = Some(data.clone());
+				if let Some(rounds) = &rounds {
+					rounds.set_dataset(Some(data.clone()));
+				}
 				miner.answer(device, &data).await?;
 			}
 		};

@@ -20,6 +20,10 @@ use ember_pocps::{
 	merkle::{node, MerkleTree},
 	proof::{MerklePath, Opening},
 	prover::{assemble_proof, proof_leaves},
+	round::{
+		block_bytes, block_index, blocks_of, checkpoint_tree, hash_to_state, mix, open_segments,
+		walk_start, RoundChallenge, RoundOpening, RoundParams, SegmentId, State, BLOCK_LABELS,
+	},
 	Hash, NativeSha256, Params, Proof,
 };
 use ember_primitives::DeviceId;
@@ -156,6 +160,31 @@ impl Sealed {
 		self.upper.bytes()
 	}
 
+	/// The subtrees (of `2^rows` labels) numbered `groups`, read from the device in one
+	/// transfer and hashed here.
+	fn read_subtrees(&self, groups: &[u64]) -> Result<BTreeMap<u64, MerkleTree>> {
+		let rows = self.upper.rows;
+		let width = 1u32 << rows;
+		let ranges: Vec<(u64, u32)> = groups.iter().map(|g| (g << rows, width)).collect();
+		let labels = self.resident.read(&ranges)?;
+		Ok(groups
+			.iter()
+			.zip(labels.chunks(width as usize))
+			.filter_map(|(g, leaves)| {
+				Some((*g, MerkleTree::build::<NativeSha256>(leaves.to_vec())?))
+			})
+			.collect())
+	}
+
+	/// Leaf `leaf`'s opening from its subtree (in `subtrees`) and the host's upper tree.
+	fn open_leaf(&self, subtrees: &BTreeMap<u64, MerkleTree>, leaf: u64) -> Option<Opening> {
+		let rows = self.upper.rows;
+		let group = leaf >> rows;
+		let (label, mut path) = subtrees.get(&group)?.open(leaf & ((1u64 << rows) - 1))?;
+		path.extend(self.upper.path(group)?);
+		Some(Opening { label, path: MerklePath::try_from(path).ok()? })
+	}
+
 	/// The answer to the challenge with `seed`: every label it opens is read from the device in
 	/// one transfer with the rest of its subtree, whose lower path is re-hashed here.
 	pub fn prove(&self, seed: &Hash, seal_check: bool) -> Result<Proof> {
@@ -165,22 +194,8 @@ impl Sealed {
 		let mut groups: Vec<u64> = leaves.iter().map(|leaf| leaf >> rows).collect();
 		groups.sort_unstable();
 		groups.dedup();
-		let width = 1u32 << rows;
-		let ranges: Vec<(u64, u32)> = groups.iter().map(|g| (g << rows, width)).collect();
-		let labels = self.resident.read(&ranges)?;
-		let subtrees: BTreeMap<u64, MerkleTree> = groups
-			.iter()
-			.zip(labels.chunks(width as usize))
-			.filter_map(|(g, leaves)| {
-				Some((*g, MerkleTree::build::<NativeSha256>(leaves.to_vec())?))
-			})
-			.collect();
-		let open = |leaf: u64| {
-			let group = leaf >> rows;
-			let (label, mut path) = subtrees.get(&group)?.open(leaf & u64::from(width - 1))?;
-			path.extend(self.upper.path(group)?);
-			Some(Opening { label, path: MerklePath::try_from(path).ok()? })
-		};
+		let subtrees = self.read_subtrees(&groups)?;
+		let open = |leaf: u64| self.open_leaf(&subtrees, leaf);
 		assemble_proof::<NativeSha256>(params, &self.header.ek, seed, seal_check, open).ok_or_else(
 			|| {
 				Error::State(
@@ -188,6 +203,166 @@ impl Sealed {
 				)
 			},
 		)
+	}
+
+	/// Runs a residency round on the device: every walk's start state here, the walks where
+	/// the labels are ([`Resident::walk`]), and the tree over their checkpoints, whose root is
+	/// the round's result `R`.
+	pub fn run_round(&self, round: &RoundParams, challenge: &RoundChallenge) -> Result<RoundRun> {
+		let params = &self.header.params;
+		round
+			.validate(params)
+			.map_err(|e| Error::State(format!("round parameters invalid: {e:?}")))?;
+		let started = Instant::now();
+		let starts: Vec<State> = (0..round.walks)
+			.into_par_iter()
+			.map(|walk| walk_start::<NativeSha256>(challenge, walk))
+			.collect();
+		let walking = Instant::now();
+		let checkpoints = self.resident.walk(round, &starts, blocks_of(params))?;
+		let walk_time = walking.elapsed();
+		if checkpoints.len() as u64 != round.checkpoints() {
+			return Err(Error::State(format!(
+				"the walk returned {} checkpoints where the round has {}",
+				checkpoints.len(),
+				round.checkpoints()
+			)));
+		}
+		let tree = checkpoint_tree::<NativeSha256>(&checkpoints)
+			.ok_or_else(|| Error::State("no checkpoint tree for this round".into()))?;
+		Ok(RoundRun {
+			round: *round,
+			challenge: *challenge,
+			root: self.root(),
+			tree,
+			walk_time,
+			round_time: started.elapsed(),
+		})
+	}
+
+	/// Opens the `asked` segments of `run` (which must have been run on this dataset): each
+	/// segment is replayed to learn which blocks it reads, all asked segments a step at a time
+	/// with one transfer per step, reading each block's whole subtree as [`Sealed::prove`] does;
+	/// the opening is then assembled from those subtrees and the host's upper tree.
+	pub fn open_round(&self, run: &RoundRun, asked: &[SegmentId]) -> Result<RoundOpening> {
+		let params = &self.header.params;
+		let round = &run.round;
+		if run.root != self.root() {
+			return Err(Error::State("that round was run on another dataset".into()));
+		}
+		if let Some(id) =
+			asked.iter().find(|id| id.walk >= round.walks || id.segment >= round.segments())
+		{
+			return Err(Error::State(format!(
+				"segment {} of walk {} is not in a round of {} walks of {} segments",
+				id.segment,
+				id.walk,
+				round.walks,
+				round.segments()
+			)));
+		}
+		let blocks = blocks_of(params);
+		let rows = self.upper.rows;
+		// Each asked segment's (state, key, first step).
+		let mut walkers: Vec<(State, State, u32)> = asked
+			.iter()
+			.map(|id| {
+				let key = walk_start::<NativeSha256>(&run.challenge, id.walk);
+				let state = match id.segment {
+					0 => Some(key),
+					_ => run
+						.tree
+						.leaves()
+						.get(usize::try_from(id.leaf(round).saturating_sub(1)).ok()?)
+						.map(hash_to_state),
+				}?;
+				Some((state, key, id.segment.saturating_mul(round.segment)))
+			})
+			.collect::<Option<_>>()
+			.ok_or_else(|| Error::State("a segment's start checkpoint is missing".into()))?;
+		let mut subtrees: BTreeMap<u64, MerkleTree> = BTreeMap::new();
+		let block_groups = |block: u64| {
+			let first = block.saturating_mul(BLOCK_LABELS);
+			(first >> rows)..=(first.saturating_add(BLOCK_LABELS - 1) >> rows)
+		};
+		for offset in 0..round.segment {
+			let indices: Vec<u64> = walkers
+				.iter()
+				.map(|(state, _, first)| block_index(state, first.saturating_add(offset), blocks))
+				.collect();
+			let mut missing: Vec<u64> = indices
+				.iter()
+				.flat_map(|block| block_groups(*block))
+				.filter(|group| !subtrees.contains_key(group))
+				.collect();
+			missing.sort_unstable();
+			missing.dedup();
+			subtrees.extend(self.read_subtrees(&missing)?);
+			for ((state, key, first), block) in walkers.iter_mut().zip(indices) {
+				let labels = (0..BLOCK_LABELS)
+					.map(|i| {
+						let leaf = block.saturating_mul(BLOCK_LABELS).saturating_add(i);
+						let tree = subtrees.get(&(leaf >> rows))?;
+						tree.leaves()
+							.get(usize::try_from(leaf & ((1u64 << rows) - 1)).ok()?)
+							.copied()
+					})
+					.collect::<Option<Vec<Hash>>>()
+					.and_then(|labels| <[Hash; 4]>::try_from(labels).ok())
+					.ok_or_else(|| Error::State(format!("block {block} was not read")))?;
+				mix(state, key, first.saturating_add(offset), &block_bytes(&labels));
+			}
+		}
+		open_segments::<NativeSha256>(params, round, &run.challenge, &run.tree, asked, |leaf| {
+			self.open_leaf(&subtrees, leaf)
+		})
+		.ok_or_else(|| {
+			Error::State("the device's labels do not open the blocks these segments read".into())
+		})
+	}
+}
+
+/// A residency round run on a [`Sealed`] dataset: what opening its segments needs.
+pub struct RoundRun {
+	round: RoundParams,
+	challenge: RoundChallenge,
+	/// The dataset's root: an opening is refused against any other.
+	root: Hash,
+	tree: MerkleTree,
+	walk_time: Duration,
+	round_time: Duration,
+}
+
+impl RoundRun {
+	/// The round's result `R`: the root over every checkpoint, walk-major.
+	pub fn result(&self) -> Hash {
+		self.tree.root()
+	}
+
+	/// The round's parameters.
+	pub fn round(&self) -> &RoundParams {
+		&self.round
+	}
+
+	/// The challenge it answered.
+	pub fn challenge(&self) -> &RoundChallenge {
+		&self.challenge
+	}
+
+	/// The checkpoint tree.
+	pub fn tree(&self) -> &MerkleTree {
+		&self.tree
+	}
+
+	/// Time the walks took on the device (uploading the start states and reading the
+	/// checkpoints back included).
+	pub fn walk_time(&self) -> Duration {
+		self.walk_time
+	}
+
+	/// Time the whole round took: start states, walks and checkpoint tree.
+	pub fn round_time(&self) -> Duration {
+		self.round_time
 	}
 }
 

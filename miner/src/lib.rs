@@ -10,6 +10,7 @@
 //! - [`chain`]: the typed node client (jsonrpsee).
 //! - [`miner`]: registration, sealing and the answer loop.
 //! - [`metrics`]: Prometheus metrics.
+//! - [`round_server`]: the residency-round endpoint verifiers call.
 //! - [`bench`]: `ember-miner bench`.
 //! - [`cli`]: the command line.
 
@@ -23,4 +24,5 @@ pub mod fingerprint;
 pub mod keys;
 pub mod metrics;
 pub mod miner;
+pub mod round_server;
 pub mod state;

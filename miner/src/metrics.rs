@@ -35,6 +35,8 @@ struct Inner {
 	gpu_power: GaugeVec<F64>,
 	gpu_memory_used: GaugeVec<U64>,
 	gpu_sm_clock: GaugeVec<U64>,
+	rounds_served: CounterVec<U64>,
+	round_walk_ms: GaugeVec<F64>,
 }
 
 macro_rules! labelled {
@@ -129,6 +131,14 @@ impl Metrics {
 					"GPU memory in use by all processes (NVML)",
 				)?,
 				gpu_sm_clock: gauge_u("ember_miner_gpu_sm_clock_mhz", "GPU SM clock (NVML)")?,
+				rounds_served: counter(
+					"ember_miner_rounds_served_total",
+					"Residency rounds run and signed for verifiers",
+				)?,
+				round_walk_ms: gauge_f(
+					"ember_miner_round_walk_milliseconds",
+					"Milliseconds the last residency round's walks took on the device",
+				)?,
 			}),
 		})
 	}
@@ -147,6 +157,7 @@ impl Metrics {
 		let _ = inner.answered.remove_label_values(&old);
 		let _ = inner.missed.remove_label_values(&old);
 		let _ = inner.response_seconds.remove_label_values(&old);
+		let _ = inner.rounds_served.remove_label_values(&old);
 		for gauge in [
 			&inner.answer_latency_blocks,
 			&inner.device_bytes,
@@ -158,7 +169,13 @@ impl Metrics {
 		] {
 			let _ = gauge.remove_label_values(&old);
 		}
-		for gauge in [&inner.last_answer, &inner.seal_progress, &inner.hashrate, &inner.gpu_power] {
+		for gauge in [
+			&inner.last_answer,
+			&inner.seal_progress,
+			&inner.hashrate,
+			&inner.gpu_power,
+			&inner.round_walk_ms,
+		] {
 			let _ = gauge.remove_label_values(&old);
 		}
 		labels[2] = class.into();
@@ -176,6 +193,8 @@ impl Metrics {
 	labelled!(last_answer, last_answer, substrate_prometheus_endpoint::Gauge<F64>);
 	labelled!(seal_progress, seal_progress, substrate_prometheus_endpoint::Gauge<F64>);
 	labelled!(hashrate, hashrate, substrate_prometheus_endpoint::Gauge<F64>);
+	labelled!(rounds_served, rounds_served, substrate_prometheus_endpoint::Counter<U64>);
+	labelled!(round_walk_ms, round_walk_ms, substrate_prometheus_endpoint::Gauge<F64>);
 
 	/// Records where a dataset's memory is: on the device, and the host's tree.
 	pub fn record_memory(&self, data: &Sealed) {

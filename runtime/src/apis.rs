@@ -255,9 +255,16 @@ impl_runtime_apis! {
 		fn audit(
 			round: pallet_verifiers::RoundIndex,
 			device: ember_primitives::DeviceId,
-		) -> Option<([u8; 32], [u8; 32], [u8; 32], Vec<ember_pocps::round::SegmentId>)> {
-			crate::Verifiers::audit_request(round, device)
-				.map(|(audit, asked)| (audit.seed, audit.record.nonce, audit.record.result, asked))
+		) -> Option<pallet_verifiers::AuditRequest> {
+			crate::Verifiers::audit_request(round, device).map(|(audit, segments)| {
+				pallet_verifiers::AuditRequest {
+					seed: audit.seed,
+					nonce: audit.record.nonce,
+					result: audit.record.result,
+					segments,
+					deadline: audit.deadline,
+				}
+			})
 		}
 	}
 

@@ -13,6 +13,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_compute_price, ComputePrice]
 	[pallet_compute_pools, ComputePools]
 	[pallet_reputation, Reputation]
+	[pallet_verifiers, Verifiers]
 	[pallet_slashing, Slashing]
 	[pallet_issuance, Issuance]
 );

@@ -167,7 +167,7 @@ fn insert_all<T: serde::Serialize>(params: &mut ObjectParams, value: &T) -> Resu
 /// A WebSocket or HTTP JSON-RPC client, by the URL's scheme.
 enum Client {
 	Ws(jsonrpsee::ws_client::WsClient),
-	Http(jsonrpsee::http_client::HttpClient),
+	Http(Box<jsonrpsee::http_client::HttpClient>),
 }
 
 impl Client {
@@ -187,7 +187,7 @@ impl Client {
 				.max_response_size(64 << 20)
 				.build(url)
 				.map_err(|e| e.to_string())?;
-			Ok(Client::Http(client))
+			Ok(Client::Http(Box::new(client)))
 		}
 	}
 

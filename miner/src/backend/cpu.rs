@@ -3,7 +3,12 @@
 
 use super::{Backend, BackendKind, Progress, Resident};
 use crate::error::{Error, Result};
-use ember_pocps::{merkle::subtree_root, prover::seal_lane_reporting, Hash, NativeSha256, Params};
+use ember_pocps::{
+	merkle::subtree_root,
+	prover::seal_lane_reporting,
+	round::{block_bytes, run_steps, RoundParams, State, BLOCK_LABELS},
+	Hash, NativeSha256, Params,
+};
 use rayon::prelude::*;
 
 /// Labels sealed between progress reports (and stop checks), per lane: about 2^16 sequential
@@ -147,6 +152,35 @@ impl Resident for CpuResident {
 	fn subtree_roots(&self, first_lane: u32, lanes: u32, rows: u32) -> Result<Vec<Hash>> {
 		let range = self.lanes(first_lane, lanes)?;
 		Ok(subtree_roots_of(self.labels.get(range).unwrap_or_default(), rows))
+	}
+
+	/// One rayon task per walk: RAM's random reads are what the walk measures, so the CPU
+	/// backend is the baseline a GPU's HBM is compared with.
+	fn walk(&self, round: &RoundParams, starts: &[State], blocks: u64) -> Result<Vec<State>> {
+		super::check_walk(round, starts)?;
+		let read = |block: u64| {
+			let first = usize::try_from(block.checked_mul(BLOCK_LABELS)?).ok()?;
+			let labels: &[Hash; 4] =
+				self.labels.get(first..first.checked_add(4)?)?.try_into().ok()?;
+			Some(block_bytes(labels))
+		};
+		let walks: Option<Vec<Vec<State>>> = starts
+			.par_iter()
+			.map(|key| {
+				let mut state = *key;
+				(0..round.segments())
+					.map(|segment| {
+						let first = segment.saturating_mul(round.segment);
+						run_steps(&mut state, key, first, round.segment, blocks, read)?;
+						Some(state)
+					})
+					.collect()
+			})
+			.collect();
+		walks.map(|walks| walks.concat()).ok_or_else(|| Error::Backend {
+			backend: "cpu",
+			reason: format!("a walk read past the {} labels held", self.labels.len()),
+		})
 	}
 
 	fn bytes(&self) -> u64 {

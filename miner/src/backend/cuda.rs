@@ -3,23 +3,28 @@
 //! the CUDA toolkit and reports their absence as an unavailable backend, never a crash.
 
 use super::{
-	chunk_len, from_words, lanes_per_chunk, seal_config, subtree_config, to_words, Backend,
-	BackendKind, Chunks, Progress, Resident,
+	check_walk, chunk_len, from_words, lanes_per_chunk, seal_config, subtree_config, to_words,
+	walk_config, walk_dispatches, Backend, BackendKind, Chunks, Progress, Resident,
 };
 use crate::{
 	error::{Error, Result},
 	fingerprint::Selected,
 };
 use cudarc::driver::{
-	CudaContext, CudaFunction, CudaSlice, CudaStream, LaunchConfig, PushKernelArg,
+	CudaContext, CudaFunction, CudaSlice, CudaStream, DevicePtr, LaunchConfig, PushKernelArg,
 };
-use ember_pocps::{Hash, Params};
+use ember_pocps::{
+	round::{RoundParams, State},
+	Hash, Params,
+};
 use std::sync::Arc;
 
 const NAME: &str = "cuda";
 const BLOCK: u32 = 128;
 /// Sequential hashes per thread per launch.
 const DISPATCH_BUDGET: u32 = 1 << 16;
+/// Walk steps per thread per launch.
+const WALK_BUDGET: u32 = 1 << 16;
 /// Largest chunk of device memory: CUDA has no binding limit, but whole-lane chunks of at most
 /// this size keep one failed allocation from asking for the whole card at once.
 const MAX_CHUNK_BYTES: u64 = 16 << 30;
@@ -42,6 +47,7 @@ struct Gpu {
 	stream: Arc<CudaStream>,
 	seal: CudaFunction,
 	subtrees: CudaFunction,
+	walk: CudaFunction,
 	name: String,
 }
 
@@ -105,8 +111,9 @@ impl CudaBackend {
 		let module = context.load_module(ptx).map_err(unavailable)?;
 		let seal = module.load_function("seal").map_err(unavailable)?;
 		let subtrees = module.load_function("subtrees").map_err(unavailable)?;
+		let walk = module.load_function("walk").map_err(unavailable)?;
 		let stream = context.default_stream();
-		Ok(CudaBackend { gpu: Arc::new(Gpu { context, stream, seal, subtrees, name }) })
+		Ok(CudaBackend { gpu: Arc::new(Gpu { context, stream, seal, subtrees, walk, name }) })
 	}
 
 	/// Total device memory in MiB.
@@ -254,6 +261,47 @@ impl Resident for CudaResident {
 		unsafe { launch.launch(grid(u64::from(groups))) }.map_err(failed)?;
 		self.gpu.stream.synchronize().map_err(failed)?;
 		Ok(from_words(&self.gpu.stream.clone_dtoh(&roots).map_err(failed)?))
+	}
+
+	fn walk(&self, round: &RoundParams, starts: &[State], blocks: u64) -> Result<Vec<State>> {
+		check_walk(round, starts)?;
+		if blocks != ember_pocps::round::blocks_of(&self.params) {
+			return Err(failed(format!("a walk over {blocks} blocks of a smaller dataset")));
+		}
+		let stream = &self.gpu.stream;
+		// The chunks' device addresses, for the kernel to pick a block's chunk; the guards
+		// order any later use of a chunk after the walk.
+		let (pointers, _guards): (Vec<u64>, Vec<_>) =
+			self.chunks.iter().map(|chunk| chunk.device_ptr(stream)).unzip();
+		let pointers = stream.clone_htod(&pointers).map_err(failed)?;
+		let words: Vec<u32> =
+			starts.iter().flat_map(|start| start.iter().chain(start)).copied().collect();
+		let mut walks = stream.clone_htod(&words).map_err(failed)?;
+		let checkpoint_words = usize::try_from(round.checkpoints()).map_err(failed)? * 8;
+		let mut checkpoints = stream.alloc_zeros::<u32>(checkpoint_words).map_err(failed)?;
+		for steps in walk_dispatches(round, WALK_BUDGET) {
+			let config =
+				walk_config(&self.params, round, self.layout.per_chunk, round.walks, steps)?;
+			let config = stream.clone_htod(&config).map_err(failed)?;
+			let mut launch = stream.launch_builder(&self.gpu.walk);
+			launch.arg(&config).arg(&mut walks).arg(&mut checkpoints).arg(&pointers);
+			// SAFETY: `walk(const u32 *config, u32 *walks, u32 *checkpoints, const u64 *chunks)`
+			// matches the arguments pushed: 16 config words, 16 words per walk, 8 per
+			// checkpoint, one pointer per chunk; every block index is masked to the dataset and
+			// lands in the chunk holding its lane.
+			#[allow(unsafe_code)]
+			unsafe { launch.launch(grid(u64::from(round.walks))) }.map_err(failed)?;
+		}
+		stream.synchronize().map_err(failed)?;
+		let words = stream.clone_dtoh(&checkpoints).map_err(failed)?;
+		Ok(words
+			.chunks_exact(8)
+			.map(|chunk| {
+				let mut state = [0u32; 8];
+				state.copy_from_slice(chunk);
+				state
+			})
+			.collect())
 	}
 
 	fn bytes(&self) -> u64 {

@@ -13,7 +13,10 @@ pub mod cuda;
 pub mod vulkan;
 
 use crate::error::{Error, Result};
-use ember_pocps::{Hash, Params};
+use ember_pocps::{
+	round::{RoundParams, State},
+	Hash, Params,
+};
 
 /// Which backend to use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -85,6 +88,12 @@ pub trait Resident: Send + Sync {
 	/// The roots of the `2^rows`-label subtrees over lanes `first_lane .. first_lane + lanes`
 	/// (within one chunk), in leaf order.
 	fn subtree_roots(&self, first_lane: u32, lanes: u32, rows: u32) -> Result<Vec<Hash>>;
+	/// Runs a residency round's walks over the labels where they are: walk `w` starts from,
+	/// and is keyed by, `starts[w]` (`ember_pocps::round::walk_start`), reads `round.steps`
+	/// blocks of the `blocks`-block dataset, and yields a checkpoint every `round.segment`
+	/// steps. Returns every checkpoint, walk-major: `ember_pocps::round::run_walk`'s, bit for
+	/// bit.
+	fn walk(&self, round: &RoundParams, starts: &[State], blocks: u64) -> Result<Vec<State>>;
 	/// Bytes of device memory held.
 	fn bytes(&self) -> u64;
 }
@@ -202,6 +211,69 @@ pub fn seal_all(backend: &dyn Backend, params: &Params, ek: &Hash) -> Result<Vec
 	let ranges: Vec<(u64, u32)> =
 		(0..params.lanes).map(|l| (u64::from(l) * u64::from(lane_len), lane_len)).collect();
 	resident.read(&ranges)
+}
+
+/// The GPU kernels' configuration words for running steps `from .. to` of `walks` walks over a
+/// dataset of `params` held in chunks of `per_chunk` lanes (the kernels find a block's chunk
+/// from its lane, so a block must not straddle two lanes):
+/// `[walks, segment, from, to, segments, block mask (low, high word), log2 blocks per lane,
+/// lanes per chunk, words per lane, 0…]`.
+pub(crate) fn walk_config(
+	params: &Params,
+	round: &RoundParams,
+	per_chunk: u32,
+	walks: u32,
+	(from, to): (u32, u32),
+) -> Result<[u32; 16]> {
+	let lane_blocks = params.lane_len / ember_pocps::round::BLOCK_LABELS as u32;
+	if lane_blocks == 0 || params.lanes == 0 {
+		return Err(Error::Backend {
+			backend: "walk",
+			reason: format!("lanes of {} labels are shorter than a block", params.lane_len),
+		});
+	}
+	let mask = ember_pocps::round::blocks_of(params).saturating_sub(1);
+	let mut config = [0u32; 16];
+	config[..10].copy_from_slice(&[
+		walks,
+		round.segment,
+		from,
+		to,
+		round.segments(),
+		mask as u32,
+		(mask >> 32) as u32,
+		lane_blocks.trailing_zeros(),
+		per_chunk.max(1),
+		params.lane_len.saturating_mul(8),
+	]);
+	Ok(config)
+}
+
+/// Steps `from .. to` of a round's walks in dispatches of at most `budget` steps (rounded to
+/// whole segments), so a long round neither trips a driver watchdog nor ties the device up.
+pub(crate) fn walk_dispatches(round: &RoundParams, budget: u32) -> Vec<(u32, u32)> {
+	let segment = round.segment.max(1);
+	let per = (budget / segment).max(1).saturating_mul(segment);
+	(0..round.steps.div_ceil(per))
+		.map(|i| (i * per, (i * per).saturating_add(per).min(round.steps)))
+		.collect()
+}
+
+/// Checks the shape of a walk request before a backend runs it.
+pub(crate) fn check_walk(round: &RoundParams, starts: &[State]) -> Result<()> {
+	if starts.len() != round.walks as usize || round.segment == 0 || round.segments() == 0 {
+		return Err(Error::Backend {
+			backend: "walk",
+			reason: format!(
+				"{} start states for {} walks of {} steps in segments of {}",
+				starts.len(),
+				round.walks,
+				round.steps,
+				round.segment
+			),
+		});
+	}
+	Ok(())
 }
 
 /// SHA-256 compressions (64-byte blocks) to hash a message of `bytes` bytes.

@@ -131,3 +131,42 @@ extern "C" __global__ void subtrees(const u32 *config, const u32 *data, u32 *roo
 	}
 	for (int k = 0; k < 8; k++) roots[g * 8 + k] = stack[0][k];
 }
+
+__device__ __forceinline__ u32 rotl(u32 x, u32 n) { return n == 0 ? x : (x << n) | (x >> (32u - n)); }
+
+// One thread per walk of a residency round (ember_pocps::round::run_walk), state and key in
+// registers: runs steps [from, to) and writes a checkpoint every `segment` steps. `walks` holds
+// per walk its state then its key (16 words), carried between launches; `chunks` the device
+// pointers of the dataset's chunks (whole lanes each; a block never straddles a lane).
+// config: [walks, segment, from, to, segments, block mask (low, high), log2 blocks per lane,
+//          lanes per chunk, words per lane, 0...]
+extern "C" __global__ void walk(const u32 *config, u32 *walks, u32 *checkpoints,
+                                const unsigned long long *chunks) {
+	unsigned long long w = (unsigned long long)blockIdx.x * blockDim.x + threadIdx.x;
+	if (w >= config[0]) return;
+	u32 segment = config[1], segments = config[4], lane_shift = config[7], per_chunk = config[8];
+	unsigned long long mask = ((unsigned long long)config[6] << 32) | config[5];
+	unsigned long long lane_words = config[9];
+	u32 s[8], key[8];
+	for (int k = 0; k < 8; k++) { s[k] = walks[w * 16 + k]; key[k] = walks[w * 16 + 8 + k]; }
+	for (u32 step = config[2]; step < config[3]; step++) {
+		u32 i = step & 7;
+		unsigned long long block = (((unsigned long long)s[i] << 32) | s[(i + 1) & 7]) & mask;
+		unsigned long long lane = block >> lane_shift;
+		unsigned long long in_lane = block & ((1ull << lane_shift) - 1);
+		const u32 *data = (const u32 *)chunks[lane / per_chunk];
+		const u32 *blk = data + (lane % per_chunk) * lane_words + in_lane * 32;
+		u32 r = step & 31;
+		// Block words are the labels' big-endian words; the mix takes them little-endian.
+#pragma unroll
+		for (int j = 0; j < 32; j++) {
+			int t = j & 7;
+			s[t] = (s[t] * 0x01000193u) ^ bswap(blk[j]) ^ rotl(s[(t + 1) & 7], r) ^ key[t];
+		}
+		if ((step + 1) % segment == 0) {
+			unsigned long long at = (w * segments + (step + 1) / segment - 1) * 8;
+			for (int k = 0; k < 8; k++) checkpoints[at + k] = s[k];
+		}
+	}
+	for (int k = 0; k < 8; k++) walks[w * 16 + k] = s[k];
+}

@@ -2,15 +2,21 @@
 //! including Mesa's lavapipe software rasterizer, which is how CI tests it without a GPU.
 
 use super::{
-	chunk_len, from_words, lanes_per_chunk, seal_config, subtree_config, Backend, BackendKind,
-	Chunks, Progress, Resident,
+	check_walk, chunk_len, from_words, lanes_per_chunk, seal_config, subtree_config, walk_config,
+	walk_dispatches, Backend, BackendKind, Chunks, Progress, Resident,
 };
 use crate::{
 	error::{Error, Result},
 	fingerprint::Selected,
 };
-use ember_pocps::{Hash, Params};
-use std::sync::Arc;
+use ember_pocps::{
+	round::{RoundParams, State},
+	Hash, Params,
+};
+use std::{
+	collections::BTreeMap,
+	sync::{Arc, Mutex},
+};
 use wgpu::util::DeviceExt;
 
 const NAME: &str = "vulkan";
@@ -42,7 +48,25 @@ struct Gpu {
 	dispatch_budget: u32,
 	/// Bound where a pipeline has no use for binding 2.
 	placeholder: wgpu::Buffer,
+	/// The walk pipeline for each number of chunks a dataset was held in, compiled on first use.
+	walks: Mutex<BTreeMap<usize, Arc<WalkPipeline>>>,
+	/// Steps per walk per dispatch.
+	walk_budget: u32,
+	/// Storage buffers one shader may bind: a walk binds every chunk at once.
+	max_storage_buffers: u32,
 }
+
+/// The walk kernel for datasets held in a given number of chunks.
+struct WalkPipeline {
+	layout: wgpu::BindGroupLayout,
+	pipeline: wgpu::ComputePipeline,
+}
+
+/// Walk steps per dispatch on a hardware GPU: a 2^20-walk round of 2^14 steps is one dispatch
+/// of a few hundred milliseconds.
+const GPU_WALK_BUDGET: u32 = 1 << 14;
+/// On lavapipe, short dispatches, for the reason given at [`SOFTWARE_DISPATCH_BUDGET`].
+const SOFTWARE_WALK_BUDGET: u32 = 1 << 9;
 
 /// Sequential hashes per thread per dispatch on a hardware GPU.
 const GPU_DISPATCH_BUDGET: u32 = 1 << 14;
@@ -138,6 +162,12 @@ impl VulkanBackend {
 			GPU_DISPATCH_BUDGET
 		};
 		let placeholder = storage_buffer(&device, 8);
+		let walk_budget = if info.device_type == wgpu::DeviceType::Cpu {
+			SOFTWARE_WALK_BUDGET
+		} else {
+			GPU_WALK_BUDGET
+		};
+		let max_storage_buffers = limits.max_storage_buffers_per_shader_stage;
 		Ok(VulkanBackend {
 			gpu: Arc::new(Gpu {
 				device,
@@ -148,6 +178,9 @@ impl VulkanBackend {
 				subtrees,
 				dispatch_budget,
 				placeholder,
+				walks: Mutex::new(BTreeMap::new()),
+				walk_budget,
+				max_storage_buffers,
 			}),
 			max_chunk,
 		})
@@ -212,6 +245,73 @@ impl Gpu {
 		self.queue.submit([encoder.finish()]);
 		self.device.poll(wgpu::PollType::wait_indefinitely()).map_err(failed)?;
 		Ok(())
+	}
+
+	/// The walk pipeline for a dataset in `chunks` chunks: walk.wgsl after a prelude binding
+	/// each chunk (3, 4, …) and switching over them in `load_block`.
+	fn walk_pipeline(&self, chunks: usize) -> Result<Arc<WalkPipeline>> {
+		let mut cache = self.walks.lock().map_err(|_| failed("walk pipeline cache poisoned"))?;
+		if let Some(pipeline) = cache.get(&chunks) {
+			return Ok(pipeline.clone());
+		}
+		if chunks as u64 + 2 > u64::from(self.max_storage_buffers) {
+			return Err(failed(format!(
+				"a walk binds all {chunks} chunks of the dataset at once, but this device \
+				 binds at most {} storage buffers per shader",
+				self.max_storage_buffers
+			)));
+		}
+		let mut source = String::new();
+		let mut cases = String::new();
+		for c in 0..chunks {
+			source.push_str(&format!(
+				"@group(0) @binding({}) var<storage, read> chunk{c}: array<u32>;\n",
+				c + 3
+			));
+			cases.push_str(&format!(
+				"\t\tcase {c}u: {{ for (var j = 0u; j < 32u; j++) {{ blk[j] = chunk{c}[word + j]; }} }}\n"
+			));
+		}
+		source.push_str(&format!(
+			"fn load_block(chunk: u32, word: u32) {{\n\tswitch chunk {{\n{cases}\t\tdefault: {{}}\n\t}}\n}}\n"
+		));
+		source.push_str(include_str!("walk.wgsl"));
+		let module = self.device.create_shader_module(wgpu::ShaderModuleDescriptor {
+			label: Some("walk.wgsl"),
+			source: wgpu::ShaderSource::Wgsl(source.into()),
+		});
+		let storage = |binding, read_only| wgpu::BindGroupLayoutEntry {
+			binding,
+			visibility: wgpu::ShaderStages::COMPUTE,
+			ty: wgpu::BindingType::Buffer {
+				ty: wgpu::BufferBindingType::Storage { read_only },
+				has_dynamic_offset: false,
+				min_binding_size: None,
+			},
+			count: None,
+		};
+		let mut entries = vec![storage(0, true), storage(1, false), storage(2, false)];
+		entries.extend((0..chunks as u32).map(|c| storage(c + 3, true)));
+		let layout = self.device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+			label: Some("walk"),
+			entries: &entries,
+		});
+		let pipeline_layout = self.device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+			label: Some("walk"),
+			bind_group_layouts: &[&layout],
+			immediate_size: 0,
+		});
+		let pipeline = self.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+			label: Some("walk"),
+			layout: Some(&pipeline_layout),
+			module: &module,
+			entry_point: Some("walk"),
+			compilation_options: Default::default(),
+			cache: None,
+		});
+		let pipeline = Arc::new(WalkPipeline { layout, pipeline });
+		cache.insert(chunks, pipeline.clone());
+		Ok(pipeline)
 	}
 
 	/// Copies each `(buffer, byte offset, bytes)` back to the host in one submission,
@@ -362,6 +462,75 @@ impl Resident for VulkanResident {
 		let config = subtree_config(rows, groups, first);
 		self.gpu.dispatch(&self.gpu.subtrees, &config, buffer, Some(&roots), groups)?;
 		Ok(from_words(&self.gpu.read(&[(&roots, 0, u64::from(groups) * 32)])?))
+	}
+
+	fn walk(&self, round: &RoundParams, starts: &[State], blocks: u64) -> Result<Vec<State>> {
+		check_walk(round, starts)?;
+		if blocks != ember_pocps::round::blocks_of(&self.params) {
+			return Err(failed(format!("a walk over {blocks} blocks of a smaller dataset")));
+		}
+		let gpu = &self.gpu;
+		let walk = gpu.walk_pipeline(self.chunks.len())?;
+		let checkpoint_bytes = round.checkpoints().saturating_mul(32);
+		if checkpoint_bytes > self.gpu.device.limits().max_storage_buffer_binding_size.into() {
+			return Err(failed(format!(
+				"{} checkpoints do not fit one storage buffer",
+				round.checkpoints()
+			)));
+		}
+		// Each walk's state, then its key: the kernel carries the state between dispatches.
+		let words: Vec<u32> =
+			starts.iter().flat_map(|start| start.iter().chain(start)).copied().collect();
+		let state = gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+			label: Some("walk states"),
+			contents: bytemuck::cast_slice(&words),
+			usage: wgpu::BufferUsages::STORAGE,
+		});
+		let checkpoints = storage_buffer(&gpu.device, checkpoint_bytes);
+		let mut entries = vec![
+			wgpu::BindGroupEntry { binding: 1, resource: state.as_entire_binding() },
+			wgpu::BindGroupEntry { binding: 2, resource: checkpoints.as_entire_binding() },
+		];
+		entries.extend(self.chunks.iter().enumerate().map(|(c, chunk)| wgpu::BindGroupEntry {
+			binding: c as u32 + 3,
+			resource: chunk.as_entire_binding(),
+		}));
+		let groups = round.walks.div_ceil(WORKGROUP).max(1);
+		let (x, y) = (groups.min(MAX_GROUPS), groups.div_ceil(MAX_GROUPS));
+		for steps in walk_dispatches(round, gpu.walk_budget) {
+			let config =
+				walk_config(&self.params, round, self.layout.per_chunk, round.walks, steps)?;
+			let config = gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+				label: Some("walk config"),
+				contents: bytemuck::cast_slice(&config),
+				usage: wgpu::BufferUsages::STORAGE,
+			});
+			let mut bound = entries.clone();
+			bound.push(wgpu::BindGroupEntry { binding: 0, resource: config.as_entire_binding() });
+			let bind = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+				label: Some("walk"),
+				layout: &walk.layout,
+				entries: &bound,
+			});
+			let mut encoder = gpu.device.create_command_encoder(&Default::default());
+			{
+				let mut pass = encoder.begin_compute_pass(&Default::default());
+				pass.set_pipeline(&walk.pipeline);
+				pass.set_bind_group(0, &bind, &[]);
+				pass.dispatch_workgroups(x, y, 1);
+			}
+			gpu.queue.submit([encoder.finish()]);
+			gpu.device.poll(wgpu::PollType::wait_indefinitely()).map_err(failed)?;
+		}
+		let words = gpu.read(&[(&checkpoints, 0, checkpoint_bytes)])?;
+		Ok(words
+			.chunks_exact(8)
+			.map(|chunk| {
+				let mut state = [0u32; 8];
+				state.copy_from_slice(chunk);
+				state
+			})
+			.collect())
 	}
 
 	fn bytes(&self) -> u64 {

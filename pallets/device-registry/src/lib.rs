@@ -756,4 +756,17 @@ impl<T: Config> Pallet<T> {
 		);
 		(device, device_key)
 	}
+
+	/// Makes `device` `Active` with `device_key` as its key: for other pallets' benchmarks
+	/// that need a proven device whose key can sign.
+	pub fn benchmark_activate(device: DeviceId, device_key: [u8; 32]) {
+		Devices::<T>::mutate(device, |info| {
+			if let Some(info) = info {
+				DeviceKeys::<T>::remove(info.device_key);
+				info.device_key = device_key;
+				info.status = DeviceStatus::Active;
+			}
+		});
+		DeviceKeys::<T>::insert(device_key, device);
+	}
 }

@@ -592,6 +592,26 @@ pub trait BenchmarkHelper<AccountId> {
 		-> (DeviceId, [u8; 32]);
 }
 
+#[cfg(feature = "runtime-benchmarks")]
+impl<T: Config> Pallet<T> {
+	/// Records a seal of `root` under `params` for `device` of `class` and indexes it for
+	/// draws, as a committed and proven seal would be: for other pallets' benchmarks.
+	pub fn benchmark_seal(
+		device: DeviceId,
+		class: ClassId,
+		root: Hash,
+		params: ember_pocps::Params,
+	) {
+		let sealed_at = frame_system::Pallet::<T>::block_number();
+		let rate = 1;
+		Seals::<T>::insert(
+			device,
+			SealInfo { root, nonce: 1, params, response_deadline: 4, class, rate, sealed_at },
+		);
+		let _ = Self::join_index(device, class, rate);
+	}
+}
+
 /// Members tried per drawn challenge before it is given up for this block (a drawn member that
 /// is no longer challengeable leaves the index and another is tried).
 const DRAW_TRIES: u32 = 4;

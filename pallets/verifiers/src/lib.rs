@@ -40,6 +40,8 @@
 
 extern crate alloc;
 
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 #[cfg(test)]
 mod mock;
 pub mod runtime_api;
@@ -74,7 +76,7 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::*;
 use sp_runtime::{
-	traits::{AccountIdConversion, Saturating, Zero},
+	traits::{AccountIdConversion, SaturatedConversion, Saturating, Zero},
 	Perbill,
 };
 
@@ -174,7 +176,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxQueue: Get<u32>;
 
-		/// The share of passes audited on chain.
+		/// The share of passes audited on chain until governance sets another
+		/// ([`Pallet::set_audit_share`]).
 		#[pallet::constant]
 		type AuditShare: Get<Perbill>;
 
@@ -224,6 +227,10 @@ pub mod pallet {
 
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;
+
+		/// Creates active, sealed devices for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 
 	/// Why this pallet holds funds.
@@ -263,6 +270,10 @@ pub mod pallet {
 	/// Each class's round parameters; a class without them has no rounds.
 	#[pallet::storage]
 	pub type RoundPolicy<T: Config> = StorageMap<_, Twox64Concat, ClassId, RoundParams>;
+
+	/// The share of passes audited on chain.
+	#[pallet::storage]
+	pub type AuditShareNow<T: Config> = StorageValue<_, Perbill, ValueQuery, T::AuditShare>;
 
 	/// Each device's round endpoint.
 	#[pallet::storage]
@@ -335,6 +346,8 @@ pub mod pallet {
 		VerifierExpelled { who: T::AccountId },
 		/// A round opened.
 		RoundStarted { round: RoundIndex, seed: [u8; 32], verifiers: u32 },
+		/// The share of passes audited on chain was set.
+		AuditShareSet { share: Perbill },
 		/// A class's round parameters were set (or removed).
 		RoundParamsSet { class: ClassId, params: Option<RoundParams> },
 		/// A device's endpoint was set.
@@ -464,7 +477,8 @@ pub mod pallet {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			let mut weight = Weight::zero();
 			let period = T::RoundPeriod::get();
-			if !now.is_zero() && (now % period.max(1u32.into())).is_zero() {
+			let (block, every): (u64, u64) = (now.saturated_into(), period.saturated_into());
+			if block != 0 && block.checked_rem(every) == Some(0) {
 				let verifiers = Self::start_round(now);
 				weight.saturating_accrue(T::WeightInfo::start_round(verifiers));
 			}
@@ -689,7 +703,7 @@ pub mod pallet {
 					}
 				}
 				if tally.decided.is_none() {
-					let majority = tally.committee / 2 + 1;
+					let majority = tally.committee.saturating_div(2).saturating_add(1);
 					if tally.passes.len() as u32 >= majority {
 						tally.decided = Some(Decision::Passed);
 						Self::on_passed(round, *device, now)?;
@@ -816,6 +830,17 @@ pub mod pallet {
 				None => RoundPolicy::<T>::remove(class),
 			}
 			Self::deposit_event(Event::RoundParamsSet { class, params });
+			Ok(())
+		}
+
+		/// Sets the share of passes audited on chain (a network raises it when it suspects
+		/// verifiers; tests set 100 %).
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::set_audit_share())]
+		pub fn set_audit_share(origin: OriginFor<T>, share: Perbill) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			AuditShareNow::<T>::put(share);
+			Self::deposit_event(Event::AuditShareSet { share });
 			Ok(())
 		}
 	}
@@ -1040,7 +1065,7 @@ impl<T: Config> Pallet<T> {
 			return 0;
 		}
 		let (vrf, _) = T::Randomness::random(b"EMBAUDIT");
-		let share = T::AuditShare::get();
+		let share = AuditShareNow::<T>::get();
 		let rolled = queue.len() as u32;
 		for (round, device) in queue {
 			let roll = sp_io::hashing::blake2_256(&(b"EMBAUROL", vrf, round, device).encode());
@@ -1249,4 +1274,18 @@ impl<T: Config> Pallet<T> {
 		}
 		Ok(())
 	}
+}
+
+/// Creates what the benchmarks need.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// A new `Active` device owned by `owner` whose device key is `device_key`, sealed as
+	/// `root` under `params` in class `class`.
+	fn active_device(
+		owner: AccountId,
+		class: ClassId,
+		params: ember_pocps::Params,
+		root: [u8; 32],
+		device_key: [u8; 32],
+	) -> DeviceId;
 }

@@ -84,11 +84,14 @@ pub struct MockDevice {
 	pub key: sr25519::Pair,
 	pub dataset: Rc<Dataset>,
 	pub leased: bool,
+	/// The benchmarks' devices: a given key, root and parameters instead of the dataset's.
+	pub virtual_seal: Option<([u8; 32], [u8; 32], Params)>,
 }
 
 thread_local! {
 	pub static DEVICES: RefCell<BTreeMap<DeviceId, MockDevice>> = const { RefCell::new(BTreeMap::new()) };
 	pub static FAULTS: RefCell<Vec<(DeviceId, ChallengeOutcome)>> = const { RefCell::new(Vec::new()) };
+	static SHARED: Rc<Dataset> = Rc::new(Dataset::seal::<NativeSha256>(PARAMS, [0; 32]).unwrap());
 }
 
 pub struct MockDevices;
@@ -104,6 +107,7 @@ impl MockDevices {
 			key,
 			dataset: Rc::new(dataset),
 			leased: false,
+			virtual_seal: None,
 		};
 		DEVICES.with(|d| d.borrow_mut().insert(device, dev));
 	}
@@ -132,7 +136,7 @@ impl DeviceInspect<AccountId> for MockDevices {
 		Self::find(device).map(|d| d.status)
 	}
 	fn device_key(device: DeviceId) -> Option<[u8; 32]> {
-		Self::find(device).map(|d| d.key.public().0)
+		Self::find(device).map(|d| d.virtual_seal.map_or(d.key.public().0, |(key, ..)| key))
 	}
 	fn challenge_policy(device: DeviceId) -> Option<ChallengePolicy> {
 		Self::find(device).map(|_| ChallengePolicy {
@@ -148,10 +152,9 @@ pub struct MockPocps;
 
 impl ResidencyFaults<AccountId> for MockPocps {
 	fn sealed(device: DeviceId) -> Option<SealedDataset> {
-		MockDevices::find(device).map(|d| SealedDataset {
-			root: d.dataset.root(),
-			params: PARAMS,
-			class: 0,
+		MockDevices::find(device).map(|d| match d.virtual_seal {
+			Some((_, root, params)) => SealedDataset { root, params, class: 0 },
+			None => SealedDataset { root: d.dataset.root(), params: PARAMS, class: 0 },
 		})
 	}
 	fn round_fault(device: DeviceId, outcome: ChallengeOutcome) -> DispatchResult {
@@ -185,7 +188,6 @@ pub fn faults() -> Vec<(DeviceId, ChallengeOutcome)> {
 
 parameter_types! {
 	pub const VerifiersPalletId: PalletId = PalletId(*b"emb/vrfy");
-	pub storage AuditShare: Perbill = Perbill::one();
 }
 
 pub const MIN_BOND: Balance = 1_000;
@@ -211,7 +213,7 @@ impl Config for Test {
 	type MaxVerifiers = ConstU32<16>;
 	type MaxVerdicts = ConstU32<8>;
 	type MaxQueue = ConstU32<8>;
-	type AuditShare = AuditShare;
+	type AuditShare = AuditShareAll;
 	type AuditWindow = ConstU64<AUDIT_WINDOW>;
 	type RetestWindow = ConstU64<RETEST_WINDOW>;
 	type RetestEvery = ConstU32<2>;
@@ -224,11 +226,41 @@ impl Config for Test {
 	type MaxEndpointLen = ConstU32<64>;
 	type EndpointDeposit = ConstU128<ENDPOINT_DEPOSIT>;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MockDevices;
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl BenchmarkHelper<AccountId> for MockDevices {
+	/// Devices of the benchmarks: all in class 0 (the class argument is the runtime's), with
+	/// no dataset behind their virtual seal. One shared tiny dataset stands in for the real
+	/// one, which only the tests' devices read.
+	fn active_device(
+		owner: AccountId,
+		_class: ClassId,
+		params: Params,
+		root: [u8; 32],
+		device_key: [u8; 32],
+	) -> DeviceId {
+		let device = DEVICES.with(|d| d.borrow().keys().last().map_or(1000, |k| k + 1));
+		let shared = SHARED.with(|s| s.clone());
+		let dev = MockDevice {
+			owner,
+			status: DeviceStatus::Active,
+			key: sr25519::Pair::from_seed(&[0; 32]),
+			dataset: shared,
+			leased: false,
+			virtual_seal: Some((device_key, root, params)),
+		};
+		DEVICES.with(|d| d.borrow_mut().insert(device, dev));
+		device
+	}
 }
 
 use frame_support::traits::ConstU64;
 
 parameter_types! {
+	pub const AuditShareAll: Perbill = Perbill::one();
 	pub const AuditSlashShare: Perbill = Perbill::from_percent(10);
 	pub const ForgerySlashShare: Perbill = Perbill::from_percent(50);
 	pub const MissedSlashShare: Perbill = Perbill::from_percent(1);
@@ -261,6 +293,9 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	.assimilate_storage(&mut storage)
 	.unwrap();
 	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.register_extension(sp_keystore::KeystoreExt::new(
+		sp_keystore::testing::MemoryKeystore::new(),
+	));
 	ext.execute_with(|| System::set_block_number(1));
 	ext
 }

@@ -1,8 +1,7 @@
 //! The verifiers runtime API: what a verifier (or a miner) asks the chain off chain.
 
-use crate::types::{Assignment, RoundIndex};
+use crate::types::{Assignment, AuditRequest, RoundIndex};
 use alloc::vec::Vec;
-use ember_pocps::round::SegmentId;
 use ember_primitives::DeviceId;
 
 sp_api::decl_runtime_apis! {
@@ -12,8 +11,7 @@ sp_api::decl_runtime_apis! {
 		fn current_round() -> (RoundIndex, [u8; 32]);
 		/// Every device `verifier` must still test: in the open round, and open re-tests.
 		fn assignments(verifier: AccountId) -> Vec<Assignment>;
-		/// The open audit of `device` in `round`: the round's seed, the audited nonce and
-		/// result, and the segments to open.
-		fn audit(round: RoundIndex, device: DeviceId) -> Option<([u8; 32], [u8; 32], [u8; 32], Vec<SegmentId>)>;
+		/// The open audit of `device` in `round`, with the segments to open.
+		fn audit(round: RoundIndex, device: DeviceId) -> Option<AuditRequest>;
 	}
 }

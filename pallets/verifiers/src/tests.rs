@@ -107,7 +107,7 @@ fn committees_have_three_verifiers_and_never_the_owner() {
 fn a_device_passes_on_a_majority_and_each_verdict_is_paid() {
 	new_test_ext().execute_with(|| {
 		setup();
-		AuditShare::set(&Perbill::zero());
+		assert_ok!(Verifiers::set_audit_share(RuntimeOrigin::root(), Perbill::zero()));
 		let before = Balances::free_balance(10);
 		assert_ok!(post(10, 1, vec![(D1, honest_pass(D1, 1, 10)), (D2, honest_pass(D2, 1, 10))]));
 		assert_eq!(Balances::free_balance(10), before + 2 * REWARD);
@@ -296,7 +296,7 @@ fn a_forged_result_slashes_only_the_verifier_that_posted_it() {
 fn a_verifier_that_posts_nothing_in_a_round_loses_part_of_its_bond() {
 	new_test_ext().execute_with(|| {
 		setup();
-		AuditShare::set(&Perbill::zero());
+		assert_ok!(Verifiers::set_audit_share(RuntimeOrigin::root(), Perbill::zero()));
 		assert_ok!(post(10, 1, vec![]));
 		assert_ok!(post(11, 1, vec![(D1, honest_pass(D1, 1, 11))]));
 		run_to(2 * PERIOD);
@@ -435,7 +435,7 @@ fn bonds_endpoints_and_parameters_are_checked() {
 fn old_tallies_are_cleared() {
 	new_test_ext().execute_with(|| {
 		setup();
-		AuditShare::set(&Perbill::zero());
+		assert_ok!(Verifiers::set_audit_share(RuntimeOrigin::root(), Perbill::zero()));
 		assert_ok!(post(10, 1, vec![(D1, honest_pass(D1, 1, 10))]));
 		run_to(3 * PERIOD + 1);
 		assert!(Tallies::<Test>::get(1, D1).is_none());

@@ -198,3 +198,18 @@ pub struct Assignment {
 	/// Its class's round parameters.
 	pub params: RoundParams,
 }
+
+/// An open on-chain audit as a device answers it: what the runtime API gives its miner.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+pub struct AuditRequest {
+	/// The round's seed.
+	pub seed: [u8; 32],
+	/// The audited verifier's nonce.
+	pub nonce: [u8; 32],
+	/// The audited result `R`.
+	pub result: [u8; 32],
+	/// The segments to open, in order.
+	pub segments: alloc::vec::Vec<ember_pocps::round::SegmentId>,
+	/// The block by which the answer must be in.
+	pub deadline: u32,
+}

@@ -22,6 +22,7 @@ pub trait WeightInfo {
 	fn answer_audit(r: u32, ) -> Weight;
 	fn demand_retest() -> Weight;
 	fn set_round_params() -> Weight;
+	fn set_audit_share() -> Weight;
 	fn start_round(v: u32, ) -> Weight;
 	fn roll_audits(n: u32, ) -> Weight;
 	fn sweep_audits(n: u32, ) -> Weight;
@@ -79,6 +80,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn set_round_params() -> Weight {
 		Weight::from_parts(0, 0)
 			.saturating_add(T::DbWeight::get().reads(0_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	fn set_audit_share() -> Weight {
+		Weight::from_parts(0, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	fn start_round(v: u32, ) -> Weight {
@@ -167,6 +172,10 @@ impl WeightInfo for () {
 	fn set_round_params() -> Weight {
 		Weight::from_parts(0, 0)
 			.saturating_add(RocksDbWeight::get().reads(0_u64))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
+	}
+	fn set_audit_share() -> Weight {
+		Weight::from_parts(0, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn start_round(v: u32, ) -> Weight {

@@ -7,8 +7,7 @@ use crate::{
 	merkle::MerkleTree,
 	params::MAX_PARENTS,
 	proof::{ChallengeOpening, MerklePath, Opening, Proof, SealProof, StorageProof},
-	round,
-	Hash, Hasher, Params, ParamsError,
+	round, Hash, Hasher, Params, ParamsError,
 };
 use alloc::vec::Vec;
 

@@ -108,24 +108,24 @@ impl RoundParams {
 
 	/// Checks every limit that does not depend on the dataset.
 	pub fn validate_shape(&self) -> Result<(), RoundParamsError> {
-		if !self.walks.is_power_of_two() ||
-			!self.segment.is_power_of_two() ||
-			self.steps == 0 ||
-			self.steps.checked_rem(self.segment) != Some(0) ||
-			!self.segments().is_power_of_two()
+		if !self.walks.is_power_of_two()
+			|| !self.segment.is_power_of_two()
+			|| self.steps == 0
+			|| self.steps.checked_rem(self.segment) != Some(0)
+			|| !self.segments().is_power_of_two()
 		{
 			return Err(RoundParamsError::Shape);
 		}
-		if self.walks > MAX_WALKS ||
-			self.segment > MAX_SEGMENT_STEPS ||
-			self.checkpoint_depth() > MAX_CHECKPOINT_DEPTH
+		if self.walks > MAX_WALKS
+			|| self.segment > MAX_SEGMENT_STEPS
+			|| self.checkpoint_depth() > MAX_CHECKPOINT_DEPTH
 		{
 			return Err(RoundParamsError::TooLarge);
 		}
-		if self.audits == 0 ||
-			self.audits > MAX_AUDITS ||
-			self.chain_audits == 0 ||
-			self.chain_audits > self.audits
+		if self.audits == 0
+			|| self.audits > MAX_AUDITS
+			|| self.chain_audits == 0
+			|| self.chain_audits > self.audits
 		{
 			return Err(RoundParamsError::Audits);
 		}
@@ -173,7 +173,16 @@ impl RoundParams {
 
 /// What a round is about: the device, the chain's round seed and the verifier's nonce.
 #[derive(
-	Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub struct RoundChallenge {
 	/// The device answering.
@@ -223,7 +232,7 @@ pub fn hash_to_state(hash: &Hash) -> State {
 pub fn block_index(state: &State, step: u32, blocks: u64) -> u64 {
 	let i = (step & 7) as usize;
 	let high = u64::from(state.get(i).copied().unwrap_or(0));
-	let low = u64::from(state.get((i + 1) & 7).copied().unwrap_or(0));
+	let low = u64::from(state.get(i.wrapping_add(1) & 7).copied().unwrap_or(0));
 	((high << 32) | low) & blocks.saturating_sub(1)
 }
 
@@ -240,7 +249,7 @@ pub fn mix(state: &mut State, key: &State, step: u32, block: &[u8; BLOCK_BYTES])
 			chunk.get(3).copied().unwrap_or(0),
 		]);
 		let j = i & 7;
-		let next = state.get((j + 1) & 7).copied().unwrap_or(0);
+		let next = state.get(j.wrapping_add(1) & 7).copied().unwrap_or(0);
 		let salt = key.get(j).copied().unwrap_or(0);
 		if let Some(target) = state.get_mut(j) {
 			*target = target.wrapping_mul(FNV_PRIME) ^ word ^ next.rotate_left(step & 31) ^ salt;
@@ -288,7 +297,14 @@ pub fn run_walk<H: Hasher>(
 	let mut state = key;
 	let mut checkpoints = Vec::with_capacity(round.segments() as usize);
 	for segment in 0..round.segments() {
-		run_steps(&mut state, &key, segment.saturating_mul(round.segment), round.segment, blocks, &mut read)?;
+		run_steps(
+			&mut state,
+			&key,
+			segment.saturating_mul(round.segment),
+			round.segment,
+			blocks,
+			&mut read,
+		)?;
 		checkpoints.push(state);
 	}
 	Some(checkpoints)
@@ -350,7 +366,16 @@ pub struct RoundOpening {
 
 /// A segment: which walk, and which of its checkpoints it ends at.
 #[derive(
-	Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub struct SegmentId {
 	/// The walk.
@@ -370,7 +395,11 @@ impl SegmentId {
 
 /// The `count` distinct segments an audit asks for, drawn from `selector` (the verifier's
 /// randomness off chain; a later block's VRF output and `R` on chain).
-pub fn audit_segments<H: Hasher>(round: &RoundParams, selector: &Hash, count: u32) -> Vec<SegmentId> {
+pub fn audit_segments<H: Hasher>(
+	round: &RoundParams,
+	selector: &Hash,
+	count: u32,
+) -> Vec<SegmentId> {
 	let total = round.checkpoints();
 	let count = u64::from(count).min(total);
 	let mut chosen: Vec<u64> = Vec::new();
@@ -465,7 +494,7 @@ pub fn verify_round<H: Hasher>(
 					return Err(RoundError::CheckpointPath);
 				}
 				hash_to_state(&start.label)
-			},
+			}
 			_ => return Err(RoundError::StartShape),
 		};
 		if !verify_path::<H>(result, &segment.end.label, leaf, &segment.end.path, checkpoint_depth)

@@ -1,6 +1,8 @@
 //! Residency rounds: an honest device passes its audit; a device that holds only part of its
 //! dataset, or that tampers with its answer, does not.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
 use ember_pocps::{
 	prover::Dataset,
 	round::{
@@ -16,7 +18,14 @@ fn dataset() -> Dataset {
 }
 
 fn round() -> RoundParams {
-	RoundParams { walks: 16, steps: 256, segment: 32, audits: 16, chain_audits: 4, deadline_ms: 1000 }
+	RoundParams {
+		walks: 16,
+		steps: 256,
+		segment: 32,
+		audits: 16,
+		chain_audits: 4,
+		deadline_ms: 1000,
+	}
 }
 
 fn make_challenge(nonce: u8) -> RoundChallenge {
@@ -32,14 +41,25 @@ fn an_honest_device_passes_its_audit() {
 	assert_eq!(asked.len(), 16);
 	let opening = data.open_round::<H>(&round, &challenge, &tree, &asked).unwrap();
 	assert_eq!(
-		verify_round::<H>(data.params(), &round, &data.root(), &challenge, &tree.root(), &asked, &opening),
+		verify_round::<H>(
+			data.params(),
+			&round,
+			&data.root(),
+			&challenge,
+			&tree.root(),
+			&asked,
+			&opening
+		),
 		Ok(())
 	);
 	// A walk run for one nonce answers no other (a device that walked slowly from disk before
 	// the challenge cannot reuse it): every step of every segment depends on the nonce.
 	let other = data.run_round::<H>(&round, &make_challenge(10)).unwrap();
 	assert_ne!(other.root(), tree.root());
-	assert_ne!(round_message(&challenge, &tree.root()), round_message(&make_challenge(10), &tree.root()));
+	assert_ne!(
+		round_message(&challenge, &tree.root()),
+		round_message(&make_challenge(10), &tree.root())
+	);
 	assert_eq!(
 		verify_round::<H>(
 			data.params(),
@@ -78,7 +98,7 @@ fn a_device_holding_fifteen_sixteenths_of_its_dataset_fails_the_audit() {
 	let (round, challenge) = (round(), make_challenge(4));
 	let params = *data.params();
 	let blocks = params.total_labels() / BLOCK_LABELS;
-	let kept = |b: u64| b % 16 != 0;
+	let kept = |b: u64| !b.is_multiple_of(16);
 	let mut checkpoints = Vec::new();
 	for walk in 0..round.walks {
 		checkpoints.extend(
@@ -94,17 +114,32 @@ fn a_device_holding_fifteen_sixteenths_of_its_dataset_fails_the_audit() {
 	let asked = audit_segments::<H>(&round, &[8u8; 32], round.audits);
 	// Its best opening: the real block where it has it, zeros with the real path where it does
 	// not (it cannot know the labels it dropped).
-	let opening = ember_pocps::round::open_segments::<H>(&params, &round, &challenge, &tree, &asked, |leaf| {
-		let mut opening = data.opening(leaf)?;
-		if !kept(leaf / BLOCK_LABELS) {
-			opening.label = [0u8; 32];
-		}
-		Some(opening)
-	})
+	let opening = ember_pocps::round::open_segments::<H>(
+		&params,
+		&round,
+		&challenge,
+		&tree,
+		&asked,
+		|leaf| {
+			let mut opening = data.opening(leaf)?;
+			if !kept(leaf / BLOCK_LABELS) {
+				opening.label = [0u8; 32];
+			}
+			Some(opening)
+		},
+	)
 	.unwrap();
 	assert!(blocks > 16);
 	assert_eq!(
-		verify_round::<H>(&params, &round, &data.root(), &challenge, &tree.root(), &asked, &opening),
+		verify_round::<H>(
+			&params,
+			&round,
+			&data.root(),
+			&challenge,
+			&tree.root(),
+			&asked,
+			&opening
+		),
 		Err(RoundError::BlockPath)
 	);
 }
@@ -117,7 +152,15 @@ fn a_tampered_opening_is_refused_with_its_reason() {
 	let asked = audit_segments::<H>(&round, &[3u8; 32], 4);
 	let good = data.open_round::<H>(&round, &challenge, &tree, &asked).unwrap();
 	let check = |asked: &[SegmentId], opening: &RoundOpening| {
-		verify_round::<H>(data.params(), &round, &data.root(), &challenge, &tree.root(), asked, opening)
+		verify_round::<H>(
+			data.params(),
+			&round,
+			&data.root(),
+			&challenge,
+			&tree.root(),
+			asked,
+			opening,
+		)
 	};
 	assert_eq!(check(&asked, &good), Ok(()));
 
@@ -140,8 +183,11 @@ fn a_tampered_opening_is_refused_with_its_reason() {
 	let honest = &bad.segments[3].blocks[0];
 	let elsewhere = (0..data.params().total_labels() / BLOCK_LABELS)
 		.map(|b| {
-			BlockOpening::from_leaves(&data.opening(b * 4).unwrap(), &data.opening(b * 4 + 2).unwrap())
-				.unwrap()
+			BlockOpening::from_leaves(
+				&data.opening(b * 4).unwrap(),
+				&data.opening(b * 4 + 2).unwrap(),
+			)
+			.unwrap()
 		})
 		.find(|b| b != honest)
 		.unwrap();
@@ -158,7 +204,10 @@ fn a_tampered_opening_is_refused_with_its_reason() {
 
 	// Walk or segment out of range.
 	let beyond = SegmentId { walk: round.walks, segment: 0 };
-	assert_eq!(check(&[beyond], &data.open_round::<H>(&round, &challenge, &tree, &[first]).unwrap()), Err(RoundError::WrongSegmentCount));
+	assert_eq!(
+		check(&[beyond], &data.open_round::<H>(&round, &challenge, &tree, &[first]).unwrap()),
+		Err(RoundError::WrongSegmentCount)
+	);
 }
 
 #[test]

@@ -66,4 +66,26 @@ impl pallet_verifiers::Config for Runtime {
 	type MaxEndpointLen = ConstU32<128>;
 	type EndpointDeposit = EndpointDeposit;
 	type WeightInfo = pallet_verifiers::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = VerifiersBenchmarkHelper;
+}
+
+/// Active, sealed devices for the verifiers' benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct VerifiersBenchmarkHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_verifiers::BenchmarkHelper<crate::AccountId> for VerifiersBenchmarkHelper {
+	fn active_device(
+		owner: crate::AccountId,
+		class: ember_primitives::ClassId,
+		params: ember_pocps::Params,
+		root: [u8; 32],
+		device_key: [u8; 32],
+	) -> ember_primitives::DeviceId {
+		let (device, _) = DeviceRegistry::benchmark_device(owner, params, 4);
+		DeviceRegistry::benchmark_activate(device, device_key);
+		Pocps::benchmark_seal(device, class, root, params);
+		device
+	}
 }
