@@ -44,8 +44,12 @@ done
 step "CUDA kernels compiled for the host against the PoCPS test vectors"
 "$ROOT/scripts/check-cuda-kernel.sh"
 
-step "polkadot.js end-to-end tests with the real node and miner (e2e/tests)"
-(cd e2e && EMBER_NODE="$NODE_BIN" EMBER_MINER="$CARGO_TARGET_DIR/release/ember-miner" npm test)
+step "polkadot.js end-to-end tests with the real node, miner and verifier (e2e/tests)"
+# `cargo test` builds the node's and the miner's binaries for their own tests; the verifier
+# has none, so its binary is built here (a no-op when up to date).
+cargo build --release --locked -p ember-verifier
+(cd e2e && EMBER_NODE="$NODE_BIN" EMBER_MINER="$CARGO_TARGET_DIR/release/ember-miner" \
+	EMBER_VERIFIER="$CARGO_TARGET_DIR/release/ember-verifier" npm test)
 
 step "zombienet smoke test (4 validators)"
 ZOMBIE_DIR="$(mktemp -d -t ember-zombienet-XXXX)"

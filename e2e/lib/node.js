@@ -14,15 +14,28 @@ export const MINER_BIN =
   process.env.EMBER_MINER ??
   join(process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/ember/target'), 'release/ember-miner');
 
+export const VERIFIER_BIN =
+  process.env.EMBER_VERIFIER ??
+  join(process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/ember/target'), 'release/ember-verifier');
+
 /**
  * Starts `ember-miner` with `args`; its output goes to a log file. `exit` resolves with the exit
  * code and the output once it stops.
  */
 export function startMiner(args) {
-  const dir = mkdtempSync(join(tmpdir(), 'ember-miner-log-'));
-  const logPath = join(dir, 'miner.log');
+  return startProcess(MINER_BIN, args, 'miner');
+}
+
+/** Starts `ember-verifier` with `args`, like `startMiner`. */
+export function startVerifier(args) {
+  return startProcess(VERIFIER_BIN, args, 'verifier');
+}
+
+function startProcess(bin, args, name) {
+  const dir = mkdtempSync(join(tmpdir(), `ember-${name}-log-`));
+  const logPath = join(dir, `${name}.log`);
   const log = createWriteStream(logPath);
-  const child = spawn(MINER_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   for (const stream of [child.stdout, child.stderr]) {
     stream.on('data', (chunk) => { output += chunk; log.write(chunk); });

@@ -381,7 +381,12 @@ pub fn round(args: &RoundArgs, backend: &dyn Backend) -> Result<RoundResult> {
 	let sealed = dataset::seal(backend, &path, header, args.seal_on, &stop, &|_| ());
 	let _ = std::fs::remove_file(&path);
 	let sealed = sealed?;
-	let challenge = |nonce| RoundChallenge { device: 0, seed: [1u8; 32], nonce: [nonce; 32] };
+	let challenge = |nonce| RoundChallenge {
+		device: 0,
+		seed: [1u8; 32],
+		verifier: [2u8; 32],
+		nonce: [nonce; 32],
+	};
 	sealed.run_round(&round, &challenge(1))?;
 	let run = sealed.run_round(&round, &challenge(2))?;
 	let asked = audit_segments::<NativeSha256>(&round, &[3u8; 32], audits);

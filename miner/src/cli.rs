@@ -6,7 +6,9 @@ use crate::{
 	chain::Chain,
 	dataset::{SealOn, Sealed},
 	error::{Error, Result},
-	fingerprint, keys,
+	fingerprint,
+	impostor::Impostor,
+	keys,
 	metrics::Metrics,
 	miner::{self, format_emb, Miner},
 	round_server::RoundServer,
@@ -91,6 +93,25 @@ pub enum Command {
 		/// address, e.g. 0.0.0.0:9934; off unless given.
 		#[arg(long, value_name = "IP:PORT")]
 		round_listen: Option<SocketAddr>,
+		/// The URL verifiers reach the round endpoint at, set on chain for the device (e.g.
+		/// ws://203.0.113.7:9934); defaults to ws://<--round-listen> unless that listens on
+		/// every interface.
+		#[arg(long, value_name = "URL", requires = "round_listen")]
+		round_endpoint: Option<String>,
+		/// Testing only: walk rounds as a device missing every n-th block from fast memory
+		/// (it fails its audits).
+		#[arg(long, value_name = "N", requires = "round_listen", hide = true)]
+		unsafe_round_drop_every: Option<u64>,
+		/// Testing only: add this many milliseconds to every round, as a slower medium would
+		/// (it fails on time).
+		#[arg(
+			long,
+			value_name = "MS",
+			requires = "round_listen",
+			hide = true,
+			default_value_t = 0
+		)]
+		unsafe_round_delay_ms: u64,
 	},
 	/// Measure label and hash throughput, seal time and proof latency per backend.
 	Bench(bench::BenchArgs),
@@ -191,6 +212,7 @@ impl Cli {
 			stop,
 			paths: self.paths(),
 			metrics,
+			rounds: None,
 		})
 	}
 
@@ -303,10 +325,44 @@ async fn run(cli: Cli) -> Result<()> {
 			no_prometheus,
 			prometheus_external,
 			round_listen,
+			round_endpoint,
+			unsafe_round_drop_every,
+			unsafe_round_delay_ms,
 		} => {
 			let host = if *prometheus_external { [0, 0, 0, 0] } else { [127, 0, 0, 1] };
 			let metrics_at = (!no_prometheus).then(|| SocketAddr::from((host, *prometheus_port)));
-			run_worker(&cli, class.as_deref(), metrics_at, *round_listen).await
+			let rounds = round_listen.map(|listen| Rounds {
+				listen,
+				endpoint: round_endpoint.clone(),
+				impostor: Impostor {
+					drop_every: *unsafe_round_drop_every,
+					delay: Duration::from_millis(*unsafe_round_delay_ms),
+				},
+			});
+			run_worker(&cli, class.as_deref(), metrics_at, rounds).await
+		}
+	}
+}
+
+/// How `run` serves residency rounds.
+struct Rounds {
+	listen: SocketAddr,
+	endpoint: Option<String>,
+	impostor: Impostor,
+}
+
+impl Rounds {
+	/// The URL set on chain: `--round-endpoint`, or the bound address when it is one a
+	/// verifier can reach.
+	fn endpoint(&self, bound: SocketAddr) -> Result<String> {
+		match &self.endpoint {
+			Some(url) => Ok(url.clone()),
+			None if bound.ip().is_unspecified() => Err(Error::State(format!(
+				"--round-listen {bound} listens on every interface: pass --round-endpoint \
+				 ws://PUBLIC-ADDRESS:{} so verifiers can reach it",
+				bound.port()
+			))),
+			None => Ok(format!("ws://{bound}")),
 		}
 	}
 }
@@ -347,7 +403,7 @@ async fn run_worker(
 	cli: &Cli,
 	class: Option<&str>,
 	metrics_at: Option<SocketAddr>,
-	round_listen: Option<SocketAddr>,
+	round_config: Option<Rounds>,
 ) -> Result<()> {
 	let backend = backend::open(cli.backend, &cli.gpu)?;
 	let selected = match backend.kind() {
@@ -381,9 +437,23 @@ async fn run_worker(
 	spawn_telemetry(metrics.clone(), selected.nvml);
 	// Residency rounds: bound now, so a taken port is an error at start; answers once the
 	// dataset is sealed (below).
-	let rounds = match round_listen {
-		Some(address) => Some(RoundServer::start(address, Some(metrics.clone())).await?),
-		None => None,
+	let (rounds, endpoint) = match &round_config {
+		Some(config) => {
+			let server = RoundServer::start(config.listen, Some(metrics.clone())).await?;
+			let endpoint = config.endpoint(server.local_addr())?;
+			if !config.impostor.is_honest() {
+				tracing::warn!(
+					"answering rounds as a cheating device ({:?}): testing only",
+					config.impostor
+				);
+				server.set_impostor(config.impostor);
+			}
+			tracing::info!("residency rounds served on {} as {endpoint}", server.local_addr());
+			// From now on only the committees the chain names are served.
+			server.set_open_rounds(Vec::new());
+			(Some(Arc::new(server)), Some(endpoint))
+		}
+		None => (None, None),
 	};
 	let stop = Arc::new(AtomicBool::new(false));
 	stop_on_ctrl_c(stop.clone());
@@ -405,6 +475,7 @@ async fn run_worker(
 			stop: stop.clone(),
 			paths: cli.paths(),
 			metrics: metrics.clone(),
+			rounds: rounds.clone(),
 		};
 		let work = async {
 			let device = match class {
@@ -419,8 +490,9 @@ async fn run_worker(
 				}
 			}
 			// Round endpoint: the device and its key (the key signs every round's result).
-			if let Some(rounds) = &rounds {
+			if let (Some(rounds), Some(endpoint)) = (&rounds, &endpoint) {
 				rounds.set_device(device, keys::load(&miner.paths.device_key())?);
+				miner.ensure_endpoint(device, endpoint).await?;
 			}
 			loop {
 				// Handed over, not cloned: a re-seal must free the old dataset's device memory

@@ -240,6 +240,14 @@ impl Sealed {
 		})
 	}
 
+	/// Every label, read back from the device (small datasets only: tests and simulations).
+	pub fn read_labels(&self) -> Result<Vec<Hash>> {
+		let total = self.header.params.total_labels();
+		let count = u32::try_from(total)
+			.map_err(|_| Error::State(format!("{total} labels are too many to read at once")))?;
+		self.resident.read(&[(0, count)])
+	}
+
 	/// Opens the `asked` segments of `run` (which must have been run on this dataset): each
 	/// segment is replayed to learn which blocks it reads, all asked segments a step at a time
 	/// with one transfer per step, reading each block's whole subtree as [`Sealed::prove`] does;
@@ -334,6 +342,19 @@ pub struct RoundRun {
 }
 
 impl RoundRun {
+	/// A run computed elsewhere (the [`crate::impostor`] simulation) on a dataset of `root`.
+	pub fn from_checkpoints(
+		round: RoundParams,
+		challenge: RoundChallenge,
+		root: Hash,
+		checkpoints: &[State],
+		walk_time: Duration,
+	) -> Result<Self> {
+		let tree = checkpoint_tree::<NativeSha256>(checkpoints)
+			.ok_or_else(|| Error::State("no checkpoint tree for this round".into()))?;
+		Ok(RoundRun { round, challenge, root, tree, walk_time, round_time: walk_time })
+	}
+
 	/// The round's result `R`: the root over every checkpoint, walk-major.
 	pub fn result(&self) -> Hash {
 		self.tree.root()

@@ -6,6 +6,7 @@
 //! - [`backend`]: the compute backends (CPU reference, Vulkan via wgpu, CUDA via cudarc).
 //! - [`dataset`]: sealing with progress, and the dataset file.
 //! - [`fingerprint`]: device identity (NVML, Vulkan adapter, machine) and its fingerprint.
+//! - [`impostor`]: a device that cheats at rounds, for the verifiers' end-to-end tests.
 //! - [`keys`]: account and device keys, key files.
 //! - [`chain`]: the typed node client (jsonrpsee).
 //! - [`miner`]: registration, sealing and the answer loop.
@@ -21,6 +22,7 @@ pub mod cli;
 pub mod dataset;
 pub mod error;
 pub mod fingerprint;
+pub mod impostor;
 pub mod keys;
 pub mod metrics;
 pub mod miner;

@@ -8,6 +8,7 @@
 //! is no longer open at the best block is never answered again. Outcomes are counted from
 //! finalized blocks only.
 
+use crate::round_server::RoundServer;
 use crate::{
 	backend::{self, Backend},
 	chain::Chain,
@@ -18,11 +19,14 @@ use crate::{
 	metrics::Metrics,
 	state::{Paths, State},
 };
-use ember_pocps::NativeSha256;
+use ember_pocps::{round::RoundChallenge, NativeSha256};
 use ember_primitives::{ChallengeId, ClassId, DeviceId, DeviceStatus};
+use ember_runtime::AccountId;
 use ember_runtime::{currency::EMB, BlockNumber, Runtime, RuntimeCall, RuntimeEvent};
+use frame_support::BoundedVec;
 use pallet_device_registry::{Attestation, DeviceClassOf, DeviceInfoOf};
 use pallet_pocps::{DeviceStats, OpenChallengeView, SealInfo};
+use pallet_verifiers::{AuditRequest, OpenRound, RoundIndex};
 use sp_core::{sr25519, Pair, H256};
 use std::{
 	collections::BTreeMap,
@@ -51,6 +55,10 @@ pub struct Miner {
 	pub paths: Paths,
 	/// Metrics (registered even when not served).
 	pub metrics: Metrics,
+	/// Set when this miner serves residency rounds: the endpoint learns each block which
+	/// rounds are open for the device and with which committees, and the miner answers its
+	/// on-chain audits (as the endpoint's device would: honest unless a test said otherwise).
+	pub rounds: Option<Arc<RoundServer>>,
 }
 
 /// A device class as the chain holds it.
@@ -375,6 +383,7 @@ impl Miner {
 		let mut pending: BTreeMap<ChallengeId, Pending> = BTreeMap::new();
 		let mut seen: BTreeMap<ChallengeId, Instant> = BTreeMap::new();
 		let mut last_finalized: Option<BlockNumber> = None;
+		let mut audited: BTreeMap<RoundIndex, ()> = BTreeMap::new();
 		loop {
 			tokio::select! {
 				version = versions.next() => {
@@ -399,6 +408,15 @@ impl Miner {
 					if !self.on_best(device, data, &header, &mut pending, &mut seen).await? {
 						return Ok(());
 					}
+					if let Some(rounds) = &self.rounds {
+						// An audit it cannot answer is logged; storage challenges go on.
+						if let Err(error) = self.follow_rounds(device, data, &header, rounds, &mut audited).await {
+							if matches!(error, Error::Rpc { .. } | Error::Connect { .. }) {
+								return Err(error);
+							}
+							tracing::warn!("audit not answered: {error}");
+						}
+					}
 				}
 				header = finalized.next() => {
 					let header = header
@@ -422,6 +440,84 @@ impl Miner {
 				}
 			}
 		}
+	}
+
+	/// Sets the device's round endpoint on chain unless it is `url` already (the owner pays
+	/// the deposit once).
+	pub async fn ensure_endpoint(&self, device: DeviceId, url: &str) -> Result<()> {
+		let key = pallet_verifiers::Endpoints::<Runtime>::hashed_key_for(device);
+		let current: Option<pallet_verifiers::EndpointOf<Runtime>> =
+			self.chain.storage(&key, None).await?;
+		if current.is_some_and(|e| e.url.as_slice() == url.as_bytes()) {
+			return Ok(());
+		}
+		let url: BoundedVec<u8, _> = url.as_bytes().to_vec().try_into().map_err(|_| {
+			Error::State(format!("--round-endpoint {url} is longer than the chain allows"))
+		})?;
+		let call = RuntimeCall::Verifiers(pallet_verifiers::Call::set_endpoint { device, url });
+		self.chain.submit_and_watch(&self.account, call, "verifiers.setEndpoint").await?;
+		tracing::info!("round endpoint of device {device} set on chain");
+		Ok(())
+	}
+
+	/// Answers an on-chain audit of this device's passes in the open or the previous round:
+	/// re-runs the audited round (the verifier's nonce is on chain) and opens the segments the
+	/// chain names. A result the device did not produce is not answered: its verifier forged
+	/// it and is slashed.
+	async fn follow_rounds(
+		&self,
+		device: DeviceId,
+		data: &Sealed,
+		header: &ember_runtime::Header,
+		rounds: &RoundServer,
+		audited: &mut BTreeMap<RoundIndex, ()>,
+	) -> Result<()> {
+		let at = Some(header.hash());
+		let open: Vec<OpenRound<AccountId>> =
+			self.chain.runtime_api("VerifiersApi_device_rounds", device, at).await?;
+		rounds.set_open_rounds(open);
+		let impostor = rounds.impostor();
+		let (current, _): (RoundIndex, [u8; 32]) =
+			self.chain.runtime_api("VerifiersApi_current_round", (), at).await?;
+		audited.retain(|round, _| round.saturating_add(1) >= current);
+		for round in [current, current.saturating_sub(1)] {
+			if round == 0 || audited.contains_key(&round) {
+				continue;
+			}
+			let request: Option<AuditRequest> =
+				self.chain.runtime_api("VerifiersApi_audit", (round, device), at).await?;
+			let Some(request) = request else { continue };
+			tracing::info!(
+				"audit of round {round}: opening {} segments by block #{}",
+				request.segments.len(),
+				request.deadline
+			);
+			let challenge = RoundChallenge {
+				device,
+				seed: request.seed,
+				verifier: request.verifier,
+				nonce: request.nonce,
+			};
+			let run = impostor.run_round(data, &request.round, &challenge)?;
+			if run.result() != request.result {
+				audited.insert(round, ());
+				tracing::warn!(
+					"audit of round {round}: the audited result is not this device's; not answered"
+				);
+				continue;
+			}
+			let opening = impostor.open_round(data, &run, &request.segments)?;
+			let call = RuntimeCall::Verifiers(pallet_verifiers::Call::answer_audit {
+				round,
+				device,
+				opening,
+			});
+			self.chain.sign_and_submit(&self.account, call).await?;
+			// Only once the pool took it: a failed submission is tried again next block.
+			audited.insert(round, ());
+			tracing::info!("audit of round {round} answered");
+		}
+		Ok(())
 	}
 
 	/// Handles a new best block; returns `false` when the device must re-seal.

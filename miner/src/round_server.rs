@@ -20,6 +20,7 @@
 use crate::{
 	dataset::{RoundRun, Sealed},
 	error::{Error, Result},
+	impostor::Impostor,
 	metrics::Metrics,
 };
 use codec::Encode;
@@ -33,8 +34,9 @@ use jsonrpsee::{
 	types::{ErrorObjectOwned, Params},
 	RpcModule,
 };
+use pallet_verifiers::OpenRound;
 use serde::{Deserialize, Serialize};
-use sp_core::{sr25519, Pair};
+use sp_core::{crypto::AccountId32, sr25519, Pair};
 use std::{
 	collections::VecDeque,
 	net::SocketAddr,
@@ -58,6 +60,9 @@ pub const UNKNOWN_RUN: i32 = -32005;
 pub const TOO_MANY_SEGMENTS: i32 = -32006;
 /// A segment outside the round's walks or segments.
 pub const SEGMENT_OUT_OF_RANGE: i32 = -32007;
+/// The verifier is not on the device's committee for a round open on chain with that seed and
+/// those parameters.
+pub const NOT_ASSIGNED: i32 = -32010;
 /// A byte string is not 0x-hex of the right length.
 pub const MALFORMED: i32 = -32008;
 /// The device failed while walking or opening; the message says how.
@@ -116,6 +121,8 @@ pub struct OpenRequest {
 	pub seed: String,
 	/// The verifier's nonce, 0x + 32 bytes.
 	pub nonce: String,
+	/// The verifier's sr25519 public key, 0x + 32 bytes (the round was run for it).
+	pub verifier: String,
 	/// The segments to open, in the order the opening lists them.
 	pub segments: Vec<SegmentRequest>,
 }
@@ -141,6 +148,12 @@ struct Shared {
 	/// The last [`KEPT_RUNS`] runs, oldest first; cleared when the dataset changes.
 	runs: Mutex<VecDeque<Arc<RoundRun>>>,
 	metrics: Option<Metrics>,
+	/// Honest unless a test asked for a cheating device.
+	impostor: RwLock<Impostor>,
+	/// The rounds open on chain for this device, with their committees: only those verifiers,
+	/// seeds and parameters are served (anyone else could make the device walk, and delay the
+	/// real verifiers behind it). `None` serves any signed request (tests without a chain).
+	open: RwLock<Option<Vec<OpenRound<AccountId32>>>>,
 }
 
 /// The running endpoint; dropping it does not stop the server, [`RoundServer::stop`] does.
@@ -176,6 +189,35 @@ fn parse<T: serde::de::DeserializeOwned>(params: &Params<'_>) -> Result<T, Error
 }
 
 impl Shared {
+	/// Refuses a request for a round that is not open on chain for this device with these
+	/// parameters, or from a verifier not on its committee.
+	fn check_assigned(
+		&self,
+		seed: &Hash,
+		round: &RoundParams,
+		verifier: &[u8; 32],
+	) -> Result<(), ErrorObjectOwned> {
+		let open = self.open.read().map_err(|_| error(DEVICE_FAILED, "state poisoned"))?;
+		let Some(open) = open.as_ref() else { return Ok(()) };
+		let who = AccountId32::from(*verifier);
+		let assigned = open
+			.iter()
+			.any(|o| &o.seed == seed && &o.params == round && o.committee.contains(&who));
+		if assigned {
+			Ok(())
+		} else {
+			Err(error(
+				NOT_ASSIGNED,
+				"no round open on chain for this device with this seed and these parameters has \
+				 this verifier on its committee",
+			))
+		}
+	}
+
+	fn impostor(&self) -> Impostor {
+		self.impostor.read().map(|i| *i).unwrap_or_default()
+	}
+
 	/// The device key and dataset, if the request is for this miner's device and it has one.
 	fn current(&self, device: u64) -> Result<(sr25519::Pair, Arc<Sealed>), ErrorObjectOwned> {
 		let held = self.held.read().map_err(|_| error(DEVICE_FAILED, "state poisoned"))?;
@@ -220,12 +262,19 @@ impl Shared {
 		request.round.validate(&data.header().params).map_err(|e| {
 			error(INVALID_ROUND, format!("round parameters invalid for this dataset: {e:?}"))
 		})?;
-		let challenge = RoundChallenge { device: request.device, seed, nonce };
+		self.check_assigned(&seed, &request.round, &verifier)?;
+		let challenge = RoundChallenge {
+			device: request.device,
+			seed,
+			verifier: pallet_verifiers::verifier_id(&AccountId32::from(verifier)),
+			nonce,
+		};
 		let round = request.round;
 		let run = {
 			let _device = self.device.lock().await;
 			let data = data.clone();
-			tokio::task::spawn_blocking(move || data.run_round(&round, &challenge))
+			let impostor = self.impostor();
+			tokio::task::spawn_blocking(move || impostor.run_round(&data, &round, &challenge))
 				.await
 				.map_err(|e| error(DEVICE_FAILED, format!("the round's thread failed: {e}")))?
 				.map_err(|e| error(DEVICE_FAILED, e.to_string()))?
@@ -265,6 +314,7 @@ impl Shared {
 	async fn open(&self, request: OpenRequest) -> Result<OpenAnswer, ErrorObjectOwned> {
 		let seed: Hash = hex_bytes("seed", &request.seed)?;
 		let nonce: Hash = hex_bytes("nonce", &request.nonce)?;
+		let verifier: [u8; 32] = hex_bytes("verifier", &request.verifier)?;
 		let (_, data) = self.current(request.device)?;
 		if request.segments.len() > MAX_AUDITS as usize {
 			return Err(error(
@@ -272,7 +322,12 @@ impl Shared {
 				format!("{} segments asked; at most {MAX_AUDITS}", request.segments.len()),
 			));
 		}
-		let challenge = RoundChallenge { device: request.device, seed, nonce };
+		let challenge = RoundChallenge {
+			device: request.device,
+			seed,
+			verifier: pallet_verifiers::verifier_id(&AccountId32::from(verifier)),
+			nonce,
+		};
 		let run = self
 			.runs
 			.lock()
@@ -309,7 +364,8 @@ impl Shared {
 		}
 		let opening = {
 			let _device = self.device.lock().await;
-			tokio::task::spawn_blocking(move || data.open_round(&run, &asked))
+			let impostor = self.impostor();
+			tokio::task::spawn_blocking(move || impostor.open_round(&data, &run, &asked))
 				.await
 				.map_err(|e| error(DEVICE_FAILED, format!("the opening's thread failed: {e}")))?
 				.map_err(|e| error(DEVICE_FAILED, e.to_string()))?
@@ -334,6 +390,8 @@ impl RoundServer {
 			device: tokio::sync::Mutex::new(()),
 			runs: Mutex::new(VecDeque::new()),
 			metrics,
+			impostor: RwLock::new(Impostor::default()),
+			open: RwLock::new(None),
 		});
 		let mut module = RpcModule::new(shared.clone());
 		module
@@ -371,6 +429,26 @@ impl RoundServer {
 		}
 		if let Ok(mut runs) = self.shared.runs.lock() {
 			runs.clear();
+		}
+	}
+
+	/// The rounds open on chain for the device, with their committees (the run loop sets them
+	/// every block); from the first call on, requests outside them are refused.
+	pub fn set_open_rounds(&self, rounds: Vec<OpenRound<AccountId32>>) {
+		if let Ok(mut open) = self.shared.open.write() {
+			*open = Some(rounds);
+		}
+	}
+
+	/// How this endpoint answers rounds (honest unless a test set otherwise).
+	pub fn impostor(&self) -> Impostor {
+		self.shared.impostor()
+	}
+
+	/// Makes this endpoint answer as a cheating device (tests of the verifiers only).
+	pub fn set_impostor(&self, impostor: Impostor) {
+		if let Ok(mut current) = self.shared.impostor.write() {
+			*current = impostor;
 		}
 	}
 

@@ -25,7 +25,7 @@ use jsonrpsee::{
 	ws_client::{WsClient, WsClientBuilder},
 };
 use serde_json::{json, Value};
-use sp_core::{sr25519, Pair};
+use sp_core::{crypto::AccountId32, sr25519, Pair};
 use std::sync::{atomic::AtomicBool, Arc};
 
 const PARAMS: Params =
@@ -93,7 +93,7 @@ impl Backend for CudaBox {
 
 #[test]
 fn every_backend_walks_exactly_like_the_reference() {
-	let challenge = RoundChallenge { device: 3, seed: [1; 32], nonce: [2; 32] };
+	let challenge = RoundChallenge { device: 3, seed: [1; 32], verifier: [5; 32], nonce: [2; 32] };
 	// Long lanes (64 blocks each), one-block lanes (a block's lane is its index), and enough
 	// steps that lavapipe takes several dispatches per walk.
 	let shapes = [
@@ -143,7 +143,8 @@ fn seal(backend: &dyn Backend, dir: &std::path::Path) -> Sealed {
 fn a_sealed_dataset_runs_and_opens_rounds_like_the_reference_prover() {
 	let reference = Dataset::seal::<H>(PARAMS, EK).unwrap();
 	let round = round();
-	let challenge = RoundChallenge { device: DEVICE, seed: [8; 32], nonce: [9; 32] };
+	let challenge =
+		RoundChallenge { device: DEVICE, seed: [8; 32], verifier: [5; 32], nonce: [9; 32] };
 	let tree = reference.run_round::<H>(&round, &challenge).unwrap();
 	let mut asked = audit_segments::<H>(&round, &[4; 32], round.audits);
 	// A walk's first segment (no start checkpoint) and its last.
@@ -239,7 +240,13 @@ impl Fixture {
 	fn open_request(&self, nonce: u8, segments: &[SegmentId]) -> Value {
 		let segments: Vec<Value> =
 			segments.iter().map(|s| json!({ "walk": s.walk, "segment": s.segment })).collect();
-		json!({ "device": DEVICE, "seed": hex([8u8; 32]), "nonce": hex([nonce; 32]), "segments": segments })
+		json!({
+			"device": DEVICE,
+			"seed": hex([8u8; 32]),
+			"nonce": hex([nonce; 32]),
+			"verifier": hex(self.verifier.public()),
+			"segments": segments,
+		})
 	}
 
 	async fn call(&self, method: &str, params: Value) -> Result<Value, i32> {
@@ -256,7 +263,12 @@ impl Fixture {
 		let answer = self.call("round_challenge", self.challenge_request(nonce)).await.unwrap();
 		let result: [u8; 32] = hex_field(&answer["result"]);
 		let signature: [u8; 64] = hex_field(&answer["signature"]);
-		let challenge = RoundChallenge { device: DEVICE, seed: [8; 32], nonce: [nonce; 32] };
+		let challenge = RoundChallenge {
+			device: DEVICE,
+			seed: [8; 32],
+			verifier: pallet_verifiers::verifier_id(&AccountId32::from(self.verifier.public().0)),
+			nonce: [nonce; 32],
+		};
 		assert!(sr25519::Pair::verify(
 			&sr25519::Signature::from_raw(signature),
 			round_message(&challenge, &result),
@@ -427,4 +439,39 @@ async fn malformed_hex_is_refused() {
 	assert_eq!(f.call("round_open", open).await, Err(round_server::MALFORMED));
 	assert_eq!(f.metrics.rounds_served().get(), 0);
 	f.exchange(1).await;
+}
+
+/// Once the miner follows the chain, only the committees of rounds open on chain are served:
+/// anyone else asking would make the device walk and delay its real verifiers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_verifier_not_on_an_open_rounds_committee_is_refused() {
+	let f = fixture(true).await;
+	f.server.set_open_rounds(Vec::new());
+	assert_eq!(
+		f.call("round_challenge", f.challenge_request(1)).await,
+		Err(round_server::NOT_ASSIGNED)
+	);
+	let me = AccountId32::from(f.verifier.public().0);
+	let open = |seed: [u8; 32], committee: Vec<AccountId32>| pallet_verifiers::OpenRound {
+		round: 1,
+		seed,
+		params: round(),
+		committee,
+	};
+	// Another seed, or another committee: still refused.
+	f.server.set_open_rounds(vec![open([9; 32], vec![me.clone()])]);
+	assert_eq!(
+		f.call("round_challenge", f.challenge_request(1)).await,
+		Err(round_server::NOT_ASSIGNED)
+	);
+	f.server.set_open_rounds(vec![open([8; 32], vec![AccountId32::from([1u8; 32])])]);
+	assert_eq!(
+		f.call("round_challenge", f.challenge_request(1)).await,
+		Err(round_server::NOT_ASSIGNED)
+	);
+	assert_eq!(f.metrics.rounds_served().get(), 0);
+	// On the committee of the open round: served.
+	f.server.set_open_rounds(vec![open([8; 32], vec![me])]);
+	f.exchange(1).await;
+	f.server.stop().await;
 }

@@ -252,6 +252,12 @@ impl_runtime_apis! {
 			crate::Verifiers::assignments(&verifier, pallet_device_registry::Devices::<Runtime>::iter_keys())
 		}
 
+		fn device_rounds(
+			device: ember_primitives::DeviceId,
+		) -> Vec<pallet_verifiers::OpenRound<AccountId>> {
+			crate::Verifiers::device_rounds(device)
+		}
+
 		fn audit(
 			round: pallet_verifiers::RoundIndex,
 			device: ember_primitives::DeviceId,
@@ -259,8 +265,10 @@ impl_runtime_apis! {
 			crate::Verifiers::audit_request(round, device).map(|(audit, segments)| {
 				pallet_verifiers::AuditRequest {
 					seed: audit.seed,
+					verifier: pallet_verifiers::verifier_id(&audit.record.verifier),
 					nonce: audit.record.nonce,
 					result: audit.record.result,
+					round: audit.round,
 					segments,
 					deadline: audit.deadline,
 				}
@@ -379,7 +387,7 @@ impl_runtime_apis! {
 			use frame_system_benchmarking::Pallet as SystemBench;
 			use crate::{
 				Balances, ComputePools, ComputePrice, DeviceRegistry, Issuance, Pocps, Reputation, Slashing,
-				Sudo, Timestamp, Utility,
+				Sudo, Timestamp, Utility, Verifiers,
 			};
 
 			let mut list = Vec::<BenchmarkList>::new();
@@ -398,7 +406,7 @@ impl_runtime_apis! {
 			use frame_system_benchmarking::Pallet as SystemBench;
 			use crate::{
 				Balances, ComputePools, ComputePrice, DeviceRegistry, Issuance, Pocps, Reputation, Slashing,
-				Sudo, Timestamp, Utility,
+				Sudo, Timestamp, Utility, Verifiers,
 			};
 
 			impl frame_system_benchmarking::Config for Runtime {

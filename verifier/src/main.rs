@@ -42,6 +42,10 @@ struct Cli {
 	/// Do not serve metrics.
 	#[arg(long)]
 	no_prometheus: bool,
+	/// Testing only: pass devices that answer in time without auditing them (a lazy verifier;
+	/// on-chain audits slash it).
+	#[arg(long, hide = true)]
+	unsafe_skip_audit: bool,
 	/// Log filter (tracing's env-filter syntax).
 	#[arg(long, default_value = "info")]
 	log: String,
@@ -121,6 +125,7 @@ async fn run(cli: Cli) -> Result<(), ember_miner::error::Error> {
 			bond: cli.bond,
 			timeout: Duration::from_secs(cli.timeout),
 			metrics: metrics.clone(),
+			skip_audit: cli.unsafe_skip_audit,
 		};
 		if first {
 			verifier.ensure_registered().await?;
@@ -128,10 +133,15 @@ async fn run(cli: Cli) -> Result<(), ember_miner::error::Error> {
 		}
 		match verifier.run(&stop).await {
 			Ok(()) => return Ok(()),
-			Err(e) => {
+			// A lost node is reconnected; anything else (expelled, a refused bond) ends the run.
+			Err(
+				e @ (ember_miner::error::Error::Rpc { .. }
+				| ember_miner::error::Error::Connect { .. }),
+			) => {
 				tracing::warn!("{e}; reconnecting");
 				tokio::time::sleep(Duration::from_secs(2)).await;
 			}
+			Err(e) => return Err(e),
 		}
 	}
 }

@@ -4,6 +4,7 @@
 use crate::{metrics::Metrics, probe};
 use ember_miner::{chain::Chain, error::Error};
 use ember_runtime::{AccountId, RuntimeCall};
+use futures::StreamExt;
 use pallet_verifiers::{Assignment, FailReason, RoundIndex, Verdict, VerdictsOf};
 use sp_core::{crypto::Ss58Codec, sr25519, Pair};
 use std::{collections::HashSet, time::Duration};
@@ -15,9 +16,18 @@ pub struct Verifier {
 	pub bond: u128,
 	pub timeout: Duration,
 	pub metrics: Option<Metrics>,
+	/// Testing only: pass every device that answers in time without auditing it (a lazy
+	/// verifier, which on-chain audits slash).
+	pub skip_audit: bool,
 }
 
 type Result<T> = std::result::Result<T, Error>;
+
+/// Rounds a verifier runs at once: each waits mostly on its device.
+const CONCURRENT_ROUNDS: usize = 64;
+
+/// Verdicts per `post_verdicts` (below the runtime's `MaxVerdicts`).
+const VERDICTS_PER_CALL: usize = 1_000;
 
 impl Verifier {
 	fn account(&self) -> AccountId {
@@ -57,6 +67,24 @@ impl Verifier {
 		}
 	}
 
+	/// Fails once this account is no longer in the verifier set (it left, or slashes took its
+	/// bond below the minimum): it would get no assignments, and should not look alive.
+	async fn check_still_verifying(&self) -> Result<()> {
+		let key =
+			pallet_verifiers::Registered::<ember_runtime::Runtime>::hashed_key_for(self.account());
+		let info: Option<pallet_verifiers::VerifierInfoOf<ember_runtime::Runtime>> =
+			self.chain.storage(&key, None).await?;
+		match info {
+			Some(info) if info.unbonds_at.is_none() => Ok(()),
+			Some(info) => Err(Error::State(format!(
+				"this account is out of the verifier set (bond {} left, unbonds at block {:?}): \
+				 withdraw it with verifiers.withdrawBond once unbonded and register again",
+				info.bond, info.unbonds_at
+			))),
+			None => Err(Error::State("this account is not a verifier any more".into())),
+		}
+	}
+
 	/// Runs until the node goes away (the caller reconnects) or `stop` is set.
 	pub async fn run(&self, stop: &std::sync::atomic::AtomicBool) -> Result<()> {
 		let mut heads = self.chain.subscribe_heads(false).await?;
@@ -78,15 +106,29 @@ impl Verifier {
 			if round == 0 {
 				continue;
 			}
+			if !posted_rounds.contains(&round) {
+				self.check_still_verifying().await?;
+			}
 			let assignments: Vec<Assignment> =
 				self.chain.runtime_api("VerifiersApi_assignments", self.account(), None).await?;
 			let fresh: Vec<Assignment> =
 				assignments.into_iter().filter(|a| !done.contains(&(a.round, a.device))).collect();
 			let mut by_round: std::collections::BTreeMap<RoundIndex, Vec<(u64, Verdict)>> =
 				Default::default();
-			for assignment in &fresh {
+			// All at once (up to CONCURRENT_ROUNDS): a slow or unreachable device must not hold
+			// up the others until their round has closed.
+			let outcomes: Vec<(&Assignment, probe::Outcome)> = futures::stream::iter(&fresh)
+				.map(|assignment| async move {
+					let outcome =
+						probe::run_round(assignment, &self.key, self.timeout, self.skip_audit)
+							.await;
+					(assignment, outcome)
+				})
+				.buffer_unordered(CONCURRENT_ROUNDS)
+				.collect()
+				.await;
+			for (assignment, outcome) in outcomes {
 				done.insert((assignment.round, assignment.device));
-				let outcome = probe::run_round(assignment, &self.key, self.timeout).await;
 				self.record(assignment, &outcome);
 				by_round
 					.entry(assignment.round)
@@ -99,7 +141,7 @@ impl Verifier {
 				by_round.entry(round).or_default();
 			}
 			for (id, verdicts) in by_round {
-				for chunk in verdicts.chunks(10_000) {
+				for chunk in verdicts.chunks(VERDICTS_PER_CALL) {
 					let verdicts: VerdictsOf<ember_runtime::Runtime> = chunk
 						.to_vec()
 						.try_into()

@@ -999,7 +999,9 @@ impl<T: Config> ResidencyFaults<T::AccountId> for Pallet<T> {
 			_ => s.missed = s.missed.saturating_add(1),
 		});
 		Self::leave_index(device);
-		T::Devices::note_faulted(device)?;
+		// A device retired meanwhile cannot be suspended, but the fault still counts: the
+		// listeners slash and score it like any other.
+		let _ = T::Devices::note_faulted(device);
 		T::OnOutcome::on_challenge_outcome(device, &owner, challenge, outcome);
 		Self::deposit_event(Event::RoundFaulted { device, challenge, outcome });
 		Ok(())

@@ -17,6 +17,7 @@
 
 use super::*;
 use crate::Pallet as Verifiers;
+use alloc::vec;
 use ember_pocps::{
 	merkle::node,
 	proof::Opening,
@@ -24,7 +25,7 @@ use ember_pocps::{
 	Params,
 };
 use frame_benchmarking::v2::*;
-use frame_support::traits::{fungible::Mutate as _, Hooks};
+use frame_support::traits::fungible::Mutate as _;
 use frame_system::RawOrigin;
 use sp_core::crypto::KeyTypeId;
 
@@ -42,7 +43,7 @@ fn round_params(audits: u32) -> RoundParams {
 		walks: 16,
 		steps: 2 * MAX_SEGMENT_STEPS,
 		segment: MAX_SEGMENT_STEPS,
-		audits: ember_pocps::round::MAX_AUDITS,
+		audits: 16,
 		chain_audits: audits.max(1),
 		deadline_ms: 1000,
 	}
@@ -99,7 +100,8 @@ fn signed_pass<T: Config>(
 ) -> PassRecord<T::AccountId> {
 	let nonce = sp_io::hashing::blake2_256(&who.encode());
 	let result = [9u8; 32];
-	let message = round_message(&RoundChallenge { device, seed, nonce }, &result);
+	let verifier = verifier_id(who);
+	let message = round_message(&RoundChallenge { device, seed, verifier, nonce }, &result);
 	let signature =
 		sp_io::crypto::sr25519_sign(KEY_TYPE, &sp_core::sr25519::Public::from_raw(key), &message)
 			.unwrap()
@@ -176,6 +178,8 @@ mod benchmarks {
 	fn clear_endpoint() {
 		let owner = funded::<T>("owner", 0);
 		let (device, _) = device::<T>(&owner, [0; 32]);
+		// Suspended (not tested any more), so its owner may drop the endpoint.
+		T::Pocps::round_fault(device, ChallengeOutcome::Fault).unwrap();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), device);
 		assert!(!Endpoints::<T>::contains_key(device));
@@ -212,11 +216,11 @@ mod benchmarks {
 		);
 	}
 
-	/// An audit answered with `r` verified reads at depth 31.
+	/// An audit answered with `r` verified reads (whole segments of 256) at depth 31.
 	#[benchmark]
-	fn answer_audit(r: Linear<1, 16>) {
+	fn answer_audit(r: Linear<MAX_SEGMENT_STEPS, MAX_CHAIN_AUDIT_READS>) {
 		let params = dataset_params();
-		let round = round_params(r);
+		let round = round_params(r / MAX_SEGMENT_STEPS);
 		let zeros = zero_nodes(params.depth());
 		let root = zeros[params.depth() as usize];
 		let owner = funded::<T>("owner", 0);
@@ -224,7 +228,7 @@ mod benchmarks {
 		let passer = verifier::<T>(0);
 		let seed = [5u8; 32];
 		let nonce = [6u8; 32];
-		let challenge = RoundChallenge { device, seed, nonce };
+		let challenge = RoundChallenge { device, seed, verifier: verifier_id(&passer), nonce };
 		let blocks = ember_pocps::round::blocks_of(&params);
 		let mut checkpoints = Vec::new();
 		for walk in 0..round.walks {
@@ -268,7 +272,7 @@ mod benchmarks {
 				Some(Opening { label: [0; 32], path: path.try_into().ok()? })
 			})
 			.unwrap();
-		assert_eq!(opening_reads(&opening), r * MAX_SEGMENT_STEPS);
+		assert_eq!(opening_reads(&opening), round.chain_audits * MAX_SEGMENT_STEPS);
 		Audits::<T>::insert(1, device, audit);
 		AuditDeadlines::<T>::mutate(deadline, |q| q.try_push((1, device)).unwrap());
 		#[extrinsic_call]

@@ -110,6 +110,9 @@ impl Hasher for HostSha256 {
 /// Blocks between a pass and the roll that decides whether it is audited: the roll uses that
 /// block's parent VRF output, which nobody knew when the verdicts were posted.
 pub const AUDIT_ROLL_DELAY: u32 = 2;
+/// Most dataset reads an on-chain audit may open (`chain_audits × segment`): what
+/// `answer_audit` is benchmarked up to.
+pub const MAX_CHAIN_AUDIT_READS: u32 = 4 * ember_pocps::round::MAX_SEGMENT_STEPS;
 /// Blocks after the first a full queue entry is tried in (audit rolls, deadlines, faults).
 const QUEUE_SPILL: u32 = 4;
 
@@ -329,7 +332,8 @@ pub mod pallet {
 
 	/// A round whose tallies are still being cleared, a bounded number per block.
 	#[pallet::storage]
-	pub type Clearing<T: Config> = StorageValue<_, BoundedVec<RoundIndex, ConstU32<4>>, ValueQuery>;
+	pub type Clearing<T: Config> =
+		StorageValue<_, BoundedVec<RoundIndex, ConstU32<16>>, ValueQuery>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -433,9 +437,6 @@ pub mod pallet {
 		RoundClosed,
 		/// The verifier is not in this round's snapshot.
 		NotInRound,
-		/// The device is not tested in this round (not active, no round parameters, no
-		/// endpoint, or serving a lease).
-		NotEligible,
 		/// The verifier is not on the device's committee.
 		NotOnCommittee,
 		/// The verifier already gave a verdict on the device in this round.
@@ -622,8 +623,16 @@ pub mod pallet {
 		pub fn clear_endpoint(origin: OriginFor<T>, device: DeviceId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let endpoint = Endpoints::<T>::get(device).ok_or(Error::<T>::NoEndpoint)?;
-			let gone = matches!(T::Devices::status(device), None | Some(DeviceStatus::Retired));
-			ensure!(gone || T::Devices::owner(device) == Some(who), Error::<T>::EndpointInUse);
+			// While the device is `Active` it is tested, and removing its endpoint mid-round
+			// would let it dodge a round it is failing: only a device that is not tested (being
+			// re-sealed, suspended) may drop it, by its owner, and a retired or gone one by anyone.
+			let status = T::Devices::status(device);
+			let gone = matches!(status, None | Some(DeviceStatus::Retired));
+			let owner = T::Devices::owner(device) == Some(who);
+			ensure!(
+				gone || (owner && status != Some(DeviceStatus::Active)),
+				Error::<T>::EndpointInUse
+			);
 			Endpoints::<T>::remove(device);
 			Self::release_endpoint_deposit(&endpoint);
 			Self::deposit_event(Event::EndpointCleared { device });
@@ -646,13 +655,21 @@ pub mod pallet {
 			let now = frame_system::Pallet::<T>::block_number();
 			let current = CurrentRound::<T>::get();
 			let retest = round & RETEST != 0;
-			if !retest {
+			// Read once per call, not per verdict: the snapshot is up to `MaxVerifiers` ids.
+			let snapshot = if retest {
+				Default::default()
+			} else {
 				ensure!(round == current.index && round != 0, Error::<T>::RoundClosed);
 				let snapshot = RoundVerifiers::<T>::get(round).unwrap_or_default();
 				ensure!(snapshot.binary_search(&who).is_ok(), Error::<T>::NotInRound);
-			}
+				snapshot
+			};
 			let (mut passes, mut fails) = (0u32, 0u32);
+			let (mut passed, mut failed) = (Vec::new(), Vec::new());
 			for (device, verdict) in verdicts.iter() {
+				// A device that stopped being tested since the verifier ran its round (re-sealed,
+				// leased, retired) is skipped, not a reason to refuse the verifier's other verdicts.
+				let Some((dataset, params)) = Self::eligible(*device) else { continue };
 				let (committee, seed) = if retest {
 					let open = Retests::<T>::get(device)
 						.filter(|r| r.round | RETEST == round)
@@ -660,26 +677,18 @@ pub mod pallet {
 					(open.committee.into_inner(), open.seed)
 				} else {
 					let owner = T::Devices::owner(*device).ok_or(Error::<T>::UnknownDevice)?;
-					Self::eligible(*device).ok_or(Error::<T>::NotEligible)?;
-					(Self::committee(round, &current.seed, *device, &owner, &[]), current.seed)
+					(Self::draw(&current.seed, *device, &snapshot, &[owner]), current.seed)
 				};
 				ensure!(committee.contains(&who), Error::<T>::NotOnCommittee);
-				let mut tally = match Tallies::<T>::get(round, device) {
-					Some(tally) => tally,
-					None => {
-						let (dataset, params) =
-							Self::eligible(*device).ok_or(Error::<T>::NotEligible)?;
-						Tally {
-							seed,
-							dataset,
-							round: params,
-							committee: committee.len() as u32,
-							passes: Default::default(),
-							fails: Default::default(),
-							decided: None,
-						}
-					}
-				};
+				let mut tally = Tallies::<T>::get(round, device).unwrap_or_else(|| Tally {
+					seed,
+					dataset,
+					round: params,
+					committee: committee.len() as u32,
+					passes: Default::default(),
+					fails: Default::default(),
+					decided: None,
+				});
 				let voted =
 					tally.fails.contains(&who) || tally.passes.iter().any(|p| p.verifier == who);
 				ensure!(!voted, Error::<T>::DuplicateVerdict);
@@ -706,14 +715,17 @@ pub mod pallet {
 					let majority = tally.committee.saturating_div(2).saturating_add(1);
 					if tally.passes.len() as u32 >= majority {
 						tally.decided = Some(Decision::Passed);
-						Self::on_passed(round, *device, now)?;
+						passed.push(*device);
 					} else if tally.fails.len() as u32 >= majority {
 						tally.decided = Some(Decision::Failed);
-						Self::on_failed(round, *device, now)?;
+						failed.push(*device);
 					}
 				}
 				Tallies::<T>::insert(round, device, tally);
 			}
+			// Each queue is read and written once per call, whatever the number of decisions.
+			Self::on_passed(round, &passed, now)?;
+			Self::on_failed(round, &failed, now)?;
 			if !retest {
 				Posted::<T>::insert(round, &who, ());
 			}
@@ -723,23 +735,28 @@ pub mod pallet {
 		}
 
 		/// Answers the on-chain audit of `device`'s pass in `round`: the segments the audit's
-		/// selector and `R` name, opened against the dataset the round read. Anyone may submit
-		/// it (the miner's account in practice). A valid opening closes the audit; an invalid
-		/// one faults the device and slashes its passers at once.
+		/// selector and `R` name, opened against the dataset the round read. Only the device's
+		/// owner may answer (anyone else could fault it, and slash its verifiers, with a bad
+		/// opening). A valid opening closes the audit; an invalid one faults the device and
+		/// slashes its passers at once.
 		#[pallet::call_index(6)]
-		#[pallet::weight(T::WeightInfo::answer_audit(opening_reads(opening)))]
+		#[pallet::weight(T::WeightInfo::answer_audit(opening_reads(opening).min(MAX_CHAIN_AUDIT_READS))
+			.saturating_add(T::WeightInfo::sweep_audits(1)))]
 		pub fn answer_audit(
 			origin: OriginFor<T>,
 			round: RoundIndex,
 			device: DeviceId,
 			opening: RoundOpening,
 		) -> DispatchResult {
-			ensure_signed(origin)?;
+			let who = ensure_signed(origin)?;
+			ensure!(T::Devices::owner(device) == Some(who), Error::<T>::NotOwner);
 			let audit = Audits::<T>::get(round, device).ok_or(Error::<T>::NoAudit)?;
-			ensure!(
-				opening.segments.len() as u32 == audit.round.chain_audits,
-				Error::<T>::WrongAuditSize
+			let asked = audit_segments::<HostSha256>(
+				&audit.round,
+				&Self::audit_selector(&audit),
+				audit.round.chain_audits,
 			);
+			ensure!(opening.segments.len() == asked.len(), Error::<T>::WrongAuditSize);
 			Audits::<T>::remove(round, device);
 			if !Self::signed_by_device(device, &audit) {
 				Self::slash(
@@ -749,12 +766,7 @@ pub mod pallet {
 				);
 				return Ok(());
 			}
-			let challenge = RoundChallenge { device, seed: audit.seed, nonce: audit.record.nonce };
-			let asked = audit_segments::<HostSha256>(
-				&audit.round,
-				&Self::audit_selector(&audit),
-				audit.round.chain_audits,
-			);
+			let challenge = Self::audit_challenge(device, &audit);
 			let verified = verify_round::<HostSha256>(
 				&audit.dataset.params,
 				&audit.round,
@@ -782,6 +794,7 @@ pub mod pallet {
 			let owner = T::Devices::owner(device).ok_or(Error::<T>::UnknownDevice)?;
 			ensure!(owner == who, Error::<T>::NotOwner);
 			let current = CurrentRound::<T>::get();
+			// `Failed`, not `Faulted`: the fault has not landed yet.
 			let failed = [current.index, current.index.saturating_sub(1)].into_iter().find(|r| {
 				Tallies::<T>::get(r, device).is_some_and(|t| t.decided == Some(Decision::Failed))
 			});
@@ -794,9 +807,10 @@ pub mod pallet {
 				);
 			}
 			let tally = Tallies::<T>::get(round, device).ok_or(Error::<T>::NothingToRetest)?;
-			let (vrf, _) = T::Randomness::random(b"EMBRETST");
+			// Fixed by the failed round alone: the owner cannot grind the committee by choosing
+			// the block it asks in.
 			let seed =
-				sp_io::hashing::blake2_256(&(b"EMBRETST", current.seed, vrf, device).encode());
+				sp_io::hashing::blake2_256(&(b"EMBRETST", tally.seed, round, device).encode());
 			let snapshot = RoundVerifiers::<T>::get(current.index).unwrap_or_default();
 			let mut excluded = tally.fails.into_inner();
 			excluded.push(owner.clone());
@@ -825,6 +839,11 @@ pub mod pallet {
 					// The dataset-dependent limit (at least two blocks) is checked per device,
 					// against its seal, when it is tested.
 					p.validate_shape().map_err(|_| Error::<T>::InvalidRoundParams)?;
+					// An answer must fit a block: its reads bound `answer_audit`'s weight.
+					ensure!(
+						p.chain_audits.saturating_mul(p.segment) <= MAX_CHAIN_AUDIT_READS,
+						Error::<T>::InvalidRoundParams
+					);
 					RoundPolicy::<T>::insert(class, p);
 				}
 				None => RoundPolicy::<T>::remove(class),
@@ -846,9 +865,17 @@ pub mod pallet {
 	}
 }
 
-/// The dataset reads an audit answer makes the verifier check: what its weight grows with.
+/// The dataset reads an audit answer makes the verifier check: what its weight grows with. A
+/// longer answer is refused before any of it is verified (every segment must have exactly
+/// `segment` reads and there are at most `chain_audits` of them), so the work is at most
+/// [`MAX_CHAIN_AUDIT_READS`].
 pub fn opening_reads(opening: &RoundOpening) -> u32 {
 	opening.segments.iter().map(|s| s.blocks.len() as u32).fold(0u32, |a, b| a.saturating_add(b))
+}
+
+/// A verifier's identity in a [`RoundChallenge`]: BLAKE2-256 of its SCALE-encoded account id.
+pub fn verifier_id<AccountId: Encode>(who: &AccountId) -> [u8; 32] {
+	sp_io::hashing::blake2_256(&who.encode())
 }
 
 /// A 32-byte digest's first eight bytes as a number.
@@ -975,6 +1002,26 @@ impl<T: Config> Pallet<T> {
 		out
 	}
 
+	/// The rounds `device` may be challenged in now, with their committees (the runtime API).
+	pub fn device_rounds(device: DeviceId) -> Vec<OpenRound<T::AccountId>> {
+		let mut rounds = Vec::new();
+		let Some((_, params)) = Self::eligible(device) else { return rounds };
+		let current = CurrentRound::<T>::get();
+		if let (true, Some(owner)) = (current.index != 0, T::Devices::owner(device)) {
+			let committee = Self::committee(current.index, &current.seed, device, &owner, &[]);
+			rounds.push(OpenRound { round: current.index, seed: current.seed, params, committee });
+		}
+		if let Some(retest) = Retests::<T>::get(device) {
+			rounds.push(OpenRound {
+				round: retest.round | RETEST,
+				seed: retest.seed,
+				params,
+				committee: retest.committee.into_inner(),
+			});
+		}
+		rounds
+	}
+
 	/// Opens the next round: its seed, its verifier snapshot; checks who missed the round
 	/// before last closed (the previous round's verifiers had until now) and schedules the
 	/// clearing of old tallies. Returns the verifiers looked at.
@@ -1010,36 +1057,58 @@ impl<T: Config> Pallet<T> {
 		looked
 	}
 
-	/// A pass reached a majority: it is queued for its audit roll.
-	fn on_passed(round: RoundIndex, device: DeviceId, now: BlockNumberFor<T>) -> DispatchResult {
-		Self::deposit_event(Event::RoundPassed { round, device });
+	/// Passes that reached a majority are queued for their audit roll; a re-test's pass
+	/// cancels its round's fault instead (re-tests settle timing; the data question of the
+	/// failed round was not what failed it).
+	fn on_passed(
+		round: RoundIndex,
+		devices: &[DeviceId],
+		now: BlockNumberFor<T>,
+	) -> DispatchResult {
+		for device in devices {
+			Self::deposit_event(Event::RoundPassed { round, device: *device });
+		}
 		if round & RETEST != 0 {
-			// A re-test's pass cancels the fault; it is not audited (the failed round's data
-			// question is the timing one).
-			Retests::<T>::remove(device);
-			let original = round & !RETEST;
-			Self::deposit_event(Event::FaultCancelled { round: original, device });
+			for device in devices {
+				Retests::<T>::remove(device);
+				Self::deposit_event(Event::FaultCancelled {
+					round: round & !RETEST,
+					device: *device,
+				});
+			}
 			return Ok(());
 		}
-		Self::enqueue::<AuditRolls<T>>(now.saturating_add(AUDIT_ROLL_DELAY.into()), round, device)
+		let at = now.saturating_add(AUDIT_ROLL_DELAY.into());
+		Self::enqueue::<AuditRolls<T>>(at, devices.iter().map(|d| (round, *d)))
 	}
 
-	/// A fail reached a majority: the fault lands after the re-test window.
-	fn on_failed(round: RoundIndex, device: DeviceId, now: BlockNumberFor<T>) -> DispatchResult {
+	/// Fails that reached a majority land as faults after the re-test window. A failed
+	/// re-test changes nothing: the original fault lands at its time.
+	fn on_failed(
+		round: RoundIndex,
+		devices: &[DeviceId],
+		now: BlockNumberFor<T>,
+	) -> DispatchResult {
 		if round & RETEST != 0 {
-			// A failed re-test leaves the original fault pending: it lands at its time.
-			Retests::<T>::remove(device);
+			for device in devices {
+				Retests::<T>::remove(device);
+			}
 			return Ok(());
 		}
 		let fault_at = now.saturating_add(T::RetestWindow::get());
-		Self::enqueue::<PendingFaults<T>>(fault_at, round, device)?;
-		Self::deposit_event(Event::RoundFailed { round, device, fault_at });
+		Self::enqueue::<PendingFaults<T>>(fault_at, devices.iter().map(|d| (round, *d)))?;
+		for device in devices {
+			Self::deposit_event(Event::RoundFailed { round, device: *device, fault_at });
+		}
 		Ok(())
 	}
 
-	/// Pushes `(round, device)` onto the queue of block `at` or, if full, of one of the next
-	/// [`QUEUE_SPILL`] blocks.
-	fn enqueue<Q>(at: BlockNumberFor<T>, round: RoundIndex, device: DeviceId) -> DispatchResult
+	/// Appends `entries` to the queue of block `at`, spilling into the next [`QUEUE_SPILL`]
+	/// blocks' queues when one is full. Each queue is read and written once.
+	fn enqueue<Q>(
+		at: BlockNumberFor<T>,
+		entries: impl Iterator<Item = (RoundIndex, DeviceId)>,
+	) -> DispatchResult
 	where
 		Q: frame_support::storage::StorageMap<
 			BlockNumberFor<T>,
@@ -1047,14 +1116,25 @@ impl<T: Config> Pallet<T> {
 			Query = BoundedVec<(RoundIndex, DeviceId), T::MaxQueue>,
 		>,
 	{
+		let mut entries = entries.peekable();
 		for spill in 0..=QUEUE_SPILL {
-			let block = at.saturating_add(spill.into());
-			let pushed = Q::mutate(block, |queue| queue.try_push((round, device)).is_ok());
-			if pushed {
+			if entries.peek().is_none() {
 				return Ok(());
 			}
+			let block = at.saturating_add(spill.into());
+			let mut queue = Q::get(block);
+			while queue.len() < T::MaxQueue::get() as usize {
+				let Some(entry) = entries.next() else { break };
+				if queue.try_push(entry).is_err() {
+					break;
+				}
+			}
+			Q::insert(block, queue);
 		}
-		Err(Error::<T>::QueueFull.into())
+		match entries.peek() {
+			None => Ok(()),
+			Some(_) => Err(Error::<T>::QueueFull.into()),
+		}
 	}
 
 	/// Rolls this block's queued passes: each is audited with probability `AuditShare`, by the
@@ -1093,7 +1173,9 @@ impl<T: Config> Pallet<T> {
 				selector,
 				deadline,
 			};
-			if Self::enqueue::<AuditDeadlines<T>>(deadline, round, device).is_err() {
+			if Self::enqueue::<AuditDeadlines<T>>(deadline, core::iter::once((round, device)))
+				.is_err()
+			{
 				continue;
 			}
 			Audits::<T>::insert(round, device, audit);
@@ -1132,7 +1214,14 @@ impl<T: Config> Pallet<T> {
 			if retest.is_some_and(|t| t.decided == Some(Decision::Passed)) {
 				continue;
 			}
-			Retests::<T>::remove(device);
+			if Retests::<T>::get(device).is_some_and(|r| r.round == round) {
+				Retests::<T>::remove(device);
+			}
+			Tallies::<T>::mutate(round, device, |tally| {
+				if let Some(tally) = tally {
+					tally.decided = Some(Decision::Faulted);
+				}
+			});
 			if T::Pocps::round_fault(device, ChallengeOutcome::Fault).is_ok() {
 				Self::deposit_event(Event::DeviceFaulted { round, device });
 			}
@@ -1168,13 +1257,23 @@ impl<T: Config> Pallet<T> {
 	/// Whether the audited result carries the device key's signature.
 	fn signed_by_device(device: DeviceId, audit: &AuditOf<T>) -> bool {
 		let Some(key) = T::Devices::device_key(device) else { return false };
-		let challenge = RoundChallenge { device, seed: audit.seed, nonce: audit.record.nonce };
+		let challenge = Self::audit_challenge(device, &audit);
 		let message = round_message(&challenge, &audit.record.result);
 		sp_io::crypto::sr25519_verify(
 			&sp_core::sr25519::Signature::from_raw(audit.record.signature),
 			&message,
 			&sp_core::sr25519::Public::from_raw(key),
 		)
+	}
+
+	/// The challenge the audited pass answered.
+	pub fn audit_challenge(device: DeviceId, audit: &AuditOf<T>) -> RoundChallenge {
+		RoundChallenge {
+			device,
+			seed: audit.seed,
+			verifier: verifier_id(&audit.record.verifier),
+			nonce: audit.record.nonce,
+		}
 	}
 
 	/// The segments an on-chain audit asks for: its selector with the audited result.
@@ -1273,6 +1372,21 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		Ok(())
+	}
+}
+
+/// A device with a pass not yet rolled or audited, an open audit, or a failed round whose fault
+/// has not landed, may not retire: retiring would dodge the fault (and leave its verifiers
+/// slashed for nothing). So a device retires at most two rounds after its last verdict.
+impl<T: Config> ember_primitives::ChallengeInspect for Pallet<T> {
+	fn has_open_challenge(device: DeviceId) -> bool {
+		let current = CurrentRound::<T>::get().index;
+		[current, current.saturating_sub(1)].into_iter().any(|round| {
+			Audits::<T>::contains_key(round, device)
+				|| Tallies::<T>::get(round, device).is_some_and(|t| {
+					matches!(t.decided, Some(Decision::Failed) | Some(Decision::Passed))
+				})
+		})
 	}
 }
 

@@ -43,7 +43,7 @@ fn honest_pass(device: DeviceId, round: RoundIndex, v: AccountId) -> Verdict {
 	};
 	let nonce = [v as u8; 32];
 	let dev = MockDevices::get(device);
-	let challenge = RoundChallenge { device, seed, nonce };
+	let challenge = RoundChallenge { device, seed, verifier: verifier_id(&v), nonce };
 	let tree = dev.dataset.run_round::<NativeSha256>(&ROUND, &challenge).unwrap();
 	let result = tree.root();
 	let signature = dev.key.sign(&ember_pocps::round::round_message(&challenge, &result)).0;
@@ -54,7 +54,7 @@ fn honest_pass(device: DeviceId, round: RoundIndex, v: AccountId) -> Verdict {
 fn honest_audit(device: DeviceId, round: RoundIndex) -> ember_pocps::round::RoundOpening {
 	let (audit, asked) = Verifiers::audit_request(round, device).unwrap();
 	let dev = MockDevices::get(device);
-	let challenge = RoundChallenge { device, seed: audit.seed, nonce: audit.record.nonce };
+	let challenge = Verifiers::audit_challenge(device, &audit);
 	let tree = dev.dataset.run_round::<NativeSha256>(&ROUND, &challenge).unwrap();
 	dev.dataset.open_round::<NativeSha256>(&ROUND, &challenge, &tree, &asked).unwrap()
 }
@@ -220,7 +220,7 @@ fn a_device_holding_part_of_its_dataset_fails_its_audit_and_its_passers_are_slas
 		run_to(System::block_number() + AUDIT_ROLL_DELAY as u64);
 		let (audit, asked) = Verifiers::audit_request(1, D1).unwrap();
 		let dev = MockDevices::get(D1);
-		let challenge = RoundChallenge { device: D1, seed: audit.seed, nonce: audit.record.nonce };
+		let challenge = Verifiers::audit_challenge(D1, &audit);
 		let tree = dev.dataset.run_round::<NativeSha256>(&ROUND, &challenge).unwrap();
 		let partial = ember_pocps::round::open_segments::<NativeSha256>(
 			&PARAMS,
@@ -237,7 +237,13 @@ fn a_device_holding_part_of_its_dataset_fails_its_audit_and_its_passers_are_slas
 			},
 		)
 		.unwrap();
-		// Wrong size first: refused, the audit stays open.
+		// Someone else answering it (to fault the device and slash its verifiers with a bad
+		// opening): refused, the audit stays open.
+		assert_noop!(
+			Verifiers::answer_audit(RuntimeOrigin::signed(2), 1, D1, partial.clone()),
+			Error::<Test>::NotOwner
+		);
+		// Wrong size: refused, the audit stays open.
 		let mut short = partial.clone();
 		short.segments.pop();
 		assert_noop!(
@@ -324,11 +330,19 @@ fn bad_verdicts_are_refused_and_change_nothing() {
 		// Not a verifier of the round (bonded after it opened).
 		assert_ok!(Verifiers::register_verifier(RuntimeOrigin::signed(13), 2 * MIN_BOND));
 		assert_noop!(post(13, 1, vec![(D1, pass)]), Error::<Test>::NotInRound);
-		// A device without an endpoint, a leased one, an unknown one.
-		assert_noop!(post(10, 1, vec![(102, pass)]), Error::<Test>::NotEligible);
+		// A device without an endpoint, a leased one, an unknown one: skipped (the verifier's
+		// other verdicts stand), unrecorded and unpaid.
 		MockDevices::set_leased(D2, true);
-		assert_noop!(post(10, 1, vec![(D2, pass)]), Error::<Test>::NotEligible);
-		assert_noop!(post(10, 1, vec![(999, pass)]), Error::<Test>::UnknownDevice);
+		let before = Balances::free_balance(10);
+		assert_ok!(post(10, 1, vec![(102, pass), (D2, pass), (999, pass)]));
+		assert_eq!(Balances::free_balance(10), before);
+		assert!(Tallies::<Test>::iter().next().is_none());
+		assert!(events().contains(&Event::VerdictsPosted {
+			round: 1,
+			verifier: 10,
+			passes: 0,
+			fails: 0
+		}));
 		// Twice on the same device, even within one call: the whole call is refused.
 		assert_noop!(post(10, 1, vec![(D1, pass), (D1, pass)]), Error::<Test>::DuplicateVerdict);
 		assert_ok!(post(10, 1, vec![(D1, pass)]));
@@ -336,7 +350,7 @@ fn bad_verdicts_are_refused_and_change_nothing() {
 		// An audit nobody asked for.
 		assert_noop!(
 			Verifiers::answer_audit(
-				RuntimeOrigin::signed(1),
+				RuntimeOrigin::signed(2),
 				1,
 				D2,
 				ember_pocps::round::RoundOpening { segments: Default::default() }
@@ -440,6 +454,62 @@ fn old_tallies_are_cleared() {
 		run_to(3 * PERIOD + 1);
 		assert!(Tallies::<Test>::get(1, D1).is_none());
 		assert!(Clearing::<Test>::get().is_empty());
+		end();
+	});
+}
+
+/// A lazy verifier copies an honest verifier's pass (public on chain) instead of testing: the
+/// device signed that result for the honest verifier, so the copy does not verify as the
+/// copier's and, audited, is a forgery that costs the copier.
+#[test]
+fn a_pass_copied_from_another_verifier_is_slashed_as_a_forgery() {
+	new_test_ext().execute_with(|| {
+		setup();
+		let honest = honest_pass(D1, 1, 10);
+		assert_ok!(post(10, 1, vec![(D1, honest)]));
+		assert_ok!(post(11, 1, vec![(D1, honest)]));
+		run_to(System::block_number() + AUDIT_ROLL_DELAY as u64);
+		let audit = Audits::<Test>::get(1, D1).unwrap();
+		run_to(audit.deadline);
+		if audit.record.verifier == 11 {
+			// The copy was audited: a forgery, the device is not faulted.
+			assert_eq!(bond(11), MIN_BOND);
+			assert!(faults().is_empty());
+		} else {
+			// The honest pass was audited and left unanswered: the device is faulted and both
+			// passers pay, the copier with them.
+			assert_eq!(bond(11), 2 * MIN_BOND - 2 * MIN_BOND / 10);
+			assert_eq!(faults(), vec![(D1, ChallengeOutcome::Fault)]);
+		}
+		end();
+	});
+}
+
+/// Retiring, or any other dodge, cannot end a round the device is failing: the registry asks
+/// this pallet, which reports the failed round until its fault lands.
+#[test]
+fn a_device_with_a_failed_round_or_an_open_audit_reports_it_open() {
+	use ember_primitives::ChallengeInspect;
+	new_test_ext().execute_with(|| {
+		setup();
+		assert!(!Verifiers::has_open_challenge(D1));
+		assert_ok!(post(10, 1, vec![(D1, Verdict::Fail(FailReason::Late))]));
+		assert_ok!(post(11, 1, vec![(D1, Verdict::Fail(FailReason::Late))]));
+		assert!(Verifiers::has_open_challenge(D1));
+		run_to(System::block_number() + RETEST_WINDOW);
+		assert_eq!(faults(), vec![(D1, ChallengeOutcome::Fault)]);
+		assert!(!Verifiers::has_open_challenge(D1));
+		// And a fault that landed cannot be re-tested away.
+		assert_noop!(
+			Verifiers::demand_retest(RuntimeOrigin::signed(1), D1),
+			Error::<Test>::NothingToRetest
+		);
+		// The owner of a suspended device may drop its endpoint; of an active one it may not.
+		assert_noop!(
+			Verifiers::clear_endpoint(RuntimeOrigin::signed(2), D2),
+			Error::<Test>::EndpointInUse
+		);
+		assert_ok!(Verifiers::clear_endpoint(RuntimeOrigin::signed(1), D1));
 		end();
 	});
 }

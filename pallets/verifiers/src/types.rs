@@ -96,6 +96,8 @@ pub enum Decision {
 	Passed,
 	/// A majority of the committee failed it.
 	Failed,
+	/// It failed and the fault landed (no re-test can cancel it any more).
+	Faulted,
 }
 
 /// The verdicts on one device in one round so far.
@@ -204,12 +206,29 @@ pub struct Assignment {
 pub struct AuditRequest {
 	/// The round's seed.
 	pub seed: [u8; 32],
+	/// The audited verifier's identity ([`crate::verifier_id`]).
+	pub verifier: [u8; 32],
 	/// The audited verifier's nonce.
 	pub nonce: [u8; 32],
 	/// The audited result `R`.
 	pub result: [u8; 32],
+	/// The round's parameters (the class's then).
+	pub round: RoundParams,
 	/// The segments to open, in order.
 	pub segments: alloc::vec::Vec<ember_pocps::round::SegmentId>,
 	/// The block by which the answer must be in.
 	pub deadline: u32,
+}
+
+/// A round a device may be challenged in now: what its miner's endpoint accepts requests for.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+pub struct OpenRound<AccountId> {
+	/// The round (a re-test has the [`RETEST`] bit).
+	pub round: RoundIndex,
+	/// Its seed.
+	pub seed: [u8; 32],
+	/// The class's round parameters.
+	pub params: RoundParams,
+	/// The verifiers drawn to test the device.
+	pub committee: alloc::vec::Vec<AccountId>,
 }

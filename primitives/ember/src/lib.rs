@@ -145,6 +145,13 @@ impl ChallengeInspect for () {
 	}
 }
 
+/// Open if either says so (PoCPS's challenges, the verifiers' audits and pending faults).
+impl<A: ChallengeInspect, B: ChallengeInspect> ChallengeInspect for (A, B) {
+	fn has_open_challenge(device: DeviceId) -> bool {
+		A::has_open_challenge(device) || B::has_open_challenge(device)
+	}
+}
+
 /// Told of every challenge outcome (the compute pools, and later slashing and reputation).
 pub trait OnChallengeOutcome<AccountId> {
 	/// `device`, owned by `owner`, ended `challenge` with `outcome`.

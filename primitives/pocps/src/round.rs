@@ -88,7 +88,8 @@ pub enum RoundParamsError {
 	Shape,
 	/// Above [`MAX_WALKS`], [`MAX_SEGMENT_STEPS`] or [`MAX_CHECKPOINT_DEPTH`].
 	TooLarge,
-	/// `audits` or `chain_audits` is zero, above [`MAX_AUDITS`], or `chain_audits > audits`.
+	/// `audits` or `chain_audits` is zero, above [`MAX_AUDITS`] or the round's checkpoints, or
+	/// `chain_audits > audits`.
 	Audits,
 	/// `deadline_ms` is zero.
 	Deadline,
@@ -124,6 +125,7 @@ impl RoundParams {
 		}
 		if self.audits == 0
 			|| self.audits > MAX_AUDITS
+			|| u64::from(self.audits) > self.checkpoints()
 			|| self.chain_audits == 0
 			|| self.chain_audits > self.audits
 		{
@@ -171,7 +173,8 @@ impl RoundParams {
 	}
 }
 
-/// What a round is about: the device, the chain's round seed and the verifier's nonce.
+/// What a round is about: the device, the chain's round seed, the verifier (so a pass the
+/// device signed for one verifier cannot be copied by another) and its nonce.
 #[derive(
 	Clone,
 	Copy,
@@ -189,11 +192,14 @@ pub struct RoundChallenge {
 	pub device: u64,
 	/// The round's seed, from the chain's randomness.
 	pub seed: Hash,
+	/// The verifier's identity: BLAKE2-256 of its SCALE-encoded account id.
+	pub verifier: Hash,
 	/// The verifier's nonce, secret until it sends the challenge.
 	pub nonce: Hash,
 }
 
-/// The bytes the device key signs: binds `R` to the device, the round and the nonce.
+/// The bytes the device key signs: binds `R` to the device, the round, the verifier and the
+/// nonce.
 pub fn round_message(challenge: &RoundChallenge, result: &Hash) -> Vec<u8> {
 	(b"EMBROUND", challenge, result).encode()
 }

@@ -29,7 +29,7 @@ fn round() -> RoundParams {
 }
 
 fn make_challenge(nonce: u8) -> RoundChallenge {
-	RoundChallenge { device: 3, seed: [1u8; 32], nonce: [nonce; 32] }
+	RoundChallenge { device: 3, seed: [1u8; 32], verifier: [4u8; 32], nonce: [nonce; 32] }
 }
 
 #[test]

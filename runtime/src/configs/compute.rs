@@ -56,7 +56,8 @@ impl pallet_device_registry::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	// Governance during the launch phase is sudo (root).
 	type ClassOrigin = EnsureRoot<AccountId>;
-	type Challenges = Pocps;
+	// A device may not retire with a challenge, an audit or a failed round pending.
+	type Challenges = (Pocps, crate::Verifiers);
 	type OnRetired = ComputePools;
 	type UnbondingPeriod = DeviceUnbondingPeriod;
 	type MaxDevicesPerAccount = ConstU32<64>;
