@@ -44,7 +44,7 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 pub use frame_support::weights::constants::{
-	BlockExecutionWeight, ExtrinsicBaseWeight, RocksDbWeight,
+	BlockExecutionWeight, ExtrinsicBaseWeight, ParityDbWeight,
 };
 pub use pallet_balances::Call as BalancesCall;
 pub use pallet_timestamp::Call as TimestampCall;

@@ -581,3 +581,39 @@ fn an_equivocating_validator_is_reported_and_disabled() {
 		assert_eq!(pallet_session::DisabledValidators::<Runtime>::get().len(), 1);
 	});
 }
+
+/// Issue 16's bound: a verifier's call with 10,000 verdicts (every one a pass, the longest
+/// entry) fits one block by weight and by length, at the measured weights.
+#[test]
+fn ten_thousand_verdicts_fit_one_block() {
+	use codec::Encode;
+	use frame_support::dispatch::{DispatchClass, GetDispatchInfo};
+	use pallet_verifiers::{Verdict, VerdictsOf};
+	let max: u32 = <Runtime as pallet_verifiers::Config>::MaxVerdicts::get();
+	assert!(max >= 10_000);
+	let pass = Verdict::Pass { nonce: [1; 32], result: [2; 32], signature: [3; 64] };
+	let verdicts: VerdictsOf<Runtime> =
+		(0..u64::from(max)).map(|device| (device, pass)).collect::<Vec<_>>().try_into().unwrap();
+	let call =
+		crate::RuntimeCall::Verifiers(pallet_verifiers::Call::post_verdicts { round: 1, verdicts });
+	let weights = <Runtime as frame_system::Config>::BlockWeights::get();
+	let normal = weights.get(DispatchClass::Normal);
+	let weight = call.get_dispatch_info().call_weight;
+	let max_extrinsic = normal.max_extrinsic.unwrap();
+	assert!(
+		weight.ref_time() <= max_extrinsic.ref_time(),
+		"{} verdicts weigh {} ps, more than an extrinsic's {} ps",
+		max,
+		weight.ref_time(),
+		max_extrinsic.ref_time()
+	);
+	let length = <Runtime as frame_system::Config>::BlockLength::get();
+	let encoded = call.encode().len() as u32;
+	assert!(encoded <= *length.max.get(DispatchClass::Normal), "{encoded} bytes");
+	println!(
+		"{max} verdicts: {:.3} s of {:.3} s, {encoded} bytes of {}",
+		weight.ref_time() as f64 / 1e12,
+		max_extrinsic.ref_time() as f64 / 1e12,
+		length.max.get(DispatchClass::Normal)
+	);
+}

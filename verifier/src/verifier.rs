@@ -108,6 +108,12 @@ impl Verifier {
 			}
 			if !posted_rounds.contains(&round) {
 				self.check_still_verifying().await?;
+				// Present at once, before any device is tested: the chain counts a verifier of
+				// the round that posts nothing in it as missing it, and a round's tests may not
+				// finish before it closes.
+				self.post(round, Vec::new()).await?;
+				posted_rounds.insert(round);
+				posted_rounds.retain(|r| r.saturating_add(2) > round);
 			}
 			let assignments: Vec<Assignment> =
 				self.chain.runtime_api("VerifiersApi_assignments", self.account(), None).await?;
@@ -135,43 +141,9 @@ impl Verifier {
 					.or_default()
 					.push((assignment.device, outcome.verdict));
 			}
-			// An idle round is posted empty: the chain counts a verifier of the round that posts
-			// nothing as missing it.
-			if !posted_rounds.contains(&round) {
-				by_round.entry(round).or_default();
-			}
 			for (id, verdicts) in by_round {
 				for chunk in verdicts.chunks(VERDICTS_PER_CALL) {
-					let verdicts: VerdictsOf<ember_runtime::Runtime> = chunk
-						.to_vec()
-						.try_into()
-						.map_err(|_| Error::State("too many verdicts".into()))?;
-					let count = verdicts.len();
-					let call = RuntimeCall::Verifiers(pallet_verifiers::Call::post_verdicts {
-						round: id,
-						verdicts,
-					});
-					match self
-						.chain
-						.submit_and_watch(&self.key, call, "verifiers.postVerdicts")
-						.await
-					{
-						Ok(_) => {
-							tracing::info!("round {id}: posted {count} verdicts");
-							if let Some(m) = &self.metrics {
-								m.posts.inc();
-							}
-						}
-						// A verdict the chain refuses (the round closed while testing, the device
-						// left) is logged; the next round goes on.
-						Err(Error::Dispatch { error, .. }) => {
-							tracing::warn!("round {id}: verdicts refused: {error}")
-						}
-						Err(e) => return Err(e),
-					}
-				}
-				if id == round {
-					posted_rounds.insert(round);
+					self.post(id, chunk.to_vec()).await?;
 				}
 			}
 			done.retain(|(r, _)| *r == round || r & pallet_verifiers::RETEST != 0);
@@ -180,6 +152,30 @@ impl Verifier {
 			method: "chain_subscribeNewHeads".into(),
 			reason: "the node closed the subscription".into(),
 		})
+	}
+
+	/// Posts `verdicts` of round `id`. A call the chain refuses (the round closed while its
+	/// devices were tested, a device left) is logged and the loop goes on.
+	async fn post(&self, id: RoundIndex, verdicts: Vec<(u64, Verdict)>) -> Result<()> {
+		let count = verdicts.len();
+		let verdicts: VerdictsOf<ember_runtime::Runtime> =
+			verdicts.try_into().map_err(|_| Error::State("too many verdicts".into()))?;
+		let call =
+			RuntimeCall::Verifiers(pallet_verifiers::Call::post_verdicts { round: id, verdicts });
+		match self.chain.submit_and_watch(&self.key, call, "verifiers.postVerdicts").await {
+			Ok(_) => {
+				tracing::info!("round {id}: posted {count} verdicts");
+				if let Some(m) = &self.metrics {
+					m.posts.inc();
+				}
+				Ok(())
+			}
+			Err(Error::Dispatch { error, .. }) => {
+				tracing::warn!("round {id}: verdicts refused: {error}");
+				Ok(())
+			}
+			Err(e) => Err(e),
+		}
 	}
 
 	fn record(&self, assignment: &Assignment, outcome: &probe::Outcome) {

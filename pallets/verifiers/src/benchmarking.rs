@@ -371,7 +371,7 @@ mod benchmarks {
 	/// `n` audits expire unanswered: each device is faulted and its three passers slashed.
 	#[benchmark]
 	fn sweep_audits(n: Linear<1, 1_000>) {
-		let n = n.min(T::MaxQueue::get());
+		let n = n.min(T::MaxFaultsPerBlock::get());
 		let verifiers: Vec<T::AccountId> = (0..3).map(verifier::<T>).collect();
 		let owner = funded::<T>("owner", 0);
 		let now = frame_system::Pallet::<T>::block_number();
@@ -404,7 +404,7 @@ mod benchmarks {
 	/// `n` failed rounds become faults.
 	#[benchmark]
 	fn sweep_faults(n: Linear<1, 1_000>) {
-		let n = n.min(T::MaxQueue::get());
+		let n = n.min(T::MaxFaultsPerBlock::get());
 		let owner = funded::<T>("owner", 0);
 		let now = frame_system::Pallet::<T>::block_number();
 		for _ in 0..n {

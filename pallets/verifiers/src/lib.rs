@@ -175,9 +175,14 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxVerdicts: Get<u32>;
 
-		/// Most entries per block in each queue (audit rolls, audit deadlines, faults).
+		/// Most passes rolled for an audit per block.
 		#[pallet::constant]
 		type MaxQueue: Get<u32>;
+
+		/// Most audit deadlines, and most failed rounds' faults, per block: the heaviest hook
+		/// work (a fault and its listeners, three slashes), bounded per block.
+		#[pallet::constant]
+		type MaxFaultsPerBlock: Get<u32>;
 
 		/// The share of passes audited on chain until governance sets another
 		/// ([`Pallet::set_audit_share`]).
@@ -308,7 +313,7 @@ pub mod pallet {
 		_,
 		Twox64Concat,
 		BlockNumberFor<T>,
-		BoundedVec<(RoundIndex, DeviceId), T::MaxQueue>,
+		BoundedVec<(RoundIndex, DeviceId), T::MaxFaultsPerBlock>,
 		ValueQuery,
 	>;
 
@@ -318,7 +323,7 @@ pub mod pallet {
 		_,
 		Twox64Concat,
 		BlockNumberFor<T>,
-		BoundedVec<(RoundIndex, DeviceId), T::MaxQueue>,
+		BoundedVec<(RoundIndex, DeviceId), T::MaxFaultsPerBlock>,
 		ValueQuery,
 	>;
 
@@ -516,7 +521,8 @@ pub mod pallet {
 						.saturating_add(T::AuditWindow::get()),
 				"a leaving verifier must stay slashable for the audits of its last passes"
 			);
-			assert!(T::MaxVerdicts::get() >= 1 && T::MaxQueue::get() >= T::MaxVerdicts::get());
+			assert!(T::MaxVerdicts::get() >= 1 && T::MaxQueue::get() >= 1);
+			assert!(T::MaxFaultsPerBlock::get() >= 1);
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -1079,7 +1085,7 @@ impl<T: Config> Pallet<T> {
 			return Ok(());
 		}
 		let at = now.saturating_add(AUDIT_ROLL_DELAY.into());
-		Self::enqueue::<AuditRolls<T>>(at, devices.iter().map(|d| (round, *d)))
+		Self::enqueue::<AuditRolls<T>, T::MaxQueue>(at, devices.iter().map(|d| (round, *d)))
 	}
 
 	/// Fails that reached a majority land as faults after the re-test window. A failed
@@ -1096,7 +1102,10 @@ impl<T: Config> Pallet<T> {
 			return Ok(());
 		}
 		let fault_at = now.saturating_add(T::RetestWindow::get());
-		Self::enqueue::<PendingFaults<T>>(fault_at, devices.iter().map(|d| (round, *d)))?;
+		Self::enqueue::<PendingFaults<T>, T::MaxFaultsPerBlock>(
+			fault_at,
+			devices.iter().map(|d| (round, *d)),
+		)?;
 		for device in devices {
 			Self::deposit_event(Event::RoundFailed { round, device: *device, fault_at });
 		}
@@ -1105,15 +1114,15 @@ impl<T: Config> Pallet<T> {
 
 	/// Appends `entries` to the queue of block `at`, spilling into the next [`QUEUE_SPILL`]
 	/// blocks' queues when one is full. Each queue is read and written once.
-	fn enqueue<Q>(
+	fn enqueue<Q, S: Get<u32>>(
 		at: BlockNumberFor<T>,
 		entries: impl Iterator<Item = (RoundIndex, DeviceId)>,
 	) -> DispatchResult
 	where
 		Q: frame_support::storage::StorageMap<
 			BlockNumberFor<T>,
-			BoundedVec<(RoundIndex, DeviceId), T::MaxQueue>,
-			Query = BoundedVec<(RoundIndex, DeviceId), T::MaxQueue>,
+			BoundedVec<(RoundIndex, DeviceId), S>,
+			Query = BoundedVec<(RoundIndex, DeviceId), S>,
 		>,
 	{
 		let mut entries = entries.peekable();
@@ -1123,7 +1132,7 @@ impl<T: Config> Pallet<T> {
 			}
 			let block = at.saturating_add(spill.into());
 			let mut queue = Q::get(block);
-			while queue.len() < T::MaxQueue::get() as usize {
+			while queue.len() < S::get() as usize {
 				let Some(entry) = entries.next() else { break };
 				if queue.try_push(entry).is_err() {
 					break;
@@ -1173,8 +1182,11 @@ impl<T: Config> Pallet<T> {
 				selector,
 				deadline,
 			};
-			if Self::enqueue::<AuditDeadlines<T>>(deadline, core::iter::once((round, device)))
-				.is_err()
+			if Self::enqueue::<AuditDeadlines<T>, T::MaxFaultsPerBlock>(
+				deadline,
+				core::iter::once((round, device)),
+			)
+			.is_err()
 			{
 				continue;
 			}

@@ -213,6 +213,7 @@ impl Config for Test {
 	type MaxVerifiers = ConstU32<16>;
 	type MaxVerdicts = ConstU32<8>;
 	type MaxQueue = ConstU32<8>;
+	type MaxFaultsPerBlock = ConstU32<8>;
 	type AuditShare = AuditShareAll;
 	type AuditWindow = ConstU64<AUDIT_WINDOW>;
 	type RetestWindow = ConstU64<RETEST_WINDOW>;

@@ -10,7 +10,7 @@ use frame_support::{
 	parameter_types,
 	traits::{ConstU32, ConstU64},
 	weights::{
-		constants::{RocksDbWeight, WEIGHT_REF_TIME_PER_SECOND},
+		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
 		Weight,
 	},
 };
@@ -58,7 +58,8 @@ impl frame_system::Config for Runtime {
 	type BlockHashCount = BlockHashCount;
 	// Measured weights of the storage backend replace this once the node is benchmarked on
 	// ParityDB; RocksDB's constants are the conservative upper bound until then.
-	type DbWeight = RocksDbWeight;
+	// The node's database is ParityDB (rocksdb is not built): its read and write costs.
+	type DbWeight = ParityDbWeight;
 	type Version = Version;
 	type AccountData = pallet_balances::AccountData<Balance>;
 	type SS58Prefix = SS58Prefix;
