@@ -55,7 +55,14 @@ fn presets_build_with_their_validators() {
 				);
 			}
 			assert!(pallet_issuance::Parameters::<Runtime>::get().is_some());
-			assert_eq!(pallet_issuance::Recipients::<Runtime>::get().len(), 5);
+			assert_eq!(pallet_issuance::Recipients::<Runtime>::get().len(), 6);
+			// The verifiers' pot is funded and `cpu-dev` has round parameters.
+			assert_eq!(
+				Balances::free_balance(crate::Verifiers::pot()),
+				genesis_config_presets::VERIFIERS_POT
+			);
+			assert!(pallet_verifiers::RoundPolicy::<Runtime>::contains_key(0));
+			crate::Verifiers::do_try_state().unwrap();
 			assert!(Balances::free_balance(crate::configs::TreasuryAccount::get()) > 0);
 			assert!(Balances::free_balance(crate::Slashing::account_id()) > 0);
 			assert!(Balances::total_issuance() <= crate::configs::MAX_SUPPLY);
