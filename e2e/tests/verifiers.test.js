@@ -129,9 +129,9 @@ test('verifiers pass an honest device, fail a slow one on time, and an audit cat
     device: a, seed: zero32, nonce: zero32, round: roundParams, verifier: zero32, signature: `0x${'00'.repeat(64)}`,
   });
   assert.equal(badSignature.error?.code, -32003, JSON.stringify(badSignature));
-  const malformed = await call('round_open', { device: a, seed: '0x12', nonce: zero32, segments: [] });
+  const malformed = await call('round_open', { device: a, seed: '0x12', nonce: zero32, verifier: zero32, segments: [] });
   assert.equal(malformed.error?.code, -32008, JSON.stringify(malformed));
-  const unknown = await call('round_open', { device: a, seed: zero32, nonce: zero32, segments: [] });
+  const unknown = await call('round_open', { device: a, seed: zero32, nonce: zero32, verifier: zero32, segments: [] });
   assert.equal(unknown.error?.code, -32005, JSON.stringify(unknown));
 
   // A verdict from Alice, who is no verifier: refused, no tally written.
