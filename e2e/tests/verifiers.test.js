@@ -134,8 +134,13 @@ test('verifiers pass an honest device, fail a slow one on time, and an audit cat
   const unknown = await call('round_open', { device: a, seed: zero32, nonce: zero32, verifier: zero32, segments: [] });
   assert.equal(unknown.error?.code, -32005, JSON.stringify(unknown));
 
-  // A verdict from Alice, who is no verifier: refused, no tally written.
-  const current = (await node.api.query.verifiers.currentRound()).toJSON().index;
+  // A verdict from Alice, who is no verifier: refused, no tally written. Sent early in a round,
+  // so the round is still open when it is included.
+  const current = await waitFor('the start of a round', async () => {
+    const round = (await node.api.query.verifiers.currentRound()).toJSON();
+    const best = (await node.api.rpc.chain.getHeader()).number.toNumber();
+    return best - round.started <= 3 ? round.index : null;
+  }, 120_000, 1000);
   const bad = await sendAndFinalize(node.api,
     node.api.tx.verifiers.postVerdicts(current, [[a, { Fail: 'Late' }]]), alice);
   assert.ok(bad.dispatchError?.isModule, 'refused');

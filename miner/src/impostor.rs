@@ -35,7 +35,7 @@ impl Impostor {
 	}
 
 	fn missing(&self, block: u64) -> bool {
-		self.drop_every.is_some_and(|n| n > 0 && block % n == 0)
+		self.drop_every.is_some_and(|n| n > 0 && block.is_multiple_of(n))
 	}
 
 	/// Runs a round as this device would: on the device when honest about its data, else on the

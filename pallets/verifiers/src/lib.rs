@@ -1269,7 +1269,7 @@ impl<T: Config> Pallet<T> {
 	/// Whether the audited result carries the device key's signature.
 	fn signed_by_device(device: DeviceId, audit: &AuditOf<T>) -> bool {
 		let Some(key) = T::Devices::device_key(device) else { return false };
-		let challenge = Self::audit_challenge(device, &audit);
+		let challenge = Self::audit_challenge(device, audit);
 		let message = round_message(&challenge, &audit.record.result);
 		sp_io::crypto::sr25519_verify(
 			&sp_core::sr25519::Signature::from_raw(audit.record.signature),
