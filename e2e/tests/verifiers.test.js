@@ -97,8 +97,12 @@ test('verifiers pass an honest device, fail a slow one on time, and an audit cat
   const late = verifiers.honest.process.output();
   assert.match(late, new RegExp(`device ${b}: late`), 'the honest verifier saw it late');
 
-  // Restarted as a device holding 15/16 of its dataset in fast memory: it re-seals (the fault
-  // suspended it), the lazy majority passes it, the on-chain audit does not.
+  // Restarted as a device holding 15/16 of its dataset in fast memory, once it has re-sealed
+  // (the fault suspended it): the lazy majority passes it, the on-chain audit does not.
+  const faultedAt = seen.find((e) => e.section === 'verifiers' && e.method === 'DeviceFaulted' && e.data.device === b).block;
+  await waitFor(`device ${b} re-sealed after its fault (miner log: ${partial.logPath})`,
+    () => seen.some((e) => e.section === 'pocps' && e.method === 'SealCommitted' && e.data.device === b && e.block > faultedAt),
+    180_000);
   partial.child.kill('SIGINT');
   await partial.exit;
   const drop = partial.args.filter((x, i, all) => x !== '--unsafe-round-delay-ms' && all[i - 1] !== '--unsafe-round-delay-ms');

@@ -528,6 +528,12 @@ async fn run_worker(
 				tracing::warn!("{error}; reconnecting");
 				tokio::time::sleep(Duration::from_secs(1)).await;
 			}
+			// A suspended device whose last challenge is still open cannot commit its new seal
+			// until that challenge's deadline closes it (a few blocks): wait and try again.
+			Err(Error::Dispatch { error, .. }) if error.contains("ChallengeOpen") => {
+				tracing::warn!("a challenge of the device is still open; committing again shortly");
+				tokio::time::sleep(Duration::from_secs(6)).await;
+			}
 			Err(Error::Stopped(reason)) => {
 				tracing::info!("{reason}");
 				return Ok(());
