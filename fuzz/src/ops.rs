@@ -240,13 +240,26 @@ impl Chain {
 				self.submit_signed(account(who), call).map(drop)
 			}
 			Op::Redeem { who, device, hours } => {
-				let device = pick(&devices(), device, u64::MAX);
+				let devices = devices();
 				let signer = account(who);
-				let call = RuntimeCall::ComputePools(Pools::redeem {
-					device,
-					hours: u32::from(hours % 16) + 1,
-					client_key: signer.public().0,
-				});
+				let hours = u32::from(hours % 16) + 1;
+				let client_key = signer.public().0;
+				// One in four lets the pool pick the device.
+				let call = if device % 4 == 3 {
+					let class = devices.first().and_then(|d| {
+						<pallet_device_registry::Pallet<Runtime> as ember_primitives::DeviceInspect<
+							ember_runtime::AccountId,
+						>>::class(*d)
+					});
+					RuntimeCall::ComputePools(Pools::redeem_any {
+						class: class.unwrap_or_default(),
+						hours,
+						client_key,
+					})
+				} else {
+					let device = pick(&devices, device, u64::MAX);
+					RuntimeCall::ComputePools(Pools::redeem { device, hours, client_key })
+				};
 				self.submit_signed(signer, call).map(drop)
 			}
 			Op::Lease { lease, action } => {
@@ -256,14 +269,24 @@ impl Chain {
 					.as_ref()
 					.and_then(|l| Chain::keyring_of(&l.client))
 					.unwrap_or(Sr25519Keyring::Bob);
-				let (signer, call) = match action % 3 {
+				let owner = info.as_ref().and_then(|l| owner_of(l.device)).unwrap_or(client);
+				let (signer, call) = match action % 6 {
 					0 => {
-						let owner =
-							info.as_ref().and_then(|l| owner_of(l.device)).unwrap_or(client);
 						let connection = vec![0xc0; 48].try_into().unwrap_or_default();
-						(owner, Pools::post_connection { lease, connection })
+						// The fuzzer does not hold device keys: a refused host key signature.
+						let (host_key, signature) = ([0x11; 32], [0x22; 64]);
+						(owner, Pools::post_connection { lease, connection, host_key, signature })
 					}
 					1 => (client, Pools::release_lease { lease }),
+					2 => (client, Pools::acknowledge { lease }),
+					3 => (client, Pools::report_failure { lease }),
+					4 => {
+						// The client's lease key is its account key here (Op::Redeem).
+						let at = frame_system::Pallet::<Runtime>::block_number();
+						let message = pallet_compute_pools::heartbeat_message(lease, at);
+						let signature = client.pair().sign(&message).0;
+						(owner, Pools::answer_report { lease, at, signature })
+					}
 					_ => (Sr25519Keyring::Ferdie, Pools::end_lease { lease }),
 				};
 				self.submit_signed(signer, RuntimeCall::ComputePools(call)).map(drop)

@@ -83,13 +83,13 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("ember"),
 	impl_name: alloc::borrow::Cow::Borrowed("ember"),
 	authoring_version: 1,
-	spec_version: 204,
+	spec_version: 205,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	// 2: `pocps.commitSeal` names the sealed parameters; `PrioritizeAnswers` joined the
 	// transaction extensions. 4: BABE and GRANDPA equivocation reports carry key-ownership
-	// proofs.
-	transaction_version: 5,
+	// proofs. 6: `computePools.postConnection` carries the host key and its device signature.
+	transaction_version: 6,
 	system_version: 1,
 };
 
@@ -102,10 +102,10 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("ember"),
 	impl_name: alloc::borrow::Cow::Borrowed("ember"),
 	authoring_version: 1,
-	spec_version: 205,
+	spec_version: 206,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 5,
+	transaction_version: 6,
 	system_version: 1,
 };
 

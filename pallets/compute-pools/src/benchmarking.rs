@@ -15,6 +15,19 @@ use frame_support::traits::{EnsureOrigin, Hooks};
 use frame_system::RawOrigin;
 
 const UNIT: Balance = 1_000_000_000_000;
+const KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"pbnc");
+
+/// A new sr25519 key in the benchmark keystore.
+fn new_key() -> [u8; 32] {
+	sp_io::crypto::sr25519_generate(KEY_TYPE, None).0
+}
+
+/// `key`'s signature of `message` (a key from [`new_key`]).
+fn sign(key: [u8; 32], message: &[u8]) -> [u8; 64] {
+	sp_io::crypto::sr25519_sign(KEY_TYPE, &sp_core::sr25519::Public::from_raw(key), message)
+		.unwrap()
+		.0
+}
 
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	let who: T::AccountId = account(name, index, 0);
@@ -70,12 +83,46 @@ fn bought<T: Config>(client: &T::AccountId, class: ClassId, units: MilliHours) {
 /// A one-hour lease of a provider's device to a client, who bought `units` CH first. Returns the
 /// miner, the client, the device and the lease.
 fn leased<T: Config>(units: MilliHours) -> (T::AccountId, T::AccountId, DeviceId, LeaseId) {
+	leased_to::<T>(units, [1; 32])
+}
+
+/// As [`leased`], with the client's lease key `client_key`.
+fn leased_to<T: Config>(
+	units: MilliHours,
+	client_key: [u8; 32],
+) -> (T::AccountId, T::AccountId, DeviceId, LeaseId) {
 	fund_pallet::<T>();
 	let (miner, device, class, _) = provided::<T>(0);
 	let client = funded::<T>("client", 0);
 	bought::<T>(&client, class, units);
-	ComputePools::<T>::do_redeem(client.clone(), device, 1, [1; 32]).unwrap();
+	ComputePools::<T>::do_redeem(client.clone(), device, 1, client_key).unwrap();
 	(miner, client, device, DeviceLease::<T>::get(device).unwrap())
+}
+
+/// Posts the connection details of `lease` on `device`, its host key signed by a new device key.
+fn posted<T: Config>(miner: &T::AccountId, device: DeviceId, lease: LeaseId) {
+	let device_key = new_key();
+	T::BenchmarkHelper::set_device_key(device, device_key);
+	let host_key = [3; 32];
+	let signature = sign(device_key, &host_key_message(lease, &host_key));
+	let connection = BoundedVec::truncate_from(alloc::vec![7u8; 8]);
+	ComputePools::<T>::do_post_connection(miner.clone(), lease, connection, host_key, signature)
+		.unwrap();
+}
+
+/// `n` staked devices of one new class, each owned by its own provider; returns the class.
+fn staked_class<T: Config>(n: u32) -> (ClassId, alloc::vec::Vec<DeviceId>) {
+	fund_pallet::<T>();
+	let (_, first, class, _) = provided::<T>(0);
+	let mut devices = alloc::vec![first];
+	for index in 1..n {
+		let miner = funded::<T>("provider", index);
+		let (device, _) = T::BenchmarkHelper::active_device(miner.clone(), Some(class));
+		let offer = StakeOffer::Provide { min_emb: 0, max_emb: 1_000_000 * UNIT };
+		ComputePools::<T>::do_stake(miner, device, hours::<T>(), epochs::<T>(), offer).unwrap();
+		devices.push(device);
+	}
+	(class, devices)
 }
 
 /// Moves past the end of a one-hour lease.
@@ -189,12 +236,86 @@ mod benchmarks {
 
 	#[benchmark]
 	fn post_connection() {
-		let (miner, _, _, lease) = leased::<T>(MILLIHOURS_PER_HOUR);
+		let (miner, _, device, lease) = leased::<T>(MILLIHOURS_PER_HOUR);
 		let connection =
 			BoundedVec::truncate_from(alloc::vec![7u8; T::MaxConnectionLen::get() as usize]);
+		let device_key = new_key();
+		T::BenchmarkHelper::set_device_key(device, device_key);
+		let host_key = [3; 32];
+		let signature = sign(device_key, &host_key_message(lease, &host_key));
 		#[extrinsic_call]
-		_(RawOrigin::Signed(miner), lease, connection);
+		_(RawOrigin::Signed(miner), lease, connection, host_key, signature);
 		assert!(Leases::<T>::get(lease).unwrap().connection.is_some());
+	}
+
+	#[benchmark]
+	fn acknowledge() {
+		let (miner, client, device, lease) = leased::<T>(MILLIHOURS_PER_HOUR);
+		posted::<T>(&miner, device, lease);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(client), lease);
+		assert_eq!(Deliveries::<T>::get(lease).unwrap().state, DeliveryState::Delivered);
+	}
+
+	/// The deadline's first seven blocks are full: it lands in the eighth.
+	#[benchmark]
+	fn report_failure() {
+		let (_, client, _, lease) = leased::<T>(MILLIHOURS_PER_HOUR);
+		let first = frame_system::Pallet::<T>::block_number() + T::AnswerBlocks::get();
+		let full = BoundedVec::truncate_from(alloc::vec![
+			u64::MAX;
+			T::MaxDeadlinesPerBlock::get() as usize
+		]);
+		let mut block = first;
+		for _ in 0..7 {
+			DeliveryDeadlines::<T>::insert(block, full.clone());
+			block += 1u32.into();
+		}
+		#[extrinsic_call]
+		_(RawOrigin::Signed(client), lease);
+		assert_eq!(DeliveryDeadlines::<T>::get(block).len(), 1);
+	}
+
+	#[benchmark]
+	fn answer_report() {
+		let client_key = new_key();
+		let (miner, client, _, lease) = leased_to::<T>(MILLIHOURS_PER_HOUR, client_key);
+		ComputePools::<T>::do_report_failure(client, lease).unwrap();
+		let at = frame_system::Pallet::<T>::block_number();
+		let signature = sign(client_key, &heartbeat_message(lease, at));
+		#[extrinsic_call]
+		_(RawOrigin::Signed(miner), lease, at, signature);
+		assert_eq!(Deliveries::<T>::get(lease).unwrap().state, DeliveryState::Delivered);
+	}
+
+	/// `n` staked devices of the class scanned.
+	#[benchmark]
+	fn redeem_any(n: Linear<1, { T::MaxOffersScanned::get() }>) {
+		let (class, _) = staked_class::<T>(n);
+		let client = funded::<T>("client", 0);
+		bought::<T>(&client, class, MILLIHOURS_PER_HOUR);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(client.clone()), class, 1, [2; 32]);
+		assert_eq!(ComputePools::<T>::client_leases(client).len(), 1);
+	}
+
+	/// `n` leases whose hand-off deadline falls now, none acknowledged: each ends refunded.
+	#[benchmark]
+	fn on_initialize_deadlines(n: Linear<0, { T::MaxDeadlinesPerBlock::get() }>) {
+		let (class, devices) = staked_class::<T>(n.max(1));
+		let client = funded::<T>("client", 0);
+		bought::<T>(&client, class, u128::from(n.max(1)) * MILLIHOURS_PER_HOUR);
+		for device in devices.into_iter().take(n as usize) {
+			ComputePools::<T>::do_redeem(client.clone(), device, 1, [1; 32]).unwrap();
+		}
+		let now = frame_system::Pallet::<T>::block_number() + T::HandoffBlocks::get();
+		frame_system::Pallet::<T>::set_block_number(now);
+		assert_eq!(DeliveryDeadlines::<T>::get(now).len(), n as usize);
+		#[block]
+		{
+			ComputePools::<T>::end_undelivered(now);
+		}
+		assert!(ComputePools::<T>::client_leases(client).is_empty());
 	}
 
 	#[benchmark]

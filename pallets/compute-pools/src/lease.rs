@@ -2,6 +2,7 @@
 
 use crate::*;
 use ember_primitives::DeviceStatus;
+use sp_runtime::traits::One;
 
 impl<T: Config> Pallet<T> {
 	pub(crate) fn do_buy(
@@ -128,7 +129,7 @@ impl<T: Config> Pallet<T> {
 		if let Some(id) = DeviceLease::<T>::get(device) {
 			let previous = Leases::<T>::get(id).ok_or(Error::<T>::UnknownLease)?;
 			ensure!(now >= previous.end, Error::<T>::DeviceBusy);
-			Self::close_lease(id, &previous, 0)?;
+			Self::close_lease(id, &previous, 0, LeaseEndReason::Expired)?;
 		}
 		// The base price of the hours, less what the client already paid for hours a fault
 		// refunded; only what is burned now counts as a payment (for issuance).
@@ -146,6 +147,11 @@ impl<T: Config> Pallet<T> {
 		T::Currency::hold(&HoldReason::LeaseDeposit.into(), &who, T::LeaseDeposit::get())?;
 
 		let id = NextLeaseId::<T>::get();
+		let deadline = Self::schedule_deadline(now.saturating_add(T::HandoffBlocks::get()), id)?;
+		Deliveries::<T>::insert(
+			id,
+			Delivery { state: DeliveryState::AwaitingHandoff { deadline }, host_key: None },
+		);
 		LeasePrices::<T>::insert(id, price);
 		NextLeaseId::<T>::put(id.checked_add(1).ok_or(Error::<T>::Overflow)?);
 		Leases::<T>::insert(
@@ -179,21 +185,175 @@ impl<T: Config> Pallet<T> {
 		who: T::AccountId,
 		id: LeaseId,
 		connection: BoundedVec<u8, T::MaxConnectionLen>,
+		host_key: [u8; 32],
+		signature: [u8; 64],
 	) -> DispatchResult {
 		let mut lease = Leases::<T>::get(id).ok_or(Error::<T>::UnknownLease)?;
 		ensure!(T::Devices::owner(lease.device) == Some(who), Error::<T>::NotOwner);
 		ensure!(frame_system::Pallet::<T>::block_number() < lease.end, Error::<T>::LeaseOver);
+		let device_key = T::Devices::device_key(lease.device).ok_or(Error::<T>::UnknownDevice)?;
+		ensure!(
+			sp_io::crypto::sr25519_verify(
+				&sp_core::sr25519::Signature::from_raw(signature),
+				&host_key_message(id, &host_key),
+				&sp_core::sr25519::Public::from_raw(device_key),
+			),
+			Error::<T>::BadSignature
+		);
+		let mut delivery = Deliveries::<T>::get(id).ok_or(Error::<T>::UnknownLease)?;
+		delivery.host_key = Some(host_key);
+		Deliveries::<T>::insert(id, delivery);
 		lease.connection = Some(connection);
 		Leases::<T>::insert(id, lease);
-		Self::deposit_event(Event::ConnectionPosted { lease: id });
+		Self::deposit_event(Event::ConnectionPosted { lease: id, host_key });
 		Ok(())
 	}
 
-	/// Removes a lease, returns its deposit and records `refunded` CH.
+	pub(crate) fn do_acknowledge(who: T::AccountId, id: LeaseId) -> DispatchResult {
+		let (lease, mut delivery) = Self::running_lease_of(&who, id)?;
+		ensure!(lease.connection.is_some(), Error::<T>::NoConnection);
+		ensure!(delivery.state != DeliveryState::Delivered, Error::<T>::WrongDeliveryState);
+		delivery.state = DeliveryState::Delivered;
+		Deliveries::<T>::insert(id, delivery);
+		Self::deposit_event(Event::HandoffAcknowledged { lease: id });
+		Ok(())
+	}
+
+	pub(crate) fn do_report_failure(who: T::AccountId, id: LeaseId) -> DispatchResult {
+		let (_, mut delivery) = Self::running_lease_of(&who, id)?;
+		ensure!(
+			!matches!(delivery.state, DeliveryState::Reported { .. }),
+			Error::<T>::WrongDeliveryState
+		);
+		let since = frame_system::Pallet::<T>::block_number();
+		let deadline = Self::schedule_deadline(since.saturating_add(T::AnswerBlocks::get()), id)?;
+		delivery.state = DeliveryState::Reported { since, deadline };
+		Deliveries::<T>::insert(id, delivery);
+		Self::deposit_event(Event::FailureReported { lease: id, deadline });
+		Ok(())
+	}
+
+	pub(crate) fn do_answer_report(
+		who: T::AccountId,
+		id: LeaseId,
+		at: BlockNumberFor<T>,
+		signature: [u8; 64],
+	) -> DispatchResult {
+		let lease = Leases::<T>::get(id).ok_or(Error::<T>::UnknownLease)?;
+		ensure!(T::Devices::owner(lease.device) == Some(who), Error::<T>::NotOwner);
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(now < lease.end, Error::<T>::LeaseOver);
+		let mut delivery = Deliveries::<T>::get(id).ok_or(Error::<T>::UnknownLease)?;
+		let DeliveryState::Reported { since, .. } = delivery.state else {
+			return Err(Error::<T>::WrongDeliveryState.into());
+		};
+		ensure!(at >= since && at <= now, Error::<T>::StaleHeartbeat);
+		ensure!(
+			sp_io::crypto::sr25519_verify(
+				&sp_core::sr25519::Signature::from_raw(signature),
+				&heartbeat_message(id, at),
+				&sp_core::sr25519::Public::from_raw(lease.client_key),
+			),
+			Error::<T>::BadSignature
+		);
+		delivery.state = DeliveryState::Delivered;
+		Deliveries::<T>::insert(id, delivery);
+		Self::deposit_event(Event::ReportAnswered { lease: id, at });
+		Ok(())
+	}
+
+	/// `who`'s lease `id`, running, with its delivery record.
+	fn running_lease_of(
+		who: &T::AccountId,
+		id: LeaseId,
+	) -> Result<(LeaseOf<T>, Delivery<BlockNumberFor<T>>), DispatchError> {
+		let lease = Leases::<T>::get(id).ok_or(Error::<T>::UnknownLease)?;
+		ensure!(&lease.client == who, Error::<T>::NotClient);
+		ensure!(frame_system::Pallet::<T>::block_number() < lease.end, Error::<T>::LeaseOver);
+		let delivery = Deliveries::<T>::get(id).ok_or(Error::<T>::UnknownLease)?;
+		Ok((lease, delivery))
+	}
+
+	/// Lists lease `id` under the first block from `at` (at most 8 blocks on) with room for
+	/// another deadline, and returns that block.
+	fn schedule_deadline(
+		at: BlockNumberFor<T>,
+		id: LeaseId,
+	) -> Result<BlockNumberFor<T>, DispatchError> {
+		let mut block = at;
+		for _ in 0..8 {
+			let listed = DeliveryDeadlines::<T>::try_mutate(block, |due| due.try_push(id));
+			if listed.is_ok() {
+				return Ok(block);
+			}
+			block = block.saturating_add(One::one());
+		}
+		Err(Error::<T>::DeadlinesFull.into())
+	}
+
+	/// Ends the leases whose delivery deadline is `now` and that are still waiting for a
+	/// hand-off or an answer; returns how many deadlines it looked at.
+	pub(crate) fn end_undelivered(now: BlockNumberFor<T>) -> u32 {
+		let due = DeliveryDeadlines::<T>::take(now);
+		let count = due.len().saturated_into();
+		for id in due {
+			let Some(delivery) = Deliveries::<T>::get(id) else { continue };
+			let (reason, from) = match delivery.state {
+				DeliveryState::AwaitingHandoff { deadline } if deadline == now =>
+					(LeaseEndReason::NotHandedOver, None),
+				DeliveryState::Reported { since, deadline } if deadline == now =>
+					(LeaseEndReason::ReportUnanswered, Some(since)),
+				// Acknowledged, or answered (and maybe reported again, for a later deadline).
+				_ => continue,
+			};
+			let result = frame_support::storage::with_storage_layer(|| {
+				let lease = Leases::<T>::get(id).ok_or(Error::<T>::UnknownLease)?;
+				// Nothing was delivered from the lease's start (no hand-off) or from the report.
+				Self::refund_lease(id, &lease, from.unwrap_or(lease.start), reason)?;
+				T::DeliveryFailed::on_delivery_failed(lease.device, id);
+				Ok::<_, DispatchError>(lease.device)
+			});
+			if let Err(error) = result {
+				log::error!(target: "runtime::compute-pools", "ending undelivered lease {id}: {error:?}");
+			}
+		}
+		count
+	}
+
+	/// The best free device of `class` that can serve `hours` now, and how many devices were
+	/// looked at.
+	pub(crate) fn best_offer(class: ClassId, hours: u32) -> Result<(DeviceId, u32), DispatchError> {
+		let now = frame_system::Pallet::<T>::block_number();
+		let end = now.saturating_add(T::BlocksPerHour::get().saturating_mul(hours.into()));
+		let mut best: Option<(sp_runtime::Perbill, DeviceId)> = None;
+		let mut scanned = 0u32;
+		for device in ClassDevices::<T>::iter_key_prefix(class).take(T::MaxOffersScanned::get() as usize) {
+			scanned = scanned.saturating_add(1);
+			let free = DeviceLease::<T>::get(device)
+				.and_then(Leases::<T>::get)
+				.is_none_or(|lease| now >= lease.end);
+			let staked = DeviceStake::<T>::get(device)
+				.and_then(Stakes::<T>::get)
+				.is_some_and(|stake| Self::epoch_start(stake.end) >= end);
+			if !free || !staked || T::Devices::status(device) != Some(DeviceStatus::Active) {
+				continue;
+			}
+			let score = T::Reputation::score(device);
+			// Best score; among equals the lowest id (the first met: keys are in id order
+			// only per hash prefix, so compare explicitly).
+			if best.is_none_or(|(s, d)| score > s || (score == s && device < d)) {
+				best = Some((score, device));
+			}
+		}
+		best.map(|(_, device)| (device, scanned)).ok_or(Error::<T>::NoOffer.into())
+	}
+
+	/// Removes a lease, returns its deposit and records `refunded` CH and why it ended.
 	pub(crate) fn close_lease(
 		id: LeaseId,
 		lease: &LeaseOf<T>,
 		refunded: MilliHours,
+		reason: LeaseEndReason,
 	) -> DispatchResult {
 		T::Currency::release(
 			&HoldReason::LeaseDeposit.into(),
@@ -202,10 +362,11 @@ impl<T: Config> Pallet<T> {
 			Precision::Exact,
 		)?;
 		Leases::<T>::remove(id);
+		Deliveries::<T>::remove(id);
 		LeasePrices::<T>::remove(id);
 		DeviceLease::<T>::remove(lease.device);
 		ClientLeases::<T>::remove(&lease.client, id);
-		Self::deposit_event(Event::LeaseEnded { lease: id, refunded });
+		Self::deposit_event(Event::LeaseEnded { lease: id, refunded, reason });
 		Ok(())
 	}
 
@@ -227,19 +388,32 @@ impl<T: Config> Pallet<T> {
 		let Some(id) = DeviceLease::<T>::get(device) else { return Ok(()) };
 		let lease = Leases::<T>::get(id).ok_or(Error::<T>::UnknownLease)?;
 		let now = frame_system::Pallet::<T>::block_number();
+		Self::refund_lease(id, &lease, now, LeaseEndReason::DeviceFaulted)
+	}
+
+	/// Ends a lease early for `reason`: the hours not begun at block `from` go back to the
+	/// client as CH of the class, with the base price paid for them as a credit toward its next
+	/// leases of the class. A lease already past its end just closes.
+	fn refund_lease(
+		id: LeaseId,
+		lease: &LeaseOf<T>,
+		from: BlockNumberFor<T>,
+		reason: LeaseEndReason,
+	) -> DispatchResult {
+		let now = frame_system::Pallet::<T>::block_number();
 		if now >= lease.end {
-			return Self::close_lease(id, &lease, 0);
+			return Self::close_lease(id, lease, 0, reason);
 		}
-		Self::end_lease_early(&lease);
+		Self::end_lease_early(lease);
 		let price = LeasePrices::<T>::get(id).unwrap_or(0);
 		let hour: u128 = T::BlocksPerHour::get().saturated_into();
-		let elapsed: u128 = now.saturating_sub(lease.start).saturated_into();
+		let elapsed: u128 = from.max(lease.start).saturating_sub(lease.start).saturated_into();
 		let begun = elapsed.div_ceil(hour.max(1));
 		let unused = u128::from(lease.hours).saturating_sub(begun);
 		let refunded = unused.saturating_mul(MILLIHOURS_PER_HOUR);
 		// The released lease deposit covers a new holding's (integrity_test: LeaseDeposit ≥
 		// HoldingDeposit).
-		Self::close_lease(id, &lease, refunded)?;
+		Self::close_lease(id, lease, refunded, reason)?;
 		if refunded > 0 {
 			Self::credit_holding(lease.class, &lease.client, refunded)?;
 			let paid = price.saturating_mul(unused);

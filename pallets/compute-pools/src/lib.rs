@@ -75,8 +75,8 @@ pub use weights::WeightInfo;
 
 use ember_primitives::{
 	BasePrice, ChallengeId, ChallengeOutcome, ClassId, DeviceId, DeviceInspect, DeviceStatus,
-	LeaseInspect, OnChallengeOutcome, OnDeviceRetired, PoolRewards, ReputationInspect,
-	StakeInspect,
+	LeaseInspect, OnChallengeOutcome, OnDeliveryFailed, OnDeviceRetired, PoolRewards,
+	ReputationInspect, StakeInspect,
 };
 use frame_support::{
 	pallet_prelude::*,
@@ -212,6 +212,26 @@ pub mod pallet {
 		#[pallet::constant]
 		type RewardStreamEpochs: Get<u32>;
 
+		/// Blocks a client has from a lease's start to acknowledge a working hand-off.
+		#[pallet::constant]
+		type HandoffBlocks: Get<BlockNumberFor<Self>>;
+
+		/// Blocks a provider has to answer a client's failure report with a heartbeat.
+		#[pallet::constant]
+		type AnswerBlocks: Get<BlockNumberFor<Self>>;
+
+		/// Most delivery deadlines that fall in one block (a lease whose deadline finds its
+		/// block full takes the next with room, up to 8 blocks later).
+		#[pallet::constant]
+		type MaxDeadlinesPerBlock: Get<u32>;
+
+		/// Most staked devices of a class [`Pallet::redeem_any`] looks at.
+		#[pallet::constant]
+		type MaxOffersScanned: Get<u32>;
+
+		/// Told of each failed delivery (the provider's penalty: slashing).
+		type DeliveryFailed: OnDeliveryFailed;
+
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;
 
@@ -305,6 +325,27 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Prepaid<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, ClassId, Blake2_128Concat, T::AccountId, Balance>;
+
+	/// Each running lease's delivery record (covered by the lease deposit).
+	#[pallet::storage]
+	pub type Deliveries<T: Config> =
+		StorageMap<_, Twox64Concat, LeaseId, Delivery<BlockNumberFor<T>>>;
+
+	/// The leases whose hand-off or report deadline falls in each block.
+	#[pallet::storage]
+	pub type DeliveryDeadlines<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<LeaseId, T::MaxDeadlinesPerBlock>,
+		ValueQuery,
+	>;
+
+	/// Devices with a stake of each class (live or awaiting its claim): where
+	/// [`Pallet::redeem_any`] looks for an offer. Covered by the device's bond.
+	#[pallet::storage]
+	pub type ClassDevices<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, ClassId, Twox64Concat, DeviceId, ()>;
 
 	/// Each pool's issuance streams, paying out over the epochs after each credit.
 	#[pallet::storage]
@@ -403,10 +444,19 @@ pub mod pallet {
 			end: BlockNumberFor<T>,
 			base_price: Balance,
 		},
-		/// The miner posted a lease's sealed connection details.
-		ConnectionPosted { lease: LeaseId },
-		/// A lease ended; `refunded` CH went back to the client (a fault's unused hours).
-		LeaseEnded { lease: LeaseId, refunded: MilliHours },
+		/// The miner posted a lease's sealed connection details and its endpoint's host key,
+		/// signed by the device key.
+		ConnectionPosted { lease: LeaseId, host_key: [u8; 32] },
+		/// The client acknowledged a working hand-off.
+		HandoffAcknowledged { lease: LeaseId },
+		/// The client reported that the endpoint fails; the provider has until `deadline` to
+		/// answer with a heartbeat the client signed since.
+		FailureReported { lease: LeaseId, deadline: BlockNumberFor<T> },
+		/// The provider answered a report with a heartbeat the client signed at block `at`.
+		ReportAnswered { lease: LeaseId, at: BlockNumberFor<T> },
+		/// A lease ended for `reason`; `refunded` CH went back to the client with the base
+		/// price paid for them (a fault's or a failed delivery's unused hours).
+		LeaseEnded { lease: LeaseId, refunded: MilliHours, reason: LeaseEndReason },
 		/// Handling a fault failed and was rolled back (a bug: please report it).
 		FaultNotHandled { device: DeviceId, error: DispatchError },
 		/// Issuance credited `amount` to the liquidity providers of every pool.
@@ -475,20 +525,38 @@ pub mod pallet {
 		RenewTooEarly,
 		/// The holding has not expired (only an expired holding may be removed by anyone).
 		HoldingLive,
+		/// The signature does not verify: the host key must be signed by the device key, a
+		/// heartbeat by the lease's client key.
+		BadSignature,
+		/// The provider has not posted the connection details yet: nothing to acknowledge.
+		NoConnection,
+		/// The lease's delivery is not in a state that allows this (already acknowledged, or
+		/// already reported, or no report to answer).
+		WrongDeliveryState,
+		/// The heartbeat is older than the report it answers, or from the future.
+		StaleHeartbeat,
+		/// Too many delivery deadlines fall in the coming blocks; try again shortly.
+		DeadlinesFull,
+		/// No free device of the class is staked long enough for these hours.
+		NoOffer,
 	}
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
-			let (now, epoch_blocks): (u64, u64) =
+			let (block, epoch_blocks): (u64, u64) =
 				(now.saturated_into(), T::EpochBlocks::get().saturated_into());
-			if now.checked_rem(epoch_blocks) == Some(0) {
-				let epoch = now.checked_div(epoch_blocks).unwrap_or(0).saturated_into();
+			let epoch_weight = if block.checked_rem(epoch_blocks) == Some(0) {
+				let epoch = block.checked_div(epoch_blocks).unwrap_or(0).saturated_into();
 				let pools = Self::end_epoch(epoch);
 				T::WeightInfo::on_initialize_epoch(pools)
 			} else {
 				T::WeightInfo::on_initialize_idle()
-			}
+			};
+			let due = Self::end_undelivered(now);
+			epoch_weight.saturating_add(T::WeightInfo::on_initialize_deadlines(due).saturating_add(
+				T::DeliveryFailed::delivery_failed_weight().saturating_mul(due.into()),
+			))
 		}
 
 		fn integrity_test() {
@@ -501,6 +569,10 @@ pub mod pallet {
 			assert!(T::MaxPools::get() > 0, "MaxPools must be positive");
 			assert!(T::HoldingEpochs::get() > 0, "HoldingEpochs must be positive");
 			assert!(T::MinimumLiquidity::get() > 0, "MinimumLiquidity must be positive");
+			assert!(!T::HandoffBlocks::get().is_zero(), "HandoffBlocks must be positive");
+			assert!(!T::AnswerBlocks::get().is_zero(), "AnswerBlocks must be positive");
+			assert!(T::MaxDeadlinesPerBlock::get() > 0, "MaxDeadlinesPerBlock must be positive");
+			assert!(T::MaxOffersScanned::get() > 0, "MaxOffersScanned must be positive");
 			assert!(
 				T::LeaseDeposit::get() >= T::HoldingDeposit::get(),
 				"a fault refund turns a lease deposit into a holding deposit"
@@ -628,17 +700,21 @@ pub mod pallet {
 			Self::do_redeem(who, device, hours, client_key)
 		}
 
-		/// Posts a lease's connection details, sealed to the client's key (the device owner
-		/// only). Posting again replaces them.
+		/// Posts a lease's connection details, sealed to the client's key, with the endpoint's
+		/// host key fingerprint and the device key's signature of
+		/// [`host_key_message`]`(lease, host_key)` (the device owner only). Posting again
+		/// replaces them.
 		#[pallet::call_index(8)]
 		#[pallet::weight(T::WeightInfo::post_connection())]
 		pub fn post_connection(
 			origin: OriginFor<T>,
 			lease: LeaseId,
 			connection: BoundedVec<u8, T::MaxConnectionLen>,
+			host_key: [u8; 32],
+			signature: [u8; 64],
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_post_connection(who, lease, connection)
+			Self::do_post_connection(who, lease, connection, host_key, signature)
 		}
 
 		/// Ends the caller's lease now; unused hours are not refunded.
@@ -649,7 +725,7 @@ pub mod pallet {
 			let info = Leases::<T>::get(lease).ok_or(Error::<T>::UnknownLease)?;
 			ensure!(info.client == who, Error::<T>::NotClient);
 			Self::end_lease_early(&info);
-			Self::close_lease(lease, &info, 0)
+			Self::close_lease(lease, &info, 0, LeaseEndReason::Released)
 		}
 
 		/// Removes a lease past its end and returns its deposit to the client (anyone may).
@@ -662,7 +738,7 @@ pub mod pallet {
 				frame_system::Pallet::<T>::block_number() >= info.end,
 				Error::<T>::LeaseRunning
 			);
-			Self::close_lease(lease, &info, 0)
+			Self::close_lease(lease, &info, 0, LeaseEndReason::Expired)
 		}
 
 		/// Removes `who`'s expired holding of `class` and returns its deposit to `who` (anyone
@@ -681,6 +757,58 @@ pub mod pallet {
 			Self::deposit_event(Event::HoldingExpired { class, who, amount: holding.amount });
 			Ok(())
 		}
+
+		/// The lease's client acknowledges a working hand-off (or withdraws its report): the
+		/// lease runs its term.
+		#[pallet::call_index(12)]
+		#[pallet::weight(T::WeightInfo::acknowledge())]
+		pub fn acknowledge(origin: OriginFor<T>, lease: LeaseId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_acknowledge(who, lease)
+		}
+
+		/// The lease's client reports that its endpoint fails. Unless the provider answers
+		/// within `AnswerBlocks` with a heartbeat the client signed since, the lease ends, the
+		/// client is refunded the hours not begun now with the base price paid for them, and the
+		/// device is penalised.
+		#[pallet::call_index(13)]
+		#[pallet::weight(T::WeightInfo::report_failure())]
+		pub fn report_failure(origin: OriginFor<T>, lease: LeaseId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_report_failure(who, lease)
+		}
+
+		/// The device owner answers a failure report with a heartbeat: the lease's client key's
+		/// signature of [`heartbeat_message`]`(lease, at)`, `at` no earlier than the report.
+		#[pallet::call_index(14)]
+		#[pallet::weight(T::WeightInfo::answer_report())]
+		pub fn answer_report(
+			origin: OriginFor<T>,
+			lease: LeaseId,
+			at: BlockNumberFor<T>,
+			signature: [u8; 64],
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_answer_report(who, lease, at, signature)
+		}
+
+		/// Redeems `hours` whole hours of `class` on the best free device the pool offers:
+		/// among the first `MaxOffersScanned` staked devices of the class, those `Active`,
+		/// free and staked past the lease's end, the best reputation (then the lowest id).
+		/// Devices of a class share one pool and one base price, so reputation is the ranking.
+		#[pallet::call_index(15)]
+		#[pallet::weight(T::WeightInfo::redeem_any(T::MaxOffersScanned::get()))]
+		pub fn redeem_any(
+			origin: OriginFor<T>,
+			class: ClassId,
+			hours: u32,
+			client_key: [u8; 32],
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let (device, scanned) = Self::best_offer(class, hours)?;
+			Self::do_redeem(who, device, hours, client_key)?;
+			Ok(Some(T::WeightInfo::redeem_any(scanned)).into())
+		}
 	}
 }
 
@@ -690,6 +818,9 @@ pub trait BenchmarkHelper<AccountId> {
 	/// A new `Active` device owned by `owner`, in `class` or else a new class, with a base
 	/// price.
 	fn active_device(owner: AccountId, class: Option<ClassId>) -> (DeviceId, ClassId);
+
+	/// Makes `key` `device`'s device key (which signs its endpoints' host keys).
+	fn set_device_key(device: DeviceId, key: [u8; 32]);
 }
 
 impl<T: Config> Pallet<T> {
@@ -922,6 +1053,8 @@ impl<T: Config> Pallet<T> {
 	///   provider's exit and dividends, every stake's issuance rewards).
 	/// - Held deposits match the stakes, holdings and leases that need them; prepaid base
 	///   prices belong to holdings, lease prices to leases.
+	/// - Every lease has a delivery record and back; no delivery deadline lies in the past;
+	///   `ClassDevices` lists exactly the staked devices, under their stakes' classes.
 	#[cfg(any(feature = "try-runtime", feature = "std", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
@@ -1008,8 +1141,28 @@ impl<T: Config> Pallet<T> {
 		for (id, _) in LeasePrices::<T>::iter() {
 			ensure!(Leases::<T>::contains_key(id), "a lease price without a lease");
 		}
+		for (id, _) in Deliveries::<T>::iter() {
+			ensure!(Leases::<T>::contains_key(id), "a delivery record without a lease");
+		}
+		let block = frame_system::Pallet::<T>::block_number();
+		for (at, _) in DeliveryDeadlines::<T>::iter() {
+			ensure!(at > block, "a delivery deadline in the past");
+		}
+		for (class, device, _) in ClassDevices::<T>::iter() {
+			ensure!(
+				DeviceStake::<T>::get(device)
+					.and_then(Stakes::<T>::get)
+					.is_some_and(|stake| stake.class == class),
+				"an offer without a stake of its class"
+			);
+		}
+		ensure!(
+			ClassDevices::<T>::iter().count() == DeviceStake::<T>::iter().count(),
+			"a staked device missing from the offers"
+		);
 		let mut lease_deposits: BTreeMap<T::AccountId, Balance> = BTreeMap::new();
 		for (id, lease) in Leases::<T>::iter() {
+			ensure!(Deliveries::<T>::contains_key(id), "a lease without a delivery record");
 			ensure!(DeviceLease::<T>::get(lease.device) == Some(id), "lease not indexed by device");
 			ensure!(
 				ClientLeases::<T>::contains_key(&lease.client, id),

@@ -12,7 +12,7 @@ use crate::{self as pallet_compute_pools, *};
 use ember_primitives::{ChallengePolicy, DeviceStatus};
 use frame_support::{
 	derive_impl, parameter_types,
-	traits::{ConstU128, ConstU32},
+	traits::{ConstU128, ConstU32, ConstU64},
 };
 use frame_system::EnsureRoot;
 use sp_runtime::{BuildStorage, Permill};
@@ -67,6 +67,9 @@ pub const HOUR: u64 = 5;
 pub const BASE_PRICE: u128 = 1_000;
 pub const HOLDING_DEPOSIT: u128 = 50;
 pub const LEASE_DEPOSIT: u128 = 100;
+/// Blocks a client has to acknowledge a hand-off, and a provider to answer a report.
+pub const HANDOFF: u64 = 10;
+pub const ANSWER: u64 = 4;
 pub const REWARD_POT: u128 = 10_000_000;
 /// Epoch boundaries an issuance credit is paid out over.
 pub const STREAM_EPOCHS: u32 = 20;
@@ -108,6 +111,11 @@ impl Config for Test {
 	type MaxConnectionLen = ConstU32<64>;
 	type DefaultParameters = DefaultParameters;
 	type RewardStreamEpochs = ConstU32<STREAM_EPOCHS>;
+	type HandoffBlocks = ConstU64<HANDOFF>;
+	type AnswerBlocks = ConstU64<ANSWER>;
+	type MaxDeadlinesPerBlock = ConstU32<2>;
+	type MaxOffersScanned = ConstU32<3>;
+	type DeliveryFailed = MockDeliveries;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MockDevices;
@@ -122,6 +130,10 @@ impl crate::BenchmarkHelper<AccountId> for MockDevices {
 		let (device, class) = (1_000 + added, class.unwrap_or(added as ClassId));
 		Self::add(device, owner, class);
 		(device, class)
+	}
+
+	fn set_device_key(device: DeviceId, key: [u8; 32]) {
+		KEYS.with(|k| k.borrow_mut().insert(device, key));
 	}
 }
 
@@ -143,6 +155,30 @@ thread_local! {
 	pub static UNPRICED: RefCell<std::collections::BTreeSet<ClassId>> = const { RefCell::new(std::collections::BTreeSet::new()) };
 	/// Base price the mocked compute price was told was paid.
 	pub static PAID: RefCell<u128> = const { RefCell::new(0) };
+	/// Device keys set explicitly (else [`device_pair`]'s).
+	pub static KEYS: RefCell<BTreeMap<DeviceId, [u8; 32]>> = const { RefCell::new(BTreeMap::new()) };
+	/// Failed deliveries the mocked slashing was told of: (device, lease).
+	pub static UNDELIVERED: RefCell<Vec<(DeviceId, LeaseId)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A device's key pair in the mocked registry (from a seed of its id).
+pub fn device_pair(device: DeviceId) -> sp_core::sr25519::Pair {
+	use sp_core::Pair;
+	let mut seed = [0u8; 32];
+	seed[..8].copy_from_slice(&device.to_le_bytes());
+	sp_core::sr25519::Pair::from_seed(&seed)
+}
+
+/// Records failed deliveries, as slashing would schedule their penalties.
+pub struct MockDeliveries;
+
+impl OnDeliveryFailed for MockDeliveries {
+	fn on_delivery_failed(device: DeviceId, lease: u64) {
+		UNDELIVERED.with(|u| u.borrow_mut().push((device, lease)));
+	}
+	fn delivery_failed_weight() -> Weight {
+		Weight::zero()
+	}
 }
 
 pub struct MockDevices;
@@ -170,8 +206,10 @@ impl DeviceInspect<AccountId> for MockDevices {
 	fn status(device: DeviceId) -> Option<DeviceStatus> {
 		Self::get(device).map(|d| d.status)
 	}
-	fn device_key(_: DeviceId) -> Option<[u8; 32]> {
-		None
+	fn device_key(device: DeviceId) -> Option<[u8; 32]> {
+		use sp_core::Pair;
+		Self::get(device)?;
+		Some(KEYS.with(|k| k.borrow().get(&device).copied()).unwrap_or_else(|| device_pair(device).public().0))
 	}
 	fn challenge_policy(_: DeviceId) -> Option<ChallengePolicy> {
 		None
@@ -187,6 +225,8 @@ impl BasePrice for MockPrice {
 		match class {
 			0 => Some(BASE_PRICE),
 			1 => Some(2 * BASE_PRICE),
+			// The benchmarks' helper makes a class per device.
+			_ if cfg!(feature = "runtime-benchmarks") => Some(BASE_PRICE),
 			_ => None,
 		}
 	}
@@ -248,7 +288,13 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		MockDevices::add(DEVICE, MINER, 0);
 		MockDevices::add(DEVICE2, MINER2, 0);
 		MockDevices::add(DEVICE3, MINER3, 0);
+		KEYS.with(|k| k.borrow_mut().clear());
+		UNDELIVERED.with(|u| u.borrow_mut().clear());
 	});
+	// The benchmarks sign with keys they generate.
+	ext.register_extension(sp_keystore::KeystoreExt::new(
+		sp_keystore::testing::MemoryKeystore::new(),
+	));
 	ext
 }
 

@@ -69,6 +69,7 @@ impl<T: Config> Pallet<T> {
 			Stake { owner: who.clone(), device, class, staked, rate, start, end, kind, reward_at },
 		);
 		DeviceStake::<T>::insert(device, id);
+		ClassDevices::<T>::insert(class, device, ());
 		Self::deposit_event(Event::Staked {
 			stake: id,
 			owner: who,
@@ -272,6 +273,7 @@ impl<T: Config> Pallet<T> {
 		});
 		Stakes::<T>::remove(id);
 		DeviceStake::<T>::remove(stake.device);
+		ClassDevices::<T>::remove(stake.class, stake.device);
 		Self::deposit_event(Event::StakeClaimed {
 			stake: id,
 			owner: who,
@@ -335,6 +337,7 @@ impl<T: Config> Pallet<T> {
 		Pools::<T>::insert(stake.class, pool);
 		Stakes::<T>::remove(id);
 		DeviceStake::<T>::remove(device);
+		ClassDevices::<T>::remove(stake.class, device);
 		Self::deposit_event(Event::StakeFaulted { stake: id, device, returned, burned });
 		Ok(())
 	}

@@ -52,6 +52,13 @@ fn to_pot() -> u128 {
 		.sum()
 }
 
+/// A host key fingerprint for lease `lease` and `device`'s device key's signature of it.
+fn host_key(lease: LeaseId, device: DeviceId) -> ([u8; 32], [u8; 64]) {
+	use sp_core::Pair;
+	let key = [lease as u8 ^ 0x5a; 32];
+	(key, device_pair(device).sign(&host_key_message(lease, &key)).0)
+}
+
 fn fault(device: DeviceId) {
 	MockDevices::set_status(device, DeviceStatus::Suspended);
 	<ComputePools as OnChallengeOutcome<AccountId>>::on_challenge_outcome(
@@ -693,21 +700,23 @@ fn connection_release_and_end() {
 		assert_ok!(ComputePools::buy_hours(signed(CLIENT), 0, 2_000, u128::MAX));
 		assert_ok!(ComputePools::redeem(signed(CLIENT), DEVICE, 1, [7; 32]));
 		let sealed: BoundedVec<u8, ConstU32<64>> = vec![1, 2, 3].try_into().unwrap();
+		let (key, sig) = host_key(0, DEVICE);
 		assert_noop!(
-			ComputePools::post_connection(signed(CLIENT), 0, sealed.clone()),
+			ComputePools::post_connection(signed(CLIENT), 0, sealed.clone(), key, sig),
 			Error::<Test>::NotOwner
 		);
 		assert_noop!(
-			ComputePools::post_connection(signed(MINER), 9, sealed.clone()),
+			ComputePools::post_connection(signed(MINER), 9, sealed.clone(), key, sig),
 			Error::<Test>::UnknownLease
 		);
-		assert_ok!(ComputePools::post_connection(signed(MINER), 0, sealed.clone()));
+		assert_ok!(ComputePools::post_connection(signed(MINER), 0, sealed.clone(), key, sig));
 		assert_eq!(Leases::<Test>::get(0).unwrap().connection, Some(sealed.clone()));
+		assert_eq!(Deliveries::<Test>::get(0).unwrap().host_key, Some(key));
 		assert_noop!(ComputePools::release_lease(signed(MINER), 0), Error::<Test>::NotClient);
 		assert_noop!(ComputePools::end_lease(signed(MINER), 0), Error::<Test>::LeaseRunning);
 		run_to_block(6);
 		assert_noop!(
-			ComputePools::post_connection(signed(MINER), 0, sealed),
+			ComputePools::post_connection(signed(MINER), 0, sealed, key, sig),
 			Error::<Test>::LeaseOver
 		);
 		assert_ok!(ComputePools::end_lease(signed(MINER), 0));
@@ -727,7 +736,10 @@ fn fault_during_a_lease_refunds_unused_hours() {
 		// 6 blocks in: two hours begun, two unused.
 		run_to_block(7);
 		fault(DEVICE);
-		System::assert_has_event(Event::LeaseEnded { lease: 0, refunded: 2_000 }.into());
+		System::assert_has_event(
+			Event::LeaseEnded { lease: 0, refunded: 2_000, reason: LeaseEndReason::DeviceFaulted }
+				.into(),
+		);
 		assert_eq!(Holdings::<Test>::get(0, CLIENT).unwrap().amount, 2_000);
 		assert!(DeviceLease::<Test>::get(DEVICE).is_none());
 		assert_eq!(Balances::balance_on_hold(&HoldReason::LeaseDeposit.into(), &CLIENT), 0);
@@ -1169,5 +1181,314 @@ fn a_provider_refuses_a_pool_priced_below_its_limit() {
 			4,
 			StakeOffer::Provide { min_emb: 8_000_000, max_emb: 8_000_000 }
 		));
+	});
+}
+
+/// CLIENT's sr25519 lease key (the key it gives at redeem; the miner seals to it and the
+/// client signs heartbeats with it).
+fn lease_pair() -> sp_core::sr25519::Pair {
+	use sp_core::Pair;
+	sp_core::sr25519::Pair::from_seed(&[4; 32])
+}
+
+fn lease_key() -> [u8; 32] {
+	use sp_core::Pair;
+	lease_pair().public().0
+}
+
+/// The client's heartbeat for `lease` at block `at`, signed by `pair`.
+fn heartbeat(pair: &sp_core::sr25519::Pair, lease: LeaseId, at: u64) -> [u8; 64] {
+	use sp_core::Pair;
+	pair.sign(&heartbeat_message(lease, at)).0
+}
+
+/// MINER's DEVICE staked; CLIENT leases it for 4 hours (20 blocks) from block 1 and the miner
+/// posts the connection details.
+fn leased_and_posted() {
+	provide();
+	assert_ok!(ComputePools::buy_hours(signed(CLIENT), 0, 4_000, u128::MAX));
+	assert_ok!(ComputePools::redeem(signed(CLIENT), DEVICE, 4, lease_key()));
+	let (key, sig) = host_key(0, DEVICE);
+	let sealed: BoundedVec<u8, ConstU32<64>> = vec![9; 40].try_into().unwrap();
+	assert_ok!(ComputePools::post_connection(signed(MINER), 0, sealed, key, sig));
+}
+
+fn undelivered() -> Vec<(DeviceId, LeaseId)> {
+	UNDELIVERED.with(|u| u.borrow().clone())
+}
+
+#[test]
+fn a_lease_whose_hand_off_is_never_acknowledged_is_refunded_in_full_and_the_provider_penalised() {
+	build_and_execute(|| {
+		leased_and_posted();
+		let paid = 4 * BASE_PRICE;
+		assert_eq!(
+			Deliveries::<Test>::get(0).unwrap().state,
+			DeliveryState::AwaitingHandoff { deadline: 1 + HANDOFF }
+		);
+		run_to_block(HANDOFF);
+		assert!(Leases::<Test>::contains_key(0));
+		run_to_block(1 + HANDOFF);
+		System::assert_has_event(
+			Event::LeaseEnded { lease: 0, refunded: 4_000, reason: LeaseEndReason::NotHandedOver }
+				.into(),
+		);
+		// Every hour back, with the base price paid for them as a credit; the deposit back.
+		assert_eq!(Holdings::<Test>::get(0, CLIENT).unwrap().amount, 4_000);
+		assert_eq!(Prepaid::<Test>::get(0, CLIENT), Some(paid));
+		assert_eq!(Balances::balance_on_hold(&HoldReason::LeaseDeposit.into(), &CLIENT), 0);
+		assert!(Deliveries::<Test>::get(0).is_none());
+		assert!(DeliveryDeadlines::<Test>::get(1 + HANDOFF).is_empty());
+		assert_eq!(undelivered(), vec![(DEVICE, 0)]);
+		// The device is free again; the refunded hours redeem without paying the price again.
+		let before = free(CLIENT);
+		assert_ok!(ComputePools::redeem(signed(CLIENT), DEVICE, 2, lease_key()));
+		assert_eq!(free(CLIENT), before - LEASE_DEPOSIT);
+	});
+}
+
+#[test]
+fn an_acknowledged_lease_runs_its_term() {
+	build_and_execute(|| {
+		leased_and_posted();
+		assert_ok!(ComputePools::acknowledge(signed(CLIENT), 0));
+		System::assert_has_event(Event::HandoffAcknowledged { lease: 0 }.into());
+		assert_noop!(
+			ComputePools::acknowledge(signed(CLIENT), 0),
+			Error::<Test>::WrongDeliveryState
+		);
+		run_to_block(21);
+		assert!(undelivered().is_empty());
+		assert_ok!(ComputePools::end_lease(signed(MINER), 0));
+		System::assert_has_event(
+			Event::LeaseEnded { lease: 0, refunded: 0, reason: LeaseEndReason::Expired }.into(),
+		);
+	});
+}
+
+#[test]
+fn nothing_to_acknowledge_before_the_connection_is_posted() {
+	build_and_execute(|| {
+		provide();
+		assert_ok!(ComputePools::buy_hours(signed(CLIENT), 0, 4_000, u128::MAX));
+		assert_ok!(ComputePools::redeem(signed(CLIENT), DEVICE, 4, lease_key()));
+		assert_noop!(ComputePools::acknowledge(signed(CLIENT), 0), Error::<Test>::NoConnection);
+		// The miner never posts: the lease ends at the hand-off deadline.
+		run_to_block(1 + HANDOFF);
+		assert_eq!(undelivered(), vec![(DEVICE, 0)]);
+		assert!(!Leases::<Test>::contains_key(0));
+	});
+}
+
+#[test]
+fn only_the_leases_client_may_acknowledge_or_report() {
+	build_and_execute(|| {
+		leased_and_posted();
+		for who in [MINER, CLIENT2] {
+			assert_noop!(ComputePools::acknowledge(signed(who), 0), Error::<Test>::NotClient);
+			assert_noop!(ComputePools::report_failure(signed(who), 0), Error::<Test>::NotClient);
+		}
+		assert_noop!(ComputePools::report_failure(signed(CLIENT), 7), Error::<Test>::UnknownLease);
+	});
+}
+
+#[test]
+fn an_unanswered_failure_report_refunds_the_hours_not_begun_and_penalises_the_provider() {
+	build_and_execute(|| {
+		leased_and_posted();
+		assert_ok!(ComputePools::acknowledge(signed(CLIENT), 0));
+		// Block 8: the lease's second hour (blocks 6–10) has begun; two are left.
+		run_to_block(8);
+		assert_ok!(ComputePools::report_failure(signed(CLIENT), 0));
+		System::assert_has_event(Event::FailureReported { lease: 0, deadline: 8 + ANSWER }.into());
+		assert_noop!(
+			ComputePools::report_failure(signed(CLIENT), 0),
+			Error::<Test>::WrongDeliveryState
+		);
+		run_to_block(8 + ANSWER);
+		System::assert_has_event(
+			Event::LeaseEnded {
+				lease: 0,
+				refunded: 2_000,
+				reason: LeaseEndReason::ReportUnanswered,
+			}
+			.into(),
+		);
+		assert_eq!(Holdings::<Test>::get(0, CLIENT).unwrap().amount, 2_000);
+		assert_eq!(Prepaid::<Test>::get(0, CLIENT), Some(2 * BASE_PRICE));
+		assert_eq!(undelivered(), vec![(DEVICE, 0)]);
+	});
+}
+
+#[test]
+fn a_report_answered_with_a_fresh_client_heartbeat_keeps_the_lease() {
+	build_and_execute(|| {
+		leased_and_posted();
+		run_to_block(5);
+		let old = heartbeat(&lease_pair(), 0, 4);
+		run_to_block(6);
+		assert_ok!(ComputePools::report_failure(signed(CLIENT), 0));
+		// Nothing to answer before a report; only the owner answers.
+		let fresh = heartbeat(&lease_pair(), 0, 6);
+		assert_noop!(
+			ComputePools::answer_report(signed(CLIENT), 0, 6, fresh),
+			Error::<Test>::NotOwner
+		);
+		// A heartbeat from before the report does not answer it.
+		assert_noop!(
+			ComputePools::answer_report(signed(MINER), 0, 4, old),
+			Error::<Test>::StaleHeartbeat
+		);
+		// Nor one dated in the future.
+		run_to_block(7);
+		let future = heartbeat(&lease_pair(), 0, 9);
+		assert_noop!(
+			ComputePools::answer_report(signed(MINER), 0, 9, future),
+			Error::<Test>::StaleHeartbeat
+		);
+		// Nor one signed by another key, or for another lease.
+		use sp_core::Pair;
+		let forged = heartbeat(&sp_core::sr25519::Pair::from_seed(&[1; 32]), 0, 7);
+		assert_noop!(
+			ComputePools::answer_report(signed(MINER), 0, 7, forged),
+			Error::<Test>::BadSignature
+		);
+		let other = heartbeat(&lease_pair(), 1, 7);
+		assert_noop!(
+			ComputePools::answer_report(signed(MINER), 0, 7, other),
+			Error::<Test>::BadSignature
+		);
+		assert_ok!(ComputePools::answer_report(signed(MINER), 0, 6, fresh));
+		System::assert_has_event(Event::ReportAnswered { lease: 0, at: 6 }.into());
+		assert_eq!(Deliveries::<Test>::get(0).unwrap().state, DeliveryState::Delivered);
+		assert_noop!(
+			ComputePools::answer_report(signed(MINER), 0, 6, fresh),
+			Error::<Test>::WrongDeliveryState
+		);
+		// The report's deadline passes without effect; so does the hand-off's.
+		run_to_block(1 + HANDOFF + ANSWER);
+		assert!(undelivered().is_empty());
+		assert!(Leases::<Test>::contains_key(0));
+	});
+}
+
+#[test]
+fn a_host_key_must_be_signed_by_the_devices_key() {
+	build_and_execute(|| {
+		provide();
+		assert_ok!(ComputePools::buy_hours(signed(CLIENT), 0, 4_000, u128::MAX));
+		assert_ok!(ComputePools::redeem(signed(CLIENT), DEVICE, 4, lease_key()));
+		let sealed: BoundedVec<u8, ConstU32<64>> = vec![9; 40].try_into().unwrap();
+		// Signed by another device's key, or for another lease, or another host key.
+		let (key, by_other) = host_key(0, DEVICE2);
+		assert_noop!(
+			ComputePools::post_connection(signed(MINER), 0, sealed.clone(), key, by_other),
+			Error::<Test>::BadSignature
+		);
+		let (_, other_lease) = host_key(1, DEVICE);
+		let (key, sig) = host_key(0, DEVICE);
+		assert_noop!(
+			ComputePools::post_connection(signed(MINER), 0, sealed.clone(), key, other_lease),
+			Error::<Test>::BadSignature
+		);
+		assert_noop!(
+			ComputePools::post_connection(signed(MINER), 0, sealed.clone(), [0; 32], sig),
+			Error::<Test>::BadSignature
+		);
+		assert_ok!(ComputePools::post_connection(signed(MINER), 0, sealed, key, sig));
+		System::assert_has_event(Event::ConnectionPosted { lease: 0, host_key: key }.into());
+	});
+}
+
+#[test]
+fn deadlines_spill_to_the_next_block_with_room_and_then_refuse() {
+	build_and_execute(|| {
+		// Two deadlines fit a block (mock); redeems in one block spill over 8 blocks, then fail.
+		for device in 100..117u64 {
+			MockDevices::add(device, MINER, 0);
+			assert_ok!(ComputePools::stake(
+				signed(MINER),
+				device,
+				8,
+				4,
+				StakeOffer::Provide { min_emb: 0, max_emb: 8_000_000 }
+			));
+		}
+		assert_ok!(ComputePools::buy_hours(signed(CLIENT), 0, 17_000, u128::MAX));
+		for device in 100..116u64 {
+			assert_ok!(ComputePools::redeem(signed(CLIENT), device, 1, lease_key()));
+		}
+		for block in 1 + HANDOFF..1 + HANDOFF + 8 {
+			assert_eq!(DeliveryDeadlines::<Test>::get(block).len(), 2);
+		}
+		assert_noop!(
+			ComputePools::redeem(signed(CLIENT), 116, 1, lease_key()),
+			Error::<Test>::DeadlinesFull
+		);
+		// Each ends at its own deadline.
+		run_to_block(1 + HANDOFF + 7);
+		assert_eq!(undelivered().len(), 16);
+	});
+}
+
+#[test]
+fn redeem_any_picks_a_free_device_staked_long_enough() {
+	build_and_execute(|| {
+		assert_noop!(
+			ComputePools::redeem_any(signed(CLIENT), 0, 1, lease_key()),
+			Error::<Test>::NoOffer
+		);
+		provide();
+		assert_ok!(ComputePools::stake(
+			signed(MINER2),
+			DEVICE2,
+			8,
+			4,
+			StakeOffer::Provide { min_emb: 0, max_emb: 8_000_000 }
+		));
+		assert_ok!(ComputePools::buy_hours(signed(CLIENT), 0, 9_000, u128::MAX));
+		// Both stakes end at block 40: no device can serve 8 hours (40 blocks) from block 1.
+		assert_noop!(
+			ComputePools::redeem_any(signed(CLIENT), 0, 8, lease_key()),
+			Error::<Test>::NoOffer
+		);
+		// Equal reputations: the lowest id.
+		assert_ok!(ComputePools::redeem_any(signed(CLIENT), 0, 4, lease_key()));
+		System::assert_has_event(
+			Event::LeaseStarted {
+				lease: 0,
+				client: CLIENT,
+				device: DEVICE,
+				class: 0,
+				hours: 4,
+				end: 21,
+				base_price: 4 * BASE_PRICE,
+			}
+			.into(),
+		);
+		// DEVICE is busy now; a suspended DEVICE2 offers nothing either.
+		MockDevices::set_status(DEVICE2, DeviceStatus::Suspended);
+		assert_noop!(
+			ComputePools::redeem_any(signed(CLIENT), 0, 1, lease_key()),
+			Error::<Test>::NoOffer
+		);
+		MockDevices::set_status(DEVICE2, DeviceStatus::Active);
+		assert_ok!(ComputePools::redeem_any(signed(CLIENT), 0, 1, lease_key()));
+		assert_eq!(DeviceLease::<Test>::get(DEVICE2), Some(1));
+		// A class with no pool offers nothing.
+		assert_noop!(
+			ComputePools::redeem_any(signed(CLIENT), 1, 1, lease_key()),
+			Error::<Test>::NoOffer
+		);
+	});
+}
+
+#[test]
+fn a_faulted_device_leaves_the_offers() {
+	build_and_execute(|| {
+		provide();
+		assert!(ClassDevices::<Test>::contains_key(0, DEVICE));
+		fault(DEVICE);
+		assert!(!ClassDevices::<Test>::contains_key(0, DEVICE));
 	});
 }

@@ -340,3 +340,90 @@ pub struct Accrual {
 	/// Σ over epochs of the pool's EMB.
 	pub providers: u128,
 }
+
+/// Where a lease's delivery stands: the client confirms what it got, the provider answers a
+/// report with the client's own signature.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum DeliveryState<BlockNumber> {
+	/// The client has not acknowledged a working hand-off; at `deadline` the lease ends and
+	/// the client is refunded every hour.
+	AwaitingHandoff { deadline: BlockNumber },
+	/// The client acknowledged a working hand-off (or the provider answered its report).
+	Delivered,
+	/// The client reported at block `since` that the endpoint fails; unless the provider
+	/// answers with a heartbeat the client signed at or after `since`, the lease ends at
+	/// `deadline` and the client is refunded the hours not begun at `since`.
+	Reported { since: BlockNumber, deadline: BlockNumber },
+}
+
+/// A lease's delivery record (covered by the lease deposit).
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct Delivery<BlockNumber> {
+	/// Where it stands.
+	pub state: DeliveryState<BlockNumber>,
+	/// The endpoint's host key fingerprint (SHA-256 of the SSH host public key blob, or of a
+	/// TLS certificate's public key), signed by the device key when the connection details
+	/// were posted: a client checks the server it reaches presents this key.
+	pub host_key: Option<[u8; 32]>,
+}
+
+/// Why a lease ended.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum LeaseEndReason {
+	/// It ran its term.
+	Expired,
+	/// Its client released it.
+	Released,
+	/// Its device faulted in PoCPS or retired.
+	DeviceFaulted,
+	/// Its client acknowledged no hand-off in time.
+	NotHandedOver,
+	/// Its client reported a failure the provider did not answer with a client-signed
+	/// heartbeat in time.
+	ReportUnanswered,
+}
+
+/// What a device key signs to bind an endpoint's host key to a lease: the client checks the
+/// signature's key is the proven device's.
+pub fn host_key_message(lease: LeaseId, host_key: &[u8; 32]) -> alloc::vec::Vec<u8> {
+	(b"ember/host-key", lease, host_key).encode()
+}
+
+/// What a lease's client key signs (off chain, to the provider) while the endpoint works: a
+/// heartbeat at block `at`.
+pub fn heartbeat_message<BlockNumber: Encode>(lease: LeaseId, at: BlockNumber) -> alloc::vec::Vec<u8> {
+	(b"ember/heartbeat", lease, at).encode()
+}

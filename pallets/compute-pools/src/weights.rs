@@ -54,6 +54,11 @@ pub trait WeightInfo {
 	fn on_initialize_epoch(p: u32, ) -> Weight;
 	fn expire_holding() -> Weight;
 	fn on_fault() -> Weight;
+	fn acknowledge() -> Weight;
+	fn report_failure() -> Weight;
+	fn answer_report() -> Weight;
+	fn redeem_any(n: u32, ) -> Weight;
+	fn on_initialize_deadlines(n: u32, ) -> Weight;
 }
 
 /// Weights for `pallet_compute_pools` using the Substrate node and recommended hardware.
@@ -428,6 +433,36 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(16_u64))
 			.saturating_add(T::DbWeight::get().writes(17_u64))
 	}
+	fn acknowledge() -> Weight {
+		Weight::from_parts(40_000_000, 4084)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	fn report_failure() -> Weight {
+		Weight::from_parts(45_000_000, 4084)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
+	fn answer_report() -> Weight {
+		Weight::from_parts(90_000_000, 4084)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	fn redeem_any(n: u32, ) -> Weight {
+		Weight::from_parts(180_000_000, 8799)
+			.saturating_add(Weight::from_parts(25_000_000, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(16_u64))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(12_u64))
+	}
+	fn on_initialize_deadlines(n: u32, ) -> Weight {
+		Weight::from_parts(5_000_000, 1500)
+			.saturating_add(Weight::from_parts(230_000_000, 8799).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().reads((16_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().writes((17_u64).saturating_mul(n.into())))
+	}
 }
 
 // For backwards compatibility and tests.
@@ -800,5 +835,35 @@ impl WeightInfo for () {
 		Weight::from_parts(225_956_000, 8799)
 			.saturating_add(RocksDbWeight::get().reads(16_u64))
 			.saturating_add(RocksDbWeight::get().writes(17_u64))
+	}
+	fn acknowledge() -> Weight {
+		Weight::from_parts(40_000_000, 4084)
+			.saturating_add(RocksDbWeight::get().reads(2_u64))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
+	}
+	fn report_failure() -> Weight {
+		Weight::from_parts(45_000_000, 4084)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
+	}
+	fn answer_report() -> Weight {
+		Weight::from_parts(90_000_000, 4084)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
+	}
+	fn redeem_any(n: u32, ) -> Weight {
+		Weight::from_parts(180_000_000, 8799)
+			.saturating_add(Weight::from_parts(25_000_000, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(16_u64))
+			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(12_u64))
+	}
+	fn on_initialize_deadlines(n: u32, ) -> Weight {
+		Weight::from_parts(5_000_000, 1500)
+			.saturating_add(Weight::from_parts(230_000_000, 8799).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
+			.saturating_add(RocksDbWeight::get().reads((16_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
+			.saturating_add(RocksDbWeight::get().writes((17_u64).saturating_mul(n.into())))
 	}
 }

@@ -86,6 +86,7 @@ pub fn offence_fraction(offence: Offence) -> Perbill {
 		),
 		Offence::Performance => Perbill::from_percent(8),
 		Offence::Byzantine => Perbill::one(),
+		Offence::Undelivered => Perbill::from_percent(5),
 	}
 }
 
@@ -873,6 +874,18 @@ impl<T: Config> Pallet<T> {
 		}
 		Self::check_split(&Split::<T>::get()).map_err(|_| "invalid split")?;
 		Ok(())
+	}
+}
+
+impl<T: Config> ember_primitives::OnDeliveryFailed for Pallet<T> {
+	fn on_delivery_failed(device: DeviceId, lease: u64) {
+		let offence = Offence::Undelivered;
+		Self::schedule_seen(device, Incident::Lease(lease), offence, offence_fraction(offence));
+	}
+
+	fn delivery_failed_weight() -> Weight {
+		// Scheduling a seen offence, as for an invalid proof.
+		T::WeightInfo::on_challenge_outcome()
 	}
 }
 

@@ -52,6 +52,7 @@ fn offence_table_matches_the_paper() {
 	assert_eq!(offence_fraction(Offence::InvalidSignature), Perbill::from_percent(5));
 	assert_eq!(offence_fraction(Offence::Performance), Perbill::from_percent(8));
 	assert_eq!(offence_fraction(Offence::Byzantine), Perbill::one());
+	assert_eq!(offence_fraction(Offence::Undelivered), Perbill::from_percent(5));
 	let downtime =
 		|uptime| offence_fraction(Offence::Downtime { uptime: Perbill::from_percent(uptime) });
 	assert_eq!(downtime(99), Perbill::zero());
@@ -92,6 +93,27 @@ fn an_invalid_proof_is_slashed_after_the_window_and_the_reporter_share_is_burned
 		assert!(pending(0, incident).is_empty());
 		assert_eq!(Applied::<Test>::get(0, incident), Some(Perbill::from_percent(10)));
 		assert_eq!(SLASHED.with(|s| s.borrow().clone()), vec![(0, Offence::ResultMismatch)]);
+	});
+}
+
+#[test]
+fn an_undelivered_lease_costs_five_percent_after_the_window_and_governance_can_cancel_it() {
+	build_and_execute(|| {
+		use ember_primitives::OnDeliveryFailed;
+		register(0, OWNER);
+		register(1, OWNER);
+		Slashing::on_delivery_failed(0, 3);
+		Slashing::on_delivery_failed(1, 4);
+		let (first, second) = (Incident::Lease(3), Incident::Lease(4));
+		assert_eq!(only_pending(0, first).standing, Standing::Seen);
+		assert_eq!(only_pending(0, first).offence, Offence::Undelivered);
+		// A griefing client's refusal to acknowledge can be cancelled in the window.
+		let id = pending(1, second)[0].0;
+		assert_ok!(Slashing::cancel(RuntimeOrigin::root(), id));
+		run_to(1 + WINDOW);
+		assert_eq!(device(0).unwrap().bond, BOND - BOND / 20);
+		assert_eq!(device(1).unwrap().bond, BOND);
+		assert_eq!(SLASHED.with(|s| s.borrow().clone()), vec![(0, Offence::Undelivered)]);
 	});
 }
 

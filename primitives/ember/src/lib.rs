@@ -266,6 +266,9 @@ pub enum Offence {
 	Performance,
 	/// Deliberate attack (e.g. equivocation, a forged dataset): the whole bond.
 	Byzantine,
+	/// A lease not delivered: its client acknowledged no hand-off in time, or reported a failure
+	/// the provider could not answer with a heartbeat the client signed.
+	Undelivered,
 }
 
 /// Where an offence was seen.
@@ -385,6 +388,24 @@ pub trait LeaseInspect<AccountId> {
 impl<AccountId> LeaseInspect<AccountId> for () {
 	fn lease(_: u64) -> Option<(DeviceId, AccountId)> {
 		None
+	}
+}
+
+/// Told when a lease's delivery failed (no hand-off acknowledged in time, or a client's report
+/// the provider could not answer): slashing schedules the provider's penalty.
+pub trait OnDeliveryFailed {
+	/// `device` failed to deliver lease `lease`.
+	fn on_delivery_failed(device: DeviceId, lease: u64);
+
+	/// The most [`Self::on_delivery_failed`] may weigh.
+	fn delivery_failed_weight() -> Weight;
+}
+
+impl OnDeliveryFailed for () {
+	fn on_delivery_failed(_: DeviceId, _: u64) {}
+
+	fn delivery_failed_weight() -> Weight {
+		Weight::zero()
 	}
 }
 

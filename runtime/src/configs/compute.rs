@@ -131,6 +131,14 @@ impl pallet_compute_pools::Config for Runtime {
 	type DefaultParameters = DefaultPoolParameters;
 	// Each month's issuance is paid out over the next month's epochs.
 	type RewardStreamEpochs = ConstU32<{ 30 * 24 }>;
+	// A minute to check the endpoint and acknowledge it (client tooling does it at once), and
+	// a minute for the miner to answer a report with the client's last heartbeat.
+	type HandoffBlocks = ConstU32<10>;
+	type AnswerBlocks = ConstU32<10>;
+	// Deadlines end leases in `on_initialize`: at most 64 a block, within its weight.
+	type MaxDeadlinesPerBlock = ConstU32<64>;
+	type MaxOffersScanned = ConstU32<32>;
+	type DeliveryFailed = crate::Slashing;
 	type WeightInfo = pallet_compute_pools::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = PoolsBenchmarkHelper;
@@ -168,6 +176,10 @@ impl pallet_compute_pools::BenchmarkHelper<AccountId> for PoolsBenchmarkHelper {
 			100,
 		);
 		(device, class)
+	}
+
+	fn set_device_key(device: ember_primitives::DeviceId, key: [u8; 32]) {
+		DeviceRegistry::benchmark_activate(device, key);
 	}
 }
 
