@@ -9,11 +9,16 @@ use crate::{
 	fingerprint,
 	impostor::Impostor,
 	keys,
+	lease_desk::{LeaseConfig, LeaseDesk},
+	market::RenewPolicy,
 	metrics::Metrics,
 	miner::{self, format_emb, Miner},
 	round_server::RoundServer,
+	sealed_box,
 	state::Paths,
 };
+use ember_runtime::currency::EMB;
+use pallet_compute_pools::StakeOffer;
 use clap::{Parser, Subcommand};
 use sp_core::{crypto::Ss58Codec, sr25519, Pair};
 use std::{
@@ -75,6 +80,10 @@ pub enum Command {
 	},
 	/// Seal the registered device's dataset and commit its root.
 	Seal,
+	/// Stake the registered device's hours into its class's pool (the device must be Active).
+	Stake(StakeArgs),
+	/// Claim the device's expired stake: its EMB back, dividends and rewards.
+	Claim,
 	/// Register (if --class is given and needed), seal, and answer challenges until stopped.
 	Run {
 		/// Class to register in if this miner has no device on this chain yet.
@@ -112,6 +121,31 @@ pub enum Command {
 			default_value_t = 0
 		)]
 		unsafe_round_delay_ms: u64,
+		/// Serve the device's leases: what clients connect to, given to each sealed to its key
+		/// (e.g. ssh://lease@203.0.113.7:2222).
+		#[arg(long, value_name = "URL", requires_all = ["lease_host_key", "lease_listen"])]
+		lease_endpoint: Option<String>,
+		/// The endpoint's host public key (OpenSSH format, e.g.
+		/// /etc/ssh/ssh_host_ed25519_key.pub): its fingerprint is signed by the device key
+		/// and recorded on chain with each lease.
+		#[arg(long, value_name = "FILE", requires = "lease_endpoint")]
+		lease_host_key: Option<PathBuf>,
+		/// A script run as `HOOK start|authorize|stop` for each lease (EMBER_LEASE,
+		/// EMBER_CLIENT, EMBER_CLIENT_KEY, EMBER_LEASE_END, EMBER_SSH_KEY in its environment):
+		/// create the renter's access, install its SSH key, remove it.
+		#[arg(long, value_name = "FILE", requires = "lease_endpoint")]
+		lease_hook: Option<PathBuf>,
+		/// Where clients send heartbeats and SSH keys (JSON-RPC over HTTP and WebSocket).
+		#[arg(long, value_name = "IP:PORT", requires = "lease_endpoint")]
+		lease_listen: Option<SocketAddr>,
+		/// The URL clients reach --lease-listen at; defaults to ws://<--lease-listen> unless
+		/// that listens on every interface.
+		#[arg(long, value_name = "URL", requires = "lease_listen")]
+		lease_heartbeat_url: Option<String>,
+		/// Renew the device's stake in its last epoch while the device is Active, adding at
+		/// most (a provider) or receiving at least (a remover) this many EMB.
+		#[arg(long, value_name = "EMB", value_parser = parse_emb)]
+		renew_limit: Option<u128>,
 	},
 	/// Measure label and hash throughput, seal time and proof latency per backend.
 	Bench(bench::BenchArgs),
@@ -123,6 +157,44 @@ pub enum Command {
 	BenchRound(bench::RoundArgs),
 	/// Show the registered device's state on chain.
 	Status,
+}
+
+/// `ember-miner stake`.
+#[derive(Debug, clap::Args)]
+pub struct StakeArgs {
+	/// Hours to stake [default: the most the epochs allow, one device-hour per hour].
+	#[arg(long)]
+	pub hours: Option<u64>,
+	/// Epochs to stake for [default: the shortest viable stake, T_min].
+	#[arg(long)]
+	pub epochs: Option<u32>,
+	/// Sell the hours into the pool (a liquidity-removal miner) instead of providing them
+	/// with EMB.
+	#[arg(long)]
+	pub sell: bool,
+	/// As a provider, the most EMB to add with the hours (in an empty pool, exactly this:
+	/// it sets the price).
+	#[arg(long, value_name = "EMB", value_parser = parse_emb, required_unless_present = "sell")]
+	pub max_emb: Option<u128>,
+	/// The least EMB to add (provider) or to receive (seller): refuses a moved price.
+	#[arg(long, value_name = "EMB", value_parser = parse_emb, default_value = "0")]
+	pub min_emb: u128,
+}
+
+/// An amount of EMB with up to 12 decimals, in planck.
+pub fn parse_emb(text: &str) -> std::result::Result<u128, String> {
+	let invalid = || format!("{text:?} is not an amount of EMB (e.g. 100 or 0.25)");
+	let (whole, fraction) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
+	if whole.is_empty() && fraction.is_empty() || fraction.len() > 12 {
+		return Err(invalid());
+	}
+	let digits = |part: &str| part.chars().all(|c| c.is_ascii_digit());
+	if !digits(whole) || !digits(fraction) {
+		return Err(invalid());
+	}
+	let whole: u128 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| invalid())? };
+	let fraction: u128 = format!("{fraction:0<12}").parse().map_err(|_| invalid())?;
+	whole.checked_mul(EMB).and_then(|w| w.checked_add(fraction)).ok_or_else(invalid)
 }
 
 /// `ember-miner key …`.
@@ -213,6 +285,8 @@ impl Cli {
 			paths: self.paths(),
 			metrics,
 			rounds: None,
+			leases: None,
+			renew: None,
 		})
 	}
 
@@ -296,6 +370,27 @@ async fn run(cli: Cli) -> Result<()> {
 			println!("device {device} sealed, root 0x{}", hex::encode(data.root()));
 			Ok(())
 		}
+		Command::Stake(args) => {
+			let backend = Arc::new(backend::cpu::CpuBackend::new());
+			let miner = cli.miner(cli.connect().await?, backend).await?;
+			let device = miner.registered_device().await?.ok_or_else(not_registered)?;
+			let offer = if args.sell {
+				StakeOffer::Sell { min_emb: args.min_emb }
+			} else {
+				StakeOffer::Provide { min_emb: args.min_emb, max_emb: args.max_emb.unwrap_or(0) }
+			};
+			let stake = miner.stake(device, args.hours, args.epochs, offer).await?;
+			println!("stake {stake}");
+			Ok(())
+		}
+		Command::Claim => {
+			let backend = Arc::new(backend::cpu::CpuBackend::new());
+			let miner = cli.miner(cli.connect().await?, backend).await?;
+			let device = miner.registered_device().await?.ok_or_else(not_registered)?;
+			let (paid, reward) = miner.claim(device).await?;
+			println!("claimed: {} from the pool, {} reward", format_emb(paid), format_emb(reward));
+			Ok(())
+		}
 		Command::Status => {
 			let backend = Arc::new(backend::cpu::CpuBackend::new());
 			let miner = cli.miner(cli.connect().await?, backend).await?;
@@ -328,6 +423,12 @@ async fn run(cli: Cli) -> Result<()> {
 			round_endpoint,
 			unsafe_round_drop_every,
 			unsafe_round_delay_ms,
+			lease_endpoint,
+			lease_host_key,
+			lease_hook,
+			lease_listen,
+			lease_heartbeat_url,
+			renew_limit,
 		} => {
 			let host = if *prometheus_external { [0, 0, 0, 0] } else { [127, 0, 0, 1] };
 			let metrics_at = (!no_prometheus).then(|| SocketAddr::from((host, *prometheus_port)));
@@ -339,7 +440,20 @@ async fn run(cli: Cli) -> Result<()> {
 					delay: Duration::from_millis(*unsafe_round_delay_ms),
 				},
 			});
-			run_worker(&cli, class.as_deref(), metrics_at, rounds).await
+			let market = Market {
+				renew: renew_limit.map(|limit| RenewPolicy { limit }),
+				lease: match (lease_endpoint, lease_host_key, lease_listen) {
+					(Some(endpoint), Some(host_key), Some(listen)) => Some(LeaseService {
+						endpoint: endpoint.clone(),
+						host_key: host_key.clone(),
+						hook: lease_hook.clone(),
+						listen: *listen,
+						heartbeat_url: lease_heartbeat_url.clone(),
+					}),
+					_ => None,
+				},
+			};
+			run_worker(&cli, class.as_deref(), metrics_at, rounds, market).await
 		}
 	}
 }
@@ -364,6 +478,71 @@ impl Rounds {
 			))),
 			None => Ok(format!("ws://{bound}")),
 		}
+	}
+}
+
+/// How `run` takes part in the market.
+struct Market {
+	renew: Option<RenewPolicy>,
+	lease: Option<LeaseService>,
+}
+
+/// How `run` serves leases.
+struct LeaseService {
+	endpoint: String,
+	host_key: PathBuf,
+	hook: Option<PathBuf>,
+	listen: SocketAddr,
+	heartbeat_url: Option<String>,
+}
+
+impl LeaseService {
+	/// Starts the lease desk: reads the host key and binds the heartbeat endpoint.
+	async fn start(&self) -> Result<LeaseDesk> {
+		let line = std::fs::read_to_string(&self.host_key).map_err(|e| {
+			Error::State(format!("cannot read --lease-host-key {}: {e}", self.host_key.display()))
+		})?;
+		let host_key = sealed_box::ssh_host_key_fingerprint(&line).ok_or_else(|| {
+			Error::State(format!(
+				"--lease-host-key {} is not an OpenSSH public key (`TYPE BASE64 [comment]`, \
+				 e.g. /etc/ssh/ssh_host_ed25519_key.pub)",
+				self.host_key.display()
+			))
+		})?;
+		if let Some(hook) = &self.hook {
+			if !hook.is_file() {
+				return Err(Error::State(format!(
+					"--lease-hook {} is not a file: give the script that prepares the endpoint",
+					hook.display()
+				)));
+			}
+		}
+		let config = LeaseConfig {
+			endpoint: self.endpoint.clone(),
+			host_key,
+			hook: self.hook.clone(),
+			heartbeat_url: String::new(),
+		};
+		let mut desk = LeaseDesk::start(self.listen, config).await?;
+		let bound = desk.local_addr();
+		desk.config.heartbeat_url = match &self.heartbeat_url {
+			Some(url) => url.clone(),
+			None if bound.ip().is_unspecified() => {
+				return Err(Error::State(format!(
+					"--lease-listen {bound} listens on every interface: pass \
+					 --lease-heartbeat-url ws://PUBLIC-ADDRESS:{} so clients can reach it",
+					bound.port()
+				)))
+			}
+			None => format!("ws://{bound}"),
+		};
+		tracing::info!(
+			"serving leases as {} (host key {}), heartbeats at {}",
+			self.endpoint,
+			sealed_box::ssh_fingerprint_string(&host_key),
+			desk.config.heartbeat_url
+		);
+		Ok(desk)
 	}
 }
 
@@ -404,6 +583,7 @@ async fn run_worker(
 	class: Option<&str>,
 	metrics_at: Option<SocketAddr>,
 	round_config: Option<Rounds>,
+	market: Market,
 ) -> Result<()> {
 	let backend = backend::open(cli.backend, &cli.gpu)?;
 	let selected = match backend.kind() {
@@ -455,6 +635,10 @@ async fn run_worker(
 		}
 		None => (None, None),
 	};
+	let leases = match &market.lease {
+		Some(service) => Some(Arc::new(service.start().await?)),
+		None => None,
+	};
 	let stop = Arc::new(AtomicBool::new(false));
 	stop_on_ctrl_c(stop.clone());
 	let account = cli.account()?;
@@ -476,6 +660,8 @@ async fn run_worker(
 			paths: cli.paths(),
 			metrics: metrics.clone(),
 			rounds: rounds.clone(),
+			leases: leases.clone(),
+			renew: market.renew,
 		};
 		let work = async {
 			let device = match class {

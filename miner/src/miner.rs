@@ -59,6 +59,10 @@ pub struct Miner {
 	/// rounds are open for the device and with which committees, and the miner answers its
 	/// on-chain audits (as the endpoint's device would: honest unless a test said otherwise).
 	pub rounds: Option<Arc<RoundServer>>,
+	/// Set when this miner serves its device's leases (`run --lease-endpoint`).
+	pub leases: Option<Arc<crate::lease_desk::LeaseDesk>>,
+	/// Set when `run` renews the device's stake in its last epoch (`run --renew-limit`).
+	pub renew: Option<crate::market::RenewPolicy>,
 }
 
 /// A device class as the chain holds it.
@@ -384,6 +388,7 @@ impl Miner {
 		let mut seen: BTreeMap<ChallengeId, Instant> = BTreeMap::new();
 		let mut last_finalized: Option<BlockNumber> = None;
 		let mut audited: BTreeMap<RoundIndex, ()> = BTreeMap::new();
+		let mut market = crate::market::MarketFollow::default();
 		loop {
 			tokio::select! {
 				version = versions.next() => {
@@ -416,6 +421,13 @@ impl Miner {
 							}
 							tracing::warn!("audit not answered: {error}");
 						}
+					}
+					// Stake renewal and lease service: a failure is logged and tried next block.
+					if let Err(error) = self.follow_market(device, &header, &mut market).await {
+						if matches!(error, Error::Rpc { .. } | Error::Connect { .. }) {
+							return Err(error);
+						}
+						tracing::warn!("market: {error}");
 					}
 				}
 				header = finalized.next() => {
