@@ -16,8 +16,9 @@
 //! The hook is called as `HOOK start|authorize|stop` with `EMBER_LEASE`, `EMBER_CLIENT`
 //! (SS58), `EMBER_CLIENT_KEY` (0x-hex), `EMBER_LEASE_END` (block) and, for `authorize`,
 //! `EMBER_SSH_KEY` in its environment; it must be idempotent (a restarted miner calls `start`
-//! again for a running lease). A hook that fails is logged; the lease goes on (the client's
-//! report is the remedy).
+//! again for a running lease). A `start` that fails is logged and tried again three blocks
+//! later; until it succeeds no details are posted, and a lease never handed over ends refunded
+//! at its hand-off deadline. A failing `stop` is logged.
 
 use crate::{
 	error::{Error, Result},
@@ -288,14 +289,14 @@ impl LeaseDesk {
 		self.shared.served.lock().is_ok_and(|s| s.contains_key(&lease))
 	}
 
-	/// Starts serving `lease`: the hook prepares the endpoint.
-	pub fn begin(&self, lease: LeaseId, served: Served) {
-		if let Err(error) = run_hook(self.config.hook.as_ref(), "start", lease, &served, None) {
-			tracing::warn!("{error}");
-		}
+	/// Starts serving `lease`: the hook prepares the endpoint. A hook that fails leaves the
+	/// lease unserved (no details are posted for an endpoint that is not ready).
+	pub fn begin(&self, lease: LeaseId, served: Served) -> Result<()> {
+		run_hook(self.config.hook.as_ref(), "start", lease, &served, None)?;
 		if let Ok(mut all) = self.shared.served.lock() {
 			all.insert(lease, served);
 		}
+		Ok(())
 	}
 
 	/// Stops serving `lease`: the hook releases the endpoint.

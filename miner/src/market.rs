@@ -36,6 +36,8 @@ pub struct MarketFollow {
 	answered: BTreeMap<LeaseId, (BlockNumber, BlockNumber)>,
 	/// Reports with no heartbeat to answer them (warned once).
 	unanswerable: BTreeMap<LeaseId, BlockNumber>,
+	/// Leases whose endpoint the hook failed to prepare, and when.
+	start_failed: BTreeMap<LeaseId, BlockNumber>,
 	/// The epoch the stake was last renewed in.
 	renewed: Option<u32>,
 }
@@ -213,23 +215,32 @@ impl Miner {
 				tracing::info!("lease {id} is over: endpoint released");
 			}
 		}
+		follow.start_failed.retain(|id, _| Some(*id) == current);
 		let Some((id, lease)) = lease else { return Ok(()) };
 		if !desk.is_served(id) {
+			if follow.start_failed.get(&id).is_some_and(|failed| number < failed + REPOST_AFTER) {
+				return Ok(());
+			}
 			tracing::info!(
 				"lease {id} started for {} until block #{}: preparing the endpoint",
 				lease.client.to_ss58check(),
 				lease.end
 			);
-			desk.begin(
-				id,
-				Served {
-					client_key: lease.client_key,
-					client: lease.client.to_ss58check(),
-					end: lease.end,
-					heartbeats: 0,
-					latest: None,
-				},
-			);
+			let served = Served {
+				client_key: lease.client_key,
+				client: lease.client.to_ss58check(),
+				end: lease.end,
+				heartbeats: 0,
+				latest: None,
+			};
+			if let Err(error) = desk.begin(id, served) {
+				follow.start_failed.insert(id, number);
+				return Err(Error::State(format!(
+					"lease {id}: the endpoint is not ready, no details posted ({error}); trying \
+					 again in {REPOST_AFTER} blocks"
+				)));
+			}
+			follow.start_failed.remove(&id);
 		}
 		if lease.connection.is_none()
 			&& follow.posted.get(&id).is_none_or(|posted| number >= posted + REPOST_AFTER)
