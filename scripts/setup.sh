@@ -14,6 +14,8 @@ command -v curl >/dev/null || need_apt+=(curl)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_apt+=(fonts-dejavu-core)
 # The chaos test recompresses the runtime it upgrades to.
 command -v zstd >/dev/null || need_apt+=(zstd)
+# The web app's end-to-end test drives Debian's Chromium (headless) through playwright-core.
+command -v chromium >/dev/null || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
 	step "Debian packages: ${need_apt[*]}"
 	SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -34,4 +36,9 @@ command -v cargo-fuzz >/dev/null || { step "cargo-fuzz"; cargo install --locked 
 step "npm packages (e2e/package-lock.json)"
 if [ ! -d "$ROOT/e2e/node_modules" ] || [ "$ROOT/e2e/package-lock.json" -nt "$ROOT/e2e/node_modules/.package-lock.json" ]; then
 	(cd "$ROOT/e2e" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+step "npm packages (app/package-lock.json)"
+if [ ! -d "$ROOT/app/node_modules" ] || [ "$ROOT/app/package-lock.json" -nt "$ROOT/app/node_modules/.package-lock.json" ]; then
+	(cd "$ROOT/app" && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -44,7 +44,10 @@ done
 step "CUDA kernels compiled for the host against the PoCPS test vectors"
 "$ROOT/scripts/check-cuda-kernel.sh"
 
-step "polkadot.js end-to-end tests with the real node, miner and verifier (e2e/tests)"
+step "web app: type check and build (app/dist, which the market end-to-end test serves)"
+(cd app && npm run build)
+
+step "polkadot.js and browser end-to-end tests with the real node, miner and verifier (e2e/tests)"
 # `cargo test` builds the node's and the miner's binaries for their own tests; the verifier
 # has none, so its binary is built here (a no-op when up to date).
 cargo build --release --locked -p ember-verifier

@@ -17,9 +17,9 @@ use crate::{
 	sealed_box,
 	state::Paths,
 };
+use clap::{Parser, Subcommand};
 use ember_runtime::currency::EMB;
 use pallet_compute_pools::StakeOffer;
-use clap::{Parser, Subcommand};
 use sp_core::{crypto::Ss58Codec, sr25519, Pair};
 use std::{
 	net::SocketAddr,

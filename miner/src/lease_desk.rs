@@ -223,9 +223,9 @@ fn run_hook(
 	if let Some(key) = ssh_key {
 		command.env("EMBER_SSH_KEY", key);
 	}
-	let output = command.output().map_err(|e| {
-		Error::State(format!("cannot run the lease hook {}: {e}", hook.display()))
-	})?;
+	let output = command
+		.output()
+		.map_err(|e| Error::State(format!("cannot run the lease hook {}: {e}", hook.display())))?;
 	if !output.status.success() {
 		return Err(Error::State(format!(
 			"the lease hook {} {action} for lease {lease} failed ({}): {}",

@@ -49,7 +49,10 @@ pub fn epoch_of(number: BlockNumber) -> u32 {
 
 impl Miner {
 	/// The stake `device` backs, if any.
-	pub async fn device_stake(&self, device: DeviceId) -> Result<Option<(StakeId, Stake<AccountId>)>> {
+	pub async fn device_stake(
+		&self,
+		device: DeviceId,
+	) -> Result<Option<(StakeId, Stake<AccountId>)>> {
 		self.chain.runtime_api("ComputePoolsApi_device_stake", device, None).await
 	}
 
@@ -91,12 +94,17 @@ impl Miner {
 			epochs,
 			offer,
 		});
-		let (_, events) = self.chain.submit_and_watch(&self.account, call, "computePools.stake").await?;
+		let (_, events) =
+			self.chain.submit_and_watch(&self.account, call, "computePools.stake").await?;
 		events
 			.iter()
 			.find_map(|event| match event {
 				RuntimeEvent::ComputePools(pallet_compute_pools::Event::Staked {
-					stake, end, emb, fee_burned, ..
+					stake,
+					end,
+					emb,
+					fee_burned,
+					..
 				}) => {
 					tracing::info!(
 						"staked {hours} hours of device {device} as stake {stake} until epoch {end} \
@@ -188,7 +196,10 @@ impl Miner {
 		});
 		self.chain.sign_and_submit(&self.account, call).await?;
 		follow.renewed = Some(epoch);
-		tracing::info!("renewing stake {id} in its last epoch ({epoch}) to epoch {}", stake.end + 1);
+		tracing::info!(
+			"renewing stake {id} in its last epoch ({epoch}) to epoch {}",
+			stake.end + 1
+		);
 		Ok(())
 	}
 
@@ -245,8 +256,9 @@ impl Miner {
 		if lease.connection.is_none()
 			&& follow.posted.get(&id).is_none_or(|posted| number >= posted + REPOST_AFTER)
 		{
-			let sealed = sealed_box::seal(&lease.client_key, &desk.details(id))
-				.map_err(|e| Error::State(format!("sealing lease {id}'s connection details: {e}")))?;
+			let sealed = sealed_box::seal(&lease.client_key, &desk.details(id)).map_err(|e| {
+				Error::State(format!("sealing lease {id}'s connection details: {e}"))
+			})?;
 			let connection = sealed.try_into().map_err(|_| {
 				Error::State(format!(
 					"lease {id}'s connection details are longer than the chain allows: shorten \

@@ -167,7 +167,10 @@ pub(crate) fn error(code: i32, message: impl Into<String>) -> ErrorObjectOwned {
 	ErrorObjectOwned::owned(code, message.into(), None::<()>)
 }
 
-pub(crate) fn hex_bytes<const N: usize>(field: &str, value: &str) -> Result<[u8; N], ErrorObjectOwned> {
+pub(crate) fn hex_bytes<const N: usize>(
+	field: &str,
+	value: &str,
+) -> Result<[u8; N], ErrorObjectOwned> {
 	let digits = value
 		.strip_prefix("0x")
 		.ok_or_else(|| error(MALFORMED, format!("{field} must be 0x-prefixed hex of {N} bytes")))?;
@@ -180,7 +183,9 @@ pub(crate) fn hex_bytes<const N: usize>(field: &str, value: &str) -> Result<[u8;
 }
 
 /// Params as one JSON object, or an array holding one.
-pub(crate) fn parse<T: serde::de::DeserializeOwned>(params: &Params<'_>) -> Result<T, ErrorObjectOwned> {
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(
+	params: &Params<'_>,
+) -> Result<T, ErrorObjectOwned> {
 	if params.as_str().is_some_and(|raw| raw.trim_start().starts_with('[')) {
 		params.one()
 	} else {

@@ -54,8 +54,7 @@ pub fn seal_with(
 	let scalar = secret_scalar(&ephemeral.secret);
 	let shared = agree(&scalar, client_key)?;
 	let cipher = XSalsa20Poly1305::new(&shared.into());
-	let sealed =
-		cipher.encrypt(&nonce.into(), plaintext).map_err(|_| SealError::DoesNotOpen)?;
+	let sealed = cipher.encrypt(&nonce.into(), plaintext).map_err(|_| SealError::DoesNotOpen)?;
 	let mut out = Vec::with_capacity(HEADER_LEN + sealed.len());
 	out.extend_from_slice(&ephemeral.public.to_bytes());
 	out.extend_from_slice(&nonce);
@@ -66,8 +65,7 @@ pub fn seal_with(
 /// Opens what [`seal`] sealed to the key whose seed is `client_seed` (what a client does; the
 /// miner uses it only in tests).
 pub fn open(client_seed: &[u8; 32], sealed: &[u8]) -> Result<Vec<u8>, SealError> {
-	let (header, body) =
-		sealed.split_at_checked(HEADER_LEN).ok_or(SealError::DoesNotOpen)?;
+	let (header, body) = sealed.split_at_checked(HEADER_LEN).ok_or(SealError::DoesNotOpen)?;
 	let (ephemeral, nonce) = header.split_at(32);
 	let ephemeral: [u8; 32] = ephemeral.try_into().map_err(|_| SealError::DoesNotOpen)?;
 	let nonce: [u8; 24] = nonce.try_into().map_err(|_| SealError::DoesNotOpen)?;

@@ -117,7 +117,10 @@ async fn heartbeats_signed_by_the_lease_key_answer_reports_and_the_hook_runs() {
 	let mut other = beat(&client_pair(), LEASE + 1, 10);
 	other["lease"] = json!(LEASE);
 	assert_eq!(call("lease_heartbeat", other).await, Err(BAD_SIGNATURE));
-	assert_eq!(call("lease_heartbeat", beat(&client_pair(), LEASE, 11)).await, Err(FUTURE_HEARTBEAT));
+	assert_eq!(
+		call("lease_heartbeat", beat(&client_pair(), LEASE, 11)).await,
+		Err(FUTURE_HEARTBEAT)
+	);
 	let mut short = beat(&client_pair(), LEASE, 10);
 	short["signature"] = json!("0x1234");
 	assert_eq!(call("lease_heartbeat", short).await, Err(ember_miner::round_server::MALFORMED));
@@ -127,7 +130,8 @@ async fn heartbeats_signed_by_the_lease_key_answer_reports_and_the_hook_runs() {
 	);
 
 	// An SSH key signed by the lease key is installed by the hook; a stranger's is refused.
-	let ssh_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIInz6TL69iMw5J9n2uo3Lf50W/FtyHJgEYE7T0tEXD58 renter";
+	let ssh_key =
+		"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIInz6TL69iMw5J9n2uo3Lf50W/FtyHJgEYE7T0tEXD58 renter";
 	let signed = |pair: &sr25519::Pair| {
 		let signature = pair.sign(&authorize_message(LEASE, ssh_key));
 		json!({ "lease": LEASE, "sshKey": ssh_key, "signature": format!("0x{}", hex::encode(signature.0)) })

@@ -42,7 +42,8 @@ fn a_fresh_seal_opens_only_with_the_clients_key() {
 #[test]
 fn ssh_host_key_fingerprints_match_ssh_keygen() {
 	// `ssh-keygen -l -f` of this key prints SHA256:16cqLbKkczdWxyu2UajqTWrRVKZzSWU+VrnQNq1qbf4.
-	let line = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIInz6TL69iMw5J9n2uo3Lf50W/FtyHJgEYE7T0tEXD58 host";
+	let line =
+		"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIInz6TL69iMw5J9n2uo3Lf50W/FtyHJgEYE7T0tEXD58 host";
 	let fingerprint = sealed_box::ssh_host_key_fingerprint(line).unwrap();
 	assert_eq!(
 		sealed_box::ssh_fingerprint_string(&fingerprint),

@@ -299,10 +299,12 @@ impl<T: Config> Pallet<T> {
 		for id in due {
 			let Some(delivery) = Deliveries::<T>::get(id) else { continue };
 			let (reason, from) = match delivery.state {
-				DeliveryState::AwaitingHandoff { deadline } if deadline == now =>
-					(LeaseEndReason::NotHandedOver, None),
-				DeliveryState::Reported { since, deadline } if deadline == now =>
-					(LeaseEndReason::ReportUnanswered, Some(since)),
+				DeliveryState::AwaitingHandoff { deadline } if deadline == now => {
+					(LeaseEndReason::NotHandedOver, None)
+				}
+				DeliveryState::Reported { since, deadline } if deadline == now => {
+					(LeaseEndReason::ReportUnanswered, Some(since))
+				}
 				// Acknowledged, or answered (and maybe reported again, for a later deadline).
 				_ => continue,
 			};
@@ -327,7 +329,9 @@ impl<T: Config> Pallet<T> {
 		let end = now.saturating_add(T::BlocksPerHour::get().saturating_mul(hours.into()));
 		let mut best: Option<(sp_runtime::Perbill, DeviceId)> = None;
 		let mut scanned = 0u32;
-		for device in ClassDevices::<T>::iter_key_prefix(class).take(T::MaxOffersScanned::get() as usize) {
+		for device in
+			ClassDevices::<T>::iter_key_prefix(class).take(T::MaxOffersScanned::get() as usize)
+		{
 			scanned = scanned.saturating_add(1);
 			let free = DeviceLease::<T>::get(device)
 				.and_then(Leases::<T>::get)

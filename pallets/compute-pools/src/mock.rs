@@ -209,7 +209,10 @@ impl DeviceInspect<AccountId> for MockDevices {
 	fn device_key(device: DeviceId) -> Option<[u8; 32]> {
 		use sp_core::Pair;
 		Self::get(device)?;
-		Some(KEYS.with(|k| k.borrow().get(&device).copied()).unwrap_or_else(|| device_pair(device).public().0))
+		Some(
+			KEYS.with(|k| k.borrow().get(&device).copied())
+				.unwrap_or_else(|| device_pair(device).public().0),
+		)
 	}
 	fn challenge_policy(_: DeviceId) -> Option<ChallengePolicy> {
 		None

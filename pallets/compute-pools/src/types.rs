@@ -424,6 +424,9 @@ pub fn host_key_message(lease: LeaseId, host_key: &[u8; 32]) -> alloc::vec::Vec<
 
 /// What a lease's client key signs (off chain, to the provider) while the endpoint works: a
 /// heartbeat at block `at`.
-pub fn heartbeat_message<BlockNumber: Encode>(lease: LeaseId, at: BlockNumber) -> alloc::vec::Vec<u8> {
+pub fn heartbeat_message<BlockNumber: Encode>(
+	lease: LeaseId,
+	at: BlockNumber,
+) -> alloc::vec::Vec<u8> {
 	(b"ember/heartbeat", lease, at).encode()
 }
