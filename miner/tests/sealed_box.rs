@@ -1,5 +1,7 @@
 //! Connection details sealed by the miner open in polkadot.js, and back.
 
+#![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used, clippy::indexing_slicing)]
+
 use ember_miner::sealed_box::{self, SealError};
 
 /// Made with @polkadot/util-crypto 14.0.3 (e2e/node_modules): `sr25519PairFromSeed` of 32 × 4
