@@ -157,7 +157,9 @@ async function renderClasses(): Promise<void> {
     if (price !== null) pushPrice(c.id, best, price);
     const pool = (await api.call.computePoolsApi.pool(c.id)) as unknown as { isSome: boolean; unwrap(): { ch: { toBigInt(): bigint } } };
     const quote = (await api.call.computePoolsApi.quoteBuy(c.id, MILLIHOURS)) as unknown as { isSome: boolean; unwrap(): { toBigInt(): bigint } };
-    const offers = (await api.call.computePoolsApi.offers(c.id, 32)) as unknown as unknown[];
+    const offers = (await api.call.computePoolsApi.offers(c.id, 32)) as unknown as Array<[{ toNumber(): number }, { toNumber(): number }]>;
+    // Each free device with its reputation (Perbill), best first: what redeemAny picks from.
+    const offerList = offers.map(([device, score]) => `#${device.toNumber()} (${(score.toNumber() / 1e7).toFixed(0)} %)`).join(', ');
     let held = '—';
     if (account) {
       const holding = (await api.call.computePoolsApi.holding(c.id, account.address)) as unknown as {
@@ -169,7 +171,7 @@ async function renderClasses(): Promise<void> {
       <td class="base-price">${price === null ? 'not priced' : formatEmb(price)}</td>
       <td class="pool-price">${quote.isSome ? formatEmb(quote.unwrap().toBigInt()) : 'no liquidity'}</td>
       <td>${pool.isSome ? formatHours(pool.unwrap().ch.toBigInt()) : 'no pool'}</td>
-      <td class="offers">${offers.length}</td><td class="held">${held}</td></tr>`;
+      <td><span class="offers">${offers.length}</span>${offerList ? ` <small class="offer-list">${offerList}</small>` : ''}</td><td class="held">${held}</td></tr>`;
   }));
   $('classes').querySelector('tbody')!.innerHTML = rows.join('');
   const chartClass = Number($<HTMLSelectElement>('chart-class').value || classes[0]?.id || 0);

@@ -283,7 +283,8 @@ impl Chain {
 					4 => {
 						// The client's lease key is its account key here (Op::Redeem).
 						let at = frame_system::Pallet::<Runtime>::block_number();
-						let message = pallet_compute_pools::heartbeat_message(lease, at);
+						let genesis = frame_system::Pallet::<Runtime>::block_hash(0);
+						let message = pallet_compute_pools::heartbeat_message(&genesis, lease, at);
 						let signature = client.pair().sign(&message).0;
 						(owner, Pools::answer_report { lease, at, signature })
 					}

@@ -32,7 +32,7 @@ use jsonrpsee::{
 };
 use pallet_compute_pools::LeaseId;
 use serde::{Deserialize, Serialize};
-use sp_core::{sr25519, Pair};
+use sp_core::{sr25519, Pair, H256};
 use std::{
 	collections::BTreeMap,
 	net::SocketAddr,
@@ -49,9 +49,17 @@ pub const FUTURE_HEARTBEAT: i32 = -32103;
 /// The hook failed to install the SSH key; the message says how.
 pub const HOOK_FAILED: i32 = -32104;
 
-/// What a client key signs to have `ssh_key` installed for `lease`.
-pub fn authorize_message(lease: LeaseId, ssh_key: &str) -> Vec<u8> {
-	(b"ember/authorize", lease, ssh_key.as_bytes()).encode()
+/// Longest a hook may run before it is killed.
+pub const HOOK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Blocks ahead of this miner's best block a heartbeat may be dated (the client's node may be
+/// a block or two ahead); it is used once the chain gets there.
+pub const HEARTBEAT_LEAD: u32 = 2;
+
+/// What a client key signs to have `ssh_key` installed for `lease` on the chain whose genesis
+/// hash is `genesis`.
+pub fn authorize_message(genesis: &H256, lease: LeaseId, ssh_key: &str) -> Vec<u8> {
+	(b"ember/authorize", genesis, lease, ssh_key.as_bytes()).encode()
 }
 
 /// How this miner hands its device over.
@@ -100,6 +108,7 @@ pub struct Served {
 struct Shared {
 	served: Mutex<BTreeMap<LeaseId, Served>>,
 	best: Mutex<u32>,
+	genesis: Mutex<H256>,
 	hook: Option<PathBuf>,
 }
 
@@ -163,10 +172,11 @@ impl Shared {
 
 	fn heartbeat(&self, request: HeartbeatRequest) -> Result<bool, ErrorObjectOwned> {
 		let served = self.client_key(request.lease)?;
-		let message = pallet_compute_pools::heartbeat_message(request.lease, request.at);
+		let genesis = self.genesis.lock().map(|g| *g).unwrap_or_default();
+		let message = pallet_compute_pools::heartbeat_message(&genesis, request.lease, request.at);
 		verify(&served.client_key, &message, &request.signature)?;
 		let best = self.best.lock().map(|best| *best).unwrap_or(0);
-		if request.at > best {
+		if request.at > best.saturating_add(HEARTBEAT_LEAD) {
 			return Err(error(
 				FUTURE_HEARTBEAT,
 				format!("heartbeat at block {} is after the best block {best}", request.at),
@@ -189,7 +199,9 @@ impl Shared {
 		if key.is_empty() || key.contains('\n') || key.len() > 4096 {
 			return Err(error(MALFORMED, "sshKey must be one OpenSSH public key line"));
 		}
-		verify(&served.client_key, &authorize_message(request.lease, key), &request.signature)?;
+		let genesis = self.genesis.lock().map(|g| *g).unwrap_or_default();
+		let message = authorize_message(&genesis, request.lease, key);
+		verify(&served.client_key, &message, &request.signature)?;
 		run_hook(self.hook.as_ref(), "authorize", request.lease, &served, Some(key))
 			.map_err(|e| error(HOOK_FAILED, e.to_string()))?;
 		Ok(true)
@@ -223,15 +235,40 @@ fn run_hook(
 	if let Some(key) = ssh_key {
 		command.env("EMBER_SSH_KEY", key);
 	}
-	let output = command
-		.output()
-		.map_err(|e| Error::State(format!("cannot run the lease hook {}: {e}", hook.display())))?;
-	if !output.status.success() {
+	let cannot = |e: std::io::Error| {
+		Error::State(format!("cannot run the lease hook {}: {e}", hook.display()))
+	};
+	let mut child = command
+		.stdout(std::process::Stdio::null())
+		.stderr(std::process::Stdio::piped())
+		.spawn()
+		.map_err(cannot)?;
+	let started = std::time::Instant::now();
+	let status = loop {
+		if let Some(status) = child.try_wait().map_err(cannot)? {
+			break status;
+		}
+		if started.elapsed() > HOOK_TIMEOUT {
+			let _ = child.kill();
+			let _ = child.wait();
+			return Err(Error::State(format!(
+				"the lease hook {} {action} for lease {lease} ran over {}s and was stopped",
+				hook.display(),
+				HOOK_TIMEOUT.as_secs()
+			)));
+		}
+		std::thread::sleep(std::time::Duration::from_millis(50));
+	};
+	if !status.success() {
+		let mut stderr = String::new();
+		if let Some(mut pipe) = child.stderr.take() {
+			use std::io::Read;
+			let _ = pipe.read_to_string(&mut stderr);
+		}
 		return Err(Error::State(format!(
-			"the lease hook {} {action} for lease {lease} failed ({}): {}",
+			"the lease hook {} {action} for lease {lease} failed ({status}): {}",
 			hook.display(),
-			output.status,
-			String::from_utf8_lossy(&output.stderr).trim()
+			stderr.trim()
 		)));
 	}
 	Ok(())
@@ -272,8 +309,12 @@ impl LeaseDesk {
 		self.address
 	}
 
-	/// The chain's best block (heartbeats after it are refused).
-	pub fn set_best(&self, best: u32) {
+	/// The chain's genesis hash and best block (heartbeats name the chain, and are refused
+	/// more than [`HEARTBEAT_LEAD`] blocks after the best).
+	pub fn set_chain(&self, genesis: H256, best: u32) {
+		if let Ok(mut current) = self.shared.genesis.lock() {
+			*current = genesis;
+		}
 		if let Ok(mut current) = self.shared.best.lock() {
 			*current = best;
 		}
@@ -289,10 +330,16 @@ impl LeaseDesk {
 		self.shared.served.lock().is_ok_and(|s| s.contains_key(&lease))
 	}
 
-	/// Starts serving `lease`: the hook prepares the endpoint. A hook that fails leaves the
-	/// lease unserved (no details are posted for an endpoint that is not ready).
-	pub fn begin(&self, lease: LeaseId, served: Served) -> Result<()> {
-		run_hook(self.config.hook.as_ref(), "start", lease, &served, None)?;
+	/// Starts serving `lease`: the hook prepares the endpoint (on a blocking thread, at most
+	/// [`HOOK_TIMEOUT`]). A hook that fails leaves the lease unserved (no details are posted
+	/// for an endpoint that is not ready).
+	pub async fn begin(&self, lease: LeaseId, served: Served) -> Result<()> {
+		let (hook, for_hook) = (self.config.hook.clone(), served.clone());
+		tokio::task::spawn_blocking(move || {
+			run_hook(hook.as_ref(), "start", lease, &for_hook, None)
+		})
+		.await
+		.map_err(|e| Error::State(format!("the lease hook's thread failed: {e}")))??;
 		if let Ok(mut all) = self.shared.served.lock() {
 			all.insert(lease, served);
 		}
@@ -300,19 +347,31 @@ impl LeaseDesk {
 	}
 
 	/// Stops serving `lease`: the hook releases the endpoint.
-	pub fn end(&self, lease: LeaseId) {
+	pub async fn end(&self, lease: LeaseId) {
 		let served = self.shared.served.lock().ok().and_then(|mut all| all.remove(&lease));
 		if let Some(served) = served {
-			if let Err(error) = run_hook(self.config.hook.as_ref(), "stop", lease, &served, None) {
-				tracing::warn!("{error}");
+			let hook = self.config.hook.clone();
+			let result = tokio::task::spawn_blocking(move || {
+				run_hook(hook.as_ref(), "stop", lease, &served, None)
+			})
+			.await;
+			match result {
+				Ok(Ok(())) => {}
+				Ok(Err(error)) => tracing::warn!("{error}"),
+				Err(error) => tracing::warn!("the lease hook's thread failed: {error}"),
 			}
 		}
 	}
 
-	/// The latest heartbeat of `lease` at or after block `since`.
-	pub fn heartbeat_since(&self, lease: LeaseId, since: u32) -> Option<(u32, [u8; 64])> {
+	/// The latest heartbeat of `lease` dated from `since` to `until`.
+	pub fn heartbeat_between(
+		&self,
+		lease: LeaseId,
+		since: u32,
+		until: u32,
+	) -> Option<(u32, [u8; 64])> {
 		let all = self.shared.served.lock().ok()?;
-		all.get(&lease)?.latest.filter(|(at, _)| *at >= since)
+		all.get(&lease)?.latest.filter(|(at, _)| *at >= since && *at <= until)
 	}
 
 	/// The connection details of `lease`, as JSON.

@@ -157,13 +157,23 @@ impl Miner {
 		follow: &mut MarketFollow,
 	) -> Result<()> {
 		let (at, number) = (header.hash(), header.number);
-		if let Some(policy) = self.renew {
-			self.renew_if_due(device, at, number, policy, follow).await?;
+		// Independent: a renewal the pool refuses must not stop the leases being served.
+		let renewed = match self.renew {
+			Some(policy) => self.renew_if_due(device, at, number, policy, follow).await,
+			None => Ok(()),
+		};
+		let served = match &self.leases {
+			Some(desk) => self.serve_lease(device, at, number, desk, follow).await,
+			None => Ok(()),
+		};
+		if let Err(error) = renewed {
+			if served.is_err() {
+				tracing::warn!("renewing the stake: {error}");
+			} else {
+				return Err(error);
+			}
 		}
-		if let Some(desk) = &self.leases {
-			self.serve_lease(device, at, number, desk, follow).await?;
-		}
-		Ok(())
+		served
 	}
 
 	async fn renew_if_due(
@@ -211,7 +221,7 @@ impl Miner {
 		desk: &LeaseDesk,
 		follow: &mut MarketFollow,
 	) -> Result<()> {
-		desk.set_best(number);
+		desk.set_chain(self.chain.genesis, number);
 		let lease: Option<(LeaseId, LeaseOf<Runtime>)> =
 			self.chain.runtime_api("ComputePoolsApi_device_lease", device, Some(at)).await?;
 		// A lease past its end is over even before anyone removes its record.
@@ -219,7 +229,7 @@ impl Miner {
 		let current = lease.as_ref().map(|(id, _)| *id);
 		for id in desk.served() {
 			if Some(id) != current {
-				desk.end(id);
+				desk.end(id).await;
 				follow.posted.remove(&id);
 				follow.answered.remove(&id);
 				follow.unanswerable.remove(&id);
@@ -244,7 +254,7 @@ impl Miner {
 				heartbeats: 0,
 				latest: None,
 			};
-			if let Err(error) = desk.begin(id, served) {
+			if let Err(error) = desk.begin(id, served).await {
 				follow.start_failed.insert(id, number);
 				return Err(Error::State(format!(
 					"lease {id}: the endpoint is not ready, no details posted ({error}); trying \
@@ -267,7 +277,7 @@ impl Miner {
 			})?;
 			let device_key = keys::load(&self.paths.device_key())?;
 			let host_key = desk.config.host_key;
-			let message = pallet_compute_pools::host_key_message(id, &host_key);
+			let message = pallet_compute_pools::host_key_message(&self.chain.genesis, id, &host_key);
 			let signature = device_key.sign(&message).0;
 			let call = RuntimeCall::ComputePools(pallet_compute_pools::Call::post_connection {
 				lease: id,
@@ -288,7 +298,8 @@ impl Miner {
 			let due = answered
 				.is_none_or(|(report, posted)| report != since || number >= posted + REPOST_AFTER);
 			if due {
-				match desk.heartbeat_since(id, since) {
+				// Dated from the report to this block (the chain refuses a later one).
+				match desk.heartbeat_between(id, since, number) {
 					Some((beat, signature)) => {
 						let call =
 							RuntimeCall::ComputePools(pallet_compute_pools::Call::answer_report {

@@ -232,6 +232,8 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 type Migrations = (
 	pallet_pocps::migrations::v2::Migrate<Runtime>,
 	pallet_slashing::migrations::v1::Migrate<Runtime>,
+	// Issue 17 (spec 205): delivery records for running leases, the class index of stakes.
+	pallet_compute_pools::migrations::v1::Migrate<Runtime>,
 );
 
 /// Executive: handles dispatch to the various modules.

@@ -104,7 +104,7 @@ fn posted<T: Config>(miner: &T::AccountId, device: DeviceId, lease: LeaseId) {
 	let device_key = new_key();
 	T::BenchmarkHelper::set_device_key(device, device_key);
 	let host_key = [3; 32];
-	let signature = sign(device_key, &host_key_message(lease, &host_key));
+	let signature = sign(device_key, &host_key_message(&ComputePools::<T>::genesis(), lease, &host_key));
 	let connection = BoundedVec::truncate_from(alloc::vec![7u8; 8]);
 	ComputePools::<T>::do_post_connection(miner.clone(), lease, connection, host_key, signature)
 		.unwrap();
@@ -242,7 +242,7 @@ mod benchmarks {
 		let device_key = new_key();
 		T::BenchmarkHelper::set_device_key(device, device_key);
 		let host_key = [3; 32];
-		let signature = sign(device_key, &host_key_message(lease, &host_key));
+		let signature = sign(device_key, &host_key_message(&ComputePools::<T>::genesis(), lease, &host_key));
 		#[extrinsic_call]
 		_(RawOrigin::Signed(miner), lease, connection, host_key, signature);
 		assert!(Leases::<T>::get(lease).unwrap().connection.is_some());
@@ -282,16 +282,23 @@ mod benchmarks {
 		let (miner, client, _, lease) = leased_to::<T>(MILLIHOURS_PER_HOUR, client_key);
 		ComputePools::<T>::do_report_failure(client, lease).unwrap();
 		let at = frame_system::Pallet::<T>::block_number();
-		let signature = sign(client_key, &heartbeat_message(lease, at));
+		let signature = sign(client_key, &heartbeat_message(&ComputePools::<T>::genesis(), lease, at));
 		#[extrinsic_call]
 		_(RawOrigin::Signed(miner), lease, at, signature);
 		assert_eq!(Deliveries::<T>::get(lease).unwrap().state, DeliveryState::Delivered);
 	}
 
-	/// `n` staked devices of the class scanned.
+	/// `n` staked devices of the class scanned, each with a lease that has just ended (its
+	/// record read; the chosen device's closed on the way).
 	#[benchmark]
 	fn redeem_any(n: Linear<1, { T::MaxOffersScanned::get() }>) {
-		let (class, _) = staked_class::<T>(n);
+		let (class, devices) = staked_class::<T>(n);
+		for (index, device) in devices.into_iter().enumerate() {
+			let earlier = funded::<T>("earlier", index as u32);
+			bought::<T>(&earlier, class, MILLIHOURS_PER_HOUR);
+			ComputePools::<T>::do_redeem(earlier, device, 1, [1; 32]).unwrap();
+		}
+		after_an_hour::<T>();
 		let client = funded::<T>("client", 0);
 		bought::<T>(&client, class, MILLIHOURS_PER_HOUR);
 		#[extrinsic_call]
@@ -299,14 +306,19 @@ mod benchmarks {
 		assert_eq!(ComputePools::<T>::client_leases(client).len(), 1);
 	}
 
-	/// `n` leases whose hand-off deadline falls now, none acknowledged: each ends refunded.
+	/// `n` leases of `n` clients (no read shared between them) whose hand-off deadline falls
+	/// now with no details posted: each ends refunded (the provider's penalty is weighed by
+	/// the slashing pallet's own benchmark, added per lease in the hook).
 	#[benchmark]
 	fn on_initialize_deadlines(n: Linear<0, { T::MaxDeadlinesPerBlock::get() }>) {
 		let (class, devices) = staked_class::<T>(n.max(1));
-		let client = funded::<T>("client", 0);
-		bought::<T>(&client, class, u128::from(n.max(1)) * MILLIHOURS_PER_HOUR);
-		for device in devices.into_iter().take(n as usize) {
-			ComputePools::<T>::do_redeem(client.clone(), device, 1, [1; 32]).unwrap();
+		let mut clients = alloc::vec::Vec::new();
+		// Two-hour leases, so that ending each early also updates the price pallet's demand.
+		for (index, device) in devices.into_iter().take(n as usize).enumerate() {
+			let client = funded::<T>("client", index as u32);
+			bought::<T>(&client, class, 2 * MILLIHOURS_PER_HOUR);
+			ComputePools::<T>::do_redeem(client.clone(), device, 2, [1; 32]).unwrap();
+			clients.push(client);
 		}
 		let now = frame_system::Pallet::<T>::block_number() + T::HandoffBlocks::get();
 		frame_system::Pallet::<T>::set_block_number(now);
@@ -315,7 +327,9 @@ mod benchmarks {
 		{
 			ComputePools::<T>::end_undelivered(now);
 		}
-		assert!(ComputePools::<T>::client_leases(client).is_empty());
+		for client in clients {
+			assert!(ComputePools::<T>::client_leases(client).is_empty());
+		}
 	}
 
 	#[benchmark]

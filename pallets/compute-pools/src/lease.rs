@@ -150,7 +150,11 @@ impl<T: Config> Pallet<T> {
 		let deadline = Self::schedule_deadline(now.saturating_add(T::HandoffBlocks::get()), id)?;
 		Deliveries::<T>::insert(
 			id,
-			Delivery { state: DeliveryState::AwaitingHandoff { deadline }, host_key: None },
+			Delivery {
+				state: DeliveryState::AwaitingHandoff { deadline },
+				delivered: false,
+				host_key: None,
+			},
 		);
 		LeasePrices::<T>::insert(id, price);
 		NextLeaseId::<T>::put(id.checked_add(1).ok_or(Error::<T>::Overflow)?);
@@ -195,12 +199,22 @@ impl<T: Config> Pallet<T> {
 		ensure!(
 			sp_io::crypto::sr25519_verify(
 				&sp_core::sr25519::Signature::from_raw(signature),
-				&host_key_message(id, &host_key),
+				&host_key_message(&Self::genesis(), id, &host_key),
 				&sp_core::sr25519::Public::from_raw(device_key),
 			),
 			Error::<T>::BadSignature
 		);
 		let mut delivery = Deliveries::<T>::get(id).ok_or(Error::<T>::UnknownLease)?;
+		// The first posting starts the client's time to acknowledge.
+		if let DeliveryState::AwaitingHandoff { deadline } = delivery.state {
+			if lease.connection.is_none() {
+				let now = frame_system::Pallet::<T>::block_number();
+				Self::unschedule_deadline(deadline, id);
+				let deadline =
+					Self::schedule_deadline(now.saturating_add(T::HandoffBlocks::get()), id)?;
+				delivery.state = DeliveryState::AwaitingHandoff { deadline };
+			}
+		}
 		delivery.host_key = Some(host_key);
 		Deliveries::<T>::insert(id, delivery);
 		lease.connection = Some(connection);
@@ -213,20 +227,30 @@ impl<T: Config> Pallet<T> {
 		let (lease, mut delivery) = Self::running_lease_of(&who, id)?;
 		ensure!(lease.connection.is_some(), Error::<T>::NoConnection);
 		ensure!(delivery.state != DeliveryState::Delivered, Error::<T>::WrongDeliveryState);
+		if let Some(deadline) = delivery.state.deadline() {
+			Self::unschedule_deadline(deadline, id);
+		}
 		delivery.state = DeliveryState::Delivered;
+		delivery.delivered = true;
 		Deliveries::<T>::insert(id, delivery);
 		Self::deposit_event(Event::HandoffAcknowledged { lease: id });
 		Ok(())
 	}
 
 	pub(crate) fn do_report_failure(who: T::AccountId, id: LeaseId) -> DispatchResult {
-		let (_, mut delivery) = Self::running_lease_of(&who, id)?;
+		let (lease, mut delivery) = Self::running_lease_of(&who, id)?;
 		ensure!(
 			!matches!(delivery.state, DeliveryState::Reported { .. }),
 			Error::<T>::WrongDeliveryState
 		);
 		let since = frame_system::Pallet::<T>::block_number();
-		let deadline = Self::schedule_deadline(since.saturating_add(T::AnswerBlocks::get()), id)?;
+		// The provider must have the whole answer window inside the lease.
+		let answer_by = since.saturating_add(T::AnswerBlocks::get());
+		ensure!(answer_by < lease.end, Error::<T>::TooLateToReport);
+		let deadline = Self::schedule_deadline(answer_by, id)?;
+		if let Some(previous) = delivery.state.deadline() {
+			Self::unschedule_deadline(previous, id);
+		}
 		delivery.state = DeliveryState::Reported { since, deadline };
 		Deliveries::<T>::insert(id, delivery);
 		Self::deposit_event(Event::FailureReported { lease: id, deadline });
@@ -244,19 +268,21 @@ impl<T: Config> Pallet<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(now < lease.end, Error::<T>::LeaseOver);
 		let mut delivery = Deliveries::<T>::get(id).ok_or(Error::<T>::UnknownLease)?;
-		let DeliveryState::Reported { since, .. } = delivery.state else {
+		let DeliveryState::Reported { since, deadline } = delivery.state else {
 			return Err(Error::<T>::WrongDeliveryState.into());
 		};
 		ensure!(at >= since && at <= now, Error::<T>::StaleHeartbeat);
 		ensure!(
 			sp_io::crypto::sr25519_verify(
 				&sp_core::sr25519::Signature::from_raw(signature),
-				&heartbeat_message(id, at),
+				&heartbeat_message(&Self::genesis(), id, at),
 				&sp_core::sr25519::Public::from_raw(lease.client_key),
 			),
 			Error::<T>::BadSignature
 		);
+		Self::unschedule_deadline(deadline, id);
 		delivery.state = DeliveryState::Delivered;
+		delivery.delivered = true;
 		Deliveries::<T>::insert(id, delivery);
 		Self::deposit_event(Event::ReportAnswered { lease: id, at });
 		Ok(())
@@ -272,6 +298,24 @@ impl<T: Config> Pallet<T> {
 		ensure!(frame_system::Pallet::<T>::block_number() < lease.end, Error::<T>::LeaseOver);
 		let delivery = Deliveries::<T>::get(id).ok_or(Error::<T>::UnknownLease)?;
 		Ok((lease, delivery))
+	}
+
+	/// This chain's genesis hash (signed messages name it: no replay from another chain).
+	pub(crate) fn genesis() -> T::Hash {
+		frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero())
+	}
+
+	/// Takes lease `id` off block `at`'s deadlines (its state moved on): one live entry per
+	/// lease, so the queue is bounded by the leases, which hold deposits.
+	fn unschedule_deadline(at: BlockNumberFor<T>, id: LeaseId) {
+		DeliveryDeadlines::<T>::mutate_exists(at, |due| {
+			if let Some(list) = due {
+				list.retain(|listed| *listed != id);
+				if list.is_empty() {
+					*due = None;
+				}
+			}
+		});
 	}
 
 	/// Lists lease `id` under the first block from `at` (at most 8 blocks on) with room for
@@ -292,28 +336,41 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Ends the leases whose delivery deadline is `now` and that are still waiting for a
-	/// hand-off or an answer; returns how many deadlines it looked at.
+	/// hand-off, an acknowledgment or an answer; returns how many deadlines it looked at.
+	///
+	/// No details posted, or a report unanswered: the provider failed, and is penalised. Details
+	/// posted but never acknowledged: the chain cannot tell whether the endpoint or the client
+	/// failed, so the client is refunded and nobody penalised (a client that finds the details
+	/// do not work reports, which the provider can only answer with the client's heartbeat).
 	pub(crate) fn end_undelivered(now: BlockNumberFor<T>) -> u32 {
 		let due = DeliveryDeadlines::<T>::take(now);
 		let count = due.len().saturated_into();
 		for id in due {
 			let Some(delivery) = Deliveries::<T>::get(id) else { continue };
-			let (reason, from) = match delivery.state {
-				DeliveryState::AwaitingHandoff { deadline } if deadline == now => {
-					(LeaseEndReason::NotHandedOver, None)
-				}
-				DeliveryState::Reported { since, deadline } if deadline == now => {
-					(LeaseEndReason::ReportUnanswered, Some(since))
-				}
-				// Acknowledged, or answered (and maybe reported again, for a later deadline).
-				_ => continue,
-			};
+			if delivery.state.deadline() != Some(now) {
+				continue;
+			}
 			let result = frame_support::storage::with_storage_layer(|| {
 				let lease = Leases::<T>::get(id).ok_or(Error::<T>::UnknownLease)?;
-				// Nothing was delivered from the lease's start (no hand-off) or from the report.
-				Self::refund_lease(id, &lease, from.unwrap_or(lease.start), reason)?;
-				T::DeliveryFailed::on_delivery_failed(lease.device, id);
-				Ok::<_, DispatchError>(lease.device)
+				let (reason, from, penalise) = match delivery.state {
+					DeliveryState::AwaitingHandoff { .. } if lease.connection.is_none() =>
+						(LeaseEndReason::NotHandedOver, lease.start, true),
+					DeliveryState::AwaitingHandoff { .. } =>
+						(LeaseEndReason::NotAcknowledged, lease.start, false),
+					DeliveryState::Reported { since, .. } => (
+						LeaseEndReason::ReportUnanswered,
+						if delivery.delivered { since } else { lease.start },
+						true,
+					),
+					DeliveryState::Delivered => return Ok(()),
+				};
+				// A lease already over was served to its end: nothing to refund or penalise.
+				let over = now >= lease.end;
+				Self::refund_lease(id, &lease, from, reason)?;
+				if penalise && !over {
+					T::DeliveryFailed::on_delivery_failed(lease.device, id);
+				}
+				Ok::<_, DispatchError>(())
 			});
 			if let Err(error) = result {
 				log::error!(target: "runtime::compute-pools", "ending undelivered lease {id}: {error:?}");
@@ -391,8 +448,10 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn fault_lease(device: DeviceId) -> DispatchResult {
 		let Some(id) = DeviceLease::<T>::get(device) else { return Ok(()) };
 		let lease = Leases::<T>::get(id).ok_or(Error::<T>::UnknownLease)?;
-		let now = frame_system::Pallet::<T>::block_number();
-		Self::refund_lease(id, &lease, now, LeaseEndReason::DeviceFaulted)
+		let delivered = Deliveries::<T>::get(id).is_some_and(|delivery| delivery.delivered);
+		// A lease never delivered is refunded from its start.
+		let from = if delivered { frame_system::Pallet::<T>::block_number() } else { lease.start };
+		Self::refund_lease(id, &lease, from, LeaseEndReason::DeviceFaulted)
 	}
 
 	/// Ends a lease early for `reason`: the hours not begun at block `from` go back to the

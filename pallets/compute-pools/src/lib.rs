@@ -59,6 +59,7 @@ pub mod amm;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod lease;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 mod pool;
@@ -134,9 +135,9 @@ pub enum StakeOffer {
 pub mod pallet {
 	use super::*;
 
-	/// The layout as first released (additions since start empty and need no migration); a
-	/// change to an existing item bumps this with a `migrations` module beside it.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	/// 1: delivery records for running leases and the class index of staked devices
+	/// ([`migrations::v1`]). A change to an existing item bumps this with a migration.
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -539,6 +540,8 @@ pub mod pallet {
 		DeadlinesFull,
 		/// No free device of the class is staked long enough for these hours.
 		NoOffer,
+		/// Too close to the lease's end for the provider to answer a report within it.
+		TooLateToReport,
 	}
 
 	#[pallet::hooks]

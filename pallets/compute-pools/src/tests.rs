@@ -56,7 +56,15 @@ fn to_pot() -> u128 {
 fn host_key(lease: LeaseId, device: DeviceId) -> ([u8; 32], [u8; 64]) {
 	use sp_core::Pair;
 	let key = [lease as u8 ^ 0x5a; 32];
-	(key, device_pair(device).sign(&host_key_message(lease, &key)).0)
+	(key, device_pair(device).sign(&host_key_message(&ComputePools::genesis(), lease, &key)).0)
+}
+
+/// `miner` posts lease `lease`'s details on `device` and CLIENT acknowledges them.
+fn handed_over(lease: LeaseId, device: DeviceId, miner: AccountId) {
+	let (key, sig) = host_key(lease, device);
+	let sealed: BoundedVec<u8, ConstU32<64>> = vec![9; 40].try_into().unwrap();
+	assert_ok!(ComputePools::post_connection(signed(miner), lease, sealed, key, sig));
+	assert_ok!(ComputePools::acknowledge(signed(CLIENT), lease));
 }
 
 fn fault(device: DeviceId) {
@@ -305,6 +313,7 @@ fn retiring_a_device_ends_its_stake_and_lease_as_a_fault() {
 		assert_ok!(ComputePools::stake(signed(MINER2), DEVICE2, 8, 4, sell));
 		assert_ok!(ComputePools::buy_hours(signed(CLIENT), 0, 3_000, u128::MAX));
 		assert_ok!(ComputePools::redeem(signed(CLIENT), DEVICE2, 3, [7; 32]));
+		handed_over(0, DEVICE2, MINER2);
 		let paid = 3 * BASE_PRICE;
 		assert_eq!(PAID.with(|p| *p.borrow()), paid);
 		run_to_block(6);
@@ -733,6 +742,7 @@ fn fault_during_a_lease_refunds_unused_hours() {
 		provide();
 		assert_ok!(ComputePools::buy_hours(signed(CLIENT), 0, 4_000, u128::MAX));
 		assert_ok!(ComputePools::redeem(signed(CLIENT), DEVICE, 4, [7; 32]));
+		handed_over(0, DEVICE, MINER);
 		// 6 blocks in: two hours begun, two unused.
 		run_to_block(7);
 		fault(DEVICE);
@@ -973,7 +983,15 @@ mod properties {
 				op,
 				Op::Stake { .. } | Op::Renew { .. } | Op::Buy { .. } | Op::Redeem { .. }
 			);
-			let short = pays && matches!(error, DispatchError::Token(_));
+			// pallet-balances reports a transfer beyond the free balance as a token error or,
+			// when the amount exceeds the balance outright, an arithmetic underflow (the
+			// pallet's own arithmetic fails with `Error::Overflow`, never this).
+			let short = pays
+				&& matches!(
+					error,
+					DispatchError::Token(_)
+						| DispatchError::Arithmetic(sp_runtime::ArithmeticError::Underflow)
+				);
 			assert!(short || expected(error), "{op:?} failed unexpectedly: {error:?}");
 		}
 	}
@@ -1199,7 +1217,7 @@ fn lease_key() -> [u8; 32] {
 /// The client's heartbeat for `lease` at block `at`, signed by `pair`.
 fn heartbeat(pair: &sp_core::sr25519::Pair, lease: LeaseId, at: u64) -> [u8; 64] {
 	use sp_core::Pair;
-	pair.sign(&heartbeat_message(lease, at)).0
+	pair.sign(&heartbeat_message(&ComputePools::genesis(), lease, at)).0
 }
 
 /// MINER's DEVICE staked; CLIENT leases it for 4 hours (20 blocks) from block 1 and the miner
@@ -1218,14 +1236,16 @@ fn undelivered() -> Vec<(DeviceId, LeaseId)> {
 }
 
 #[test]
-fn a_lease_whose_hand_off_is_never_acknowledged_is_refunded_in_full_and_the_provider_penalised() {
+fn a_lease_whose_details_are_never_posted_is_refunded_in_full_and_the_provider_penalised() {
 	build_and_execute(|| {
-		leased_and_posted();
-		let paid = 4 * BASE_PRICE;
+		provide();
+		assert_ok!(ComputePools::buy_hours(signed(CLIENT), 0, 4_000, u128::MAX));
+		assert_ok!(ComputePools::redeem(signed(CLIENT), DEVICE, 4, lease_key()));
 		assert_eq!(
 			Deliveries::<Test>::get(0).unwrap().state,
 			DeliveryState::AwaitingHandoff { deadline: 1 + HANDOFF }
 		);
+		assert_noop!(ComputePools::acknowledge(signed(CLIENT), 0), Error::<Test>::NoConnection);
 		run_to_block(HANDOFF);
 		assert!(Leases::<Test>::contains_key(0));
 		run_to_block(1 + HANDOFF);
@@ -1235,10 +1255,10 @@ fn a_lease_whose_hand_off_is_never_acknowledged_is_refunded_in_full_and_the_prov
 		);
 		// Every hour back, with the base price paid for them as a credit; the deposit back.
 		assert_eq!(Holdings::<Test>::get(0, CLIENT).unwrap().amount, 4_000);
-		assert_eq!(Prepaid::<Test>::get(0, CLIENT), Some(paid));
+		assert_eq!(Prepaid::<Test>::get(0, CLIENT), Some(4 * BASE_PRICE));
 		assert_eq!(Balances::balance_on_hold(&HoldReason::LeaseDeposit.into(), &CLIENT), 0);
 		assert!(Deliveries::<Test>::get(0).is_none());
-		assert!(DeliveryDeadlines::<Test>::get(1 + HANDOFF).is_empty());
+		assert!(DeliveryDeadlines::<Test>::iter().next().is_none());
 		assert_eq!(undelivered(), vec![(DEVICE, 0)]);
 		// The device is free again; the refunded hours redeem without paying the price again.
 		let before = free(CLIENT);
@@ -1248,35 +1268,40 @@ fn a_lease_whose_hand_off_is_never_acknowledged_is_refunded_in_full_and_the_prov
 }
 
 #[test]
-fn an_acknowledged_lease_runs_its_term() {
-	build_and_execute(|| {
-		leased_and_posted();
-		assert_ok!(ComputePools::acknowledge(signed(CLIENT), 0));
-		System::assert_has_event(Event::HandoffAcknowledged { lease: 0 }.into());
-		assert_noop!(
-			ComputePools::acknowledge(signed(CLIENT), 0),
-			Error::<Test>::WrongDeliveryState
-		);
-		run_to_block(21);
-		assert!(undelivered().is_empty());
-		assert_ok!(ComputePools::end_lease(signed(MINER), 0));
-		System::assert_has_event(
-			Event::LeaseEnded { lease: 0, refunded: 0, reason: LeaseEndReason::Expired }.into(),
-		);
-	});
-}
-
-#[test]
-fn nothing_to_acknowledge_before_the_connection_is_posted() {
+fn posted_details_never_acknowledged_are_refunded_without_a_penalty() {
 	build_and_execute(|| {
 		provide();
 		assert_ok!(ComputePools::buy_hours(signed(CLIENT), 0, 4_000, u128::MAX));
 		assert_ok!(ComputePools::redeem(signed(CLIENT), DEVICE, 4, lease_key()));
-		assert_noop!(ComputePools::acknowledge(signed(CLIENT), 0), Error::<Test>::NoConnection);
-		// The miner never posts: the lease ends at the hand-off deadline.
-		run_to_block(1 + HANDOFF);
-		assert_eq!(undelivered(), vec![(DEVICE, 0)]);
-		assert!(!Leases::<Test>::contains_key(0));
+		// Posted at block 5: the client has HANDOFF blocks from then to acknowledge.
+		run_to_block(5);
+		let (key, sig) = host_key(0, DEVICE);
+		let sealed: BoundedVec<u8, ConstU32<64>> = vec![9; 40].try_into().unwrap();
+		assert_ok!(ComputePools::post_connection(signed(MINER), 0, sealed.clone(), key, sig));
+		assert_eq!(
+			Deliveries::<Test>::get(0).unwrap().state,
+			DeliveryState::AwaitingHandoff { deadline: 5 + HANDOFF }
+		);
+		assert!(DeliveryDeadlines::<Test>::get(1 + HANDOFF).is_empty());
+		// Posting again does not extend it.
+		run_to_block(6);
+		assert_ok!(ComputePools::post_connection(signed(MINER), 0, sealed, key, sig));
+		assert_eq!(
+			Deliveries::<Test>::get(0).unwrap().state,
+			DeliveryState::AwaitingHandoff { deadline: 5 + HANDOFF }
+		);
+		run_to_block(5 + HANDOFF);
+		// The chain cannot tell whether the endpoint or the client failed: a refund of every
+		// hour, no penalty.
+		System::assert_has_event(
+			Event::LeaseEnded {
+				lease: 0,
+				refunded: 4_000,
+				reason: LeaseEndReason::NotAcknowledged,
+			}
+			.into(),
+		);
+		assert!(undelivered().is_empty());
 	});
 }
 
@@ -1401,6 +1426,121 @@ fn a_host_key_must_be_signed_by_the_devices_key() {
 }
 
 #[test]
+fn a_report_before_any_hand_off_refunds_every_hour() {
+	build_and_execute(|| {
+		leased_and_posted();
+		// Block 8: two hours begun, but nothing was ever delivered.
+		run_to_block(8);
+		assert_ok!(ComputePools::report_failure(signed(CLIENT), 0));
+		assert!(DeliveryDeadlines::<Test>::get(1 + HANDOFF).is_empty(), "the hand-off deadline goes");
+		run_to_block(8 + ANSWER);
+		System::assert_has_event(
+			Event::LeaseEnded {
+				lease: 0,
+				refunded: 4_000,
+				reason: LeaseEndReason::ReportUnanswered,
+			}
+			.into(),
+		);
+		assert_eq!(undelivered(), vec![(DEVICE, 0)]);
+	});
+}
+
+#[test]
+fn a_report_too_close_to_the_end_is_refused() {
+	build_and_execute(|| {
+		leased_and_posted();
+		assert_ok!(ComputePools::acknowledge(signed(CLIENT), 0));
+		// The lease ends at 21: a report at 17 would leave the provider until 21, past it.
+		run_to_block(17);
+		assert_noop!(
+			ComputePools::report_failure(signed(CLIENT), 0),
+			Error::<Test>::TooLateToReport
+		);
+	});
+}
+
+#[test]
+fn reports_withdrawn_and_repeated_keep_one_deadline_per_lease() {
+	build_and_execute(|| {
+		leased_and_posted();
+		assert_ok!(ComputePools::acknowledge(signed(CLIENT), 0));
+		// Report and withdraw (acknowledge) over and over in one block: the queue holds at most
+		// the one live deadline, so nobody can fill it for others.
+		for _ in 0..5 {
+			assert_ok!(ComputePools::report_failure(signed(CLIENT), 0));
+			assert_ok!(ComputePools::acknowledge(signed(CLIENT), 0));
+		}
+		assert!(DeliveryDeadlines::<Test>::iter().next().is_none());
+		assert_ok!(ComputePools::report_failure(signed(CLIENT), 0));
+		let listed: usize = DeliveryDeadlines::<Test>::iter().map(|(_, due)| due.len()).sum();
+		assert_eq!(listed, 1);
+		// Answered: gone too.
+		assert_ok!(ComputePools::answer_report(signed(MINER), 0, 1, heartbeat(&lease_pair(), 0, 1)));
+		assert!(DeliveryDeadlines::<Test>::iter().next().is_none());
+	});
+}
+
+#[test]
+fn a_fault_before_any_hand_off_refunds_every_hour() {
+	build_and_execute(|| {
+		leased_and_posted();
+		run_to_block(8);
+		fault(DEVICE);
+		System::assert_has_event(
+			Event::LeaseEnded { lease: 0, refunded: 4_000, reason: LeaseEndReason::DeviceFaulted }
+				.into(),
+		);
+	});
+}
+
+#[test]
+fn heartbeats_and_host_keys_name_the_chain() {
+	build_and_execute(|| {
+		use sp_core::Pair;
+		leased_and_posted();
+		assert_ok!(ComputePools::acknowledge(signed(CLIENT), 0));
+		run_to_block(3);
+		assert_ok!(ComputePools::report_failure(signed(CLIENT), 0));
+		// Signed for another chain (another genesis hash): refused.
+		let elsewhere = lease_pair().sign(&heartbeat_message(&sp_core::H256([7; 32]), 0, 3u64)).0;
+		assert_noop!(
+			ComputePools::answer_report(signed(MINER), 0, 3, elsewhere),
+			Error::<Test>::BadSignature
+		);
+		let key = [1; 32];
+		let signed_elsewhere =
+			device_pair(DEVICE).sign(&host_key_message(&sp_core::H256([7; 32]), 0, &key)).0;
+		let sealed: BoundedVec<u8, ConstU32<64>> = vec![9; 40].try_into().unwrap();
+		assert_noop!(
+			ComputePools::post_connection(signed(MINER), 0, sealed, key, signed_elsewhere),
+			Error::<Test>::BadSignature
+		);
+	});
+}
+
+#[test]
+fn the_v1_migration_gives_running_leases_a_record_and_lists_staked_devices() {
+	build_and_execute(|| {
+		use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+		leased_and_posted();
+		// As a version-0 chain held it: no delivery records, no class index.
+		let _ = Deliveries::<Test>::clear(u32::MAX, None);
+		let _ = ClassDevices::<Test>::clear(u32::MAX, None);
+		StorageVersion::new(0).put::<ComputePools>();
+		crate::migrations::v1::Migrate::<Test>::on_runtime_upgrade();
+		assert_eq!(ComputePools::on_chain_storage_version(), 1);
+		let record = Deliveries::<Test>::get(0).unwrap();
+		assert_eq!(record.state, DeliveryState::Delivered);
+		assert!(record.delivered);
+		assert!(ClassDevices::<Test>::contains_key(0, DEVICE));
+		// Run again (already at 1): nothing changes.
+		crate::migrations::v1::Migrate::<Test>::on_runtime_upgrade();
+		assert_eq!(ClassDevices::<Test>::iter().count(), 1);
+	});
+}
+
+#[test]
 fn deadlines_spill_to_the_next_block_with_room_and_then_refuse() {
 	build_and_execute(|| {
 		// Two deadlines fit a block (mock); redeems in one block spill over 8 blocks, then fail.
@@ -1414,15 +1554,15 @@ fn deadlines_spill_to_the_next_block_with_room_and_then_refuse() {
 				StakeOffer::Provide { min_emb: 0, max_emb: 8_000_000 }
 			));
 		}
-		assert_ok!(ComputePools::buy_hours(signed(CLIENT), 0, 17_000, u128::MAX));
+		assert_ok!(ComputePools::buy_hours(signed(CLIENT), 0, 68_000, u128::MAX));
 		for device in 100..116u64 {
-			assert_ok!(ComputePools::redeem(signed(CLIENT), device, 1, lease_key()));
+			assert_ok!(ComputePools::redeem(signed(CLIENT), device, 4, lease_key()));
 		}
 		for block in 1 + HANDOFF..1 + HANDOFF + 8 {
 			assert_eq!(DeliveryDeadlines::<Test>::get(block).len(), 2);
 		}
 		assert_noop!(
-			ComputePools::redeem(signed(CLIENT), 116, 1, lease_key()),
+			ComputePools::redeem(signed(CLIENT), 116, 4, lease_key()),
 			Error::<Test>::DeadlinesFull
 		);
 		// Each ends at its own deadline.

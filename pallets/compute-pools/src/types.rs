@@ -356,15 +356,29 @@ pub struct Accrual {
 	TypeInfo,
 )]
 pub enum DeliveryState<BlockNumber> {
-	/// The client has not acknowledged a working hand-off; at `deadline` the lease ends and
-	/// the client is refunded every hour.
+	/// Not handed over yet. Until the miner posts the connection details, `deadline` is the
+	/// lease's start plus `HandoffBlocks` (no details by then: the lease ends refunded and the
+	/// device is penalised); once posted, it moves to `HandoffBlocks` after the posting, for
+	/// the client to acknowledge (no acknowledgment by then: the lease ends refunded, with no
+	/// penalty, since the chain cannot tell which side failed).
 	AwaitingHandoff { deadline: BlockNumber },
 	/// The client acknowledged a working hand-off (or the provider answered its report).
 	Delivered,
 	/// The client reported at block `since` that the endpoint fails; unless the provider
 	/// answers with a heartbeat the client signed at or after `since`, the lease ends at
-	/// `deadline` and the client is refunded the hours not begun at `since`.
+	/// `deadline`, the client is refunded the hours not begun at `since` (every hour, if the
+	/// lease was never delivered) and the device is penalised.
 	Reported { since: BlockNumber, deadline: BlockNumber },
+}
+
+impl<BlockNumber: Copy> DeliveryState<BlockNumber> {
+	/// The block this state ends at unless something happens first.
+	pub fn deadline(&self) -> Option<BlockNumber> {
+		match self {
+			Self::AwaitingHandoff { deadline } | Self::Reported { deadline, .. } => Some(*deadline),
+			Self::Delivered => None,
+		}
+	}
 }
 
 /// A lease's delivery record (covered by the lease deposit).
@@ -383,6 +397,9 @@ pub enum DeliveryState<BlockNumber> {
 pub struct Delivery<BlockNumber> {
 	/// Where it stands.
 	pub state: DeliveryState<BlockNumber>,
+	/// Whether the lease was ever delivered (acknowledged, or a report answered): a lease
+	/// never delivered is refunded from its start.
+	pub delivered: bool,
 	/// The endpoint's host key fingerprint (SHA-256 of the SSH host public key blob, or of a
 	/// TLS certificate's public key), signed by the device key when the connection details
 	/// were posted: a client checks the server it reaches presents this key.
@@ -409,24 +426,31 @@ pub enum LeaseEndReason {
 	Released,
 	/// Its device faulted in PoCPS or retired.
 	DeviceFaulted,
-	/// Its client acknowledged no hand-off in time.
+	/// Its miner posted no connection details in time.
 	NotHandedOver,
+	/// Its client acknowledged no hand-off in time after the details were posted.
+	NotAcknowledged,
 	/// Its client reported a failure the provider did not answer with a client-signed
 	/// heartbeat in time.
 	ReportUnanswered,
 }
 
-/// What a device key signs to bind an endpoint's host key to a lease: the client checks the
-/// signature's key is the proven device's.
-pub fn host_key_message(lease: LeaseId, host_key: &[u8; 32]) -> alloc::vec::Vec<u8> {
-	(b"ember/host-key", lease, host_key).encode()
+/// What a device key signs to bind an endpoint's host key to a lease of the chain whose
+/// genesis hash is `genesis`: the client checks the signature's key is the proven device's.
+pub fn host_key_message<Hash: Encode>(
+	genesis: &Hash,
+	lease: LeaseId,
+	host_key: &[u8; 32],
+) -> alloc::vec::Vec<u8> {
+	(b"ember/host-key", genesis, lease, host_key).encode()
 }
 
 /// What a lease's client key signs (off chain, to the provider) while the endpoint works: a
-/// heartbeat at block `at`.
-pub fn heartbeat_message<BlockNumber: Encode>(
+/// heartbeat at block `at` of lease `lease` on the chain whose genesis hash is `genesis`.
+pub fn heartbeat_message<Hash: Encode, BlockNumber: Encode>(
+	genesis: &Hash,
 	lease: LeaseId,
 	at: BlockNumber,
 ) -> alloc::vec::Vec<u8> {
-	(b"ember/heartbeat", lease, at).encode()
+	(b"ember/heartbeat", genesis, lease, at).encode()
 }

@@ -385,7 +385,8 @@ pub mod pallet {
 	pub enum Error<T> {
 		/// The device is not registered.
 		UnknownDevice,
-		/// Downtime is measured by the chain, not reported.
+		/// Downtime is measured by the chain and a lease's delivery decided by the pools'
+		/// delivery rules: neither is reported here.
 		NotReportable,
 		/// The incident already lost as much as this report claims.
 		AlreadySlashed,
@@ -456,7 +457,12 @@ pub mod pallet {
 			incident: Incident,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			ensure!(!matches!(offence, Offence::Downtime { .. }), Error::<T>::NotReportable);
+			// Downtime is measured by the chain; a lease not delivered is decided by the
+			// delivery rules of the compute pools (the provider may answer with a heartbeat).
+			ensure!(
+				!matches!(offence, Offence::Downtime { .. } | Offence::Undelivered),
+				Error::<T>::NotReportable
+			);
 			ensure!(T::Devices::owner(device).is_some(), Error::<T>::UnknownDevice);
 			let fraction = offence_fraction(offence);
 			let deposit = Self::report_deposit(device, fraction);

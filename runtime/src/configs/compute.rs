@@ -48,8 +48,9 @@ parameter_types! {
 
 /// A client's holding: one map entry of about 80 bytes.
 pub const HOLDING_DEPOSIT: Balance = deposit(1, 80);
-/// A lease: one map entry and two index entries, with up to 512 bytes of connection details.
-pub const LEASE_DEPOSIT: Balance = deposit(3, 700);
+/// A lease: one map entry and two index entries, with up to 512 bytes of connection details,
+/// its delivery record (~50 bytes) and its price and deadline entries.
+pub const LEASE_DEPOSIT: Balance = deposit(6, 800);
 
 impl pallet_device_registry::Config for Runtime {
 	type Currency = Balances;
