@@ -35,6 +35,13 @@ export function newLeaseKey(): Uint8Array {
   return pair.publicKey;
 }
 
+/** Forgets a lease key once its lease has ended (it could still sign for that lease). */
+export function forgetLeaseKey(publicKey: string): void {
+  const keys = stored();
+  delete keys[publicKey];
+  localStorage.setItem(STORE, JSON.stringify(keys));
+}
+
 /** The key pair whose public key is `publicKey`, if this browser made it. */
 export function leasePair(publicKey: Uint8Array | string): Pair | null {
   const hex = typeof publicKey === 'string' ? publicKey : u8aToHex(publicKey);
@@ -52,19 +59,21 @@ export function openDetails(pair: Pair, sealed: Uint8Array): ConnectionDetails {
 }
 
 /** What the lease key signs for a heartbeat at block `at` (SCALE, as the chain checks it). */
-export function heartbeatMessage(lease: number, at: number): Uint8Array {
+export function heartbeatMessage(genesis: Uint8Array, lease: number, at: number): Uint8Array {
   return u8aConcat(
     stringToU8a('ember/heartbeat'),
+    genesis,
     bnToU8a(lease, { bitLength: 64, isLe: true }),
     bnToU8a(at, { bitLength: 32, isLe: true }),
   );
 }
 
 /** What the lease key signs to have an SSH key installed. */
-export function authorizeMessage(lease: number, sshKey: string): Uint8Array {
+export function authorizeMessage(genesis: Uint8Array, lease: number, sshKey: string): Uint8Array {
   const key = stringToU8a(sshKey);
   return u8aConcat(
     stringToU8a('ember/authorize'),
+    genesis,
     bnToU8a(lease, { bitLength: 64, isLe: true }),
     compactLength(key.length),
     key,

@@ -6,8 +6,8 @@ import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { drawChart } from './chart';
 import { connect, EMB, formatEmb, formatHours, MILLIHOURS, send } from './chain';
 import {
-  authorizeMessage, type ConnectionDetails, fingerprint, heartbeatMessage, LeaseEndpoint, leasePair,
-  newLeaseKey, openDetails, sign,
+  authorizeMessage, type ConnectionDetails, fingerprint, forgetLeaseKey, heartbeatMessage, LeaseEndpoint,
+  leasePair, newLeaseKey, openDetails, sign,
 } from './lease';
 import { type Account, devAccounts, walletAccounts } from './wallet';
 import './style.css';
@@ -43,6 +43,10 @@ const prices = new Map<number, Array<[number, number]>>();
 const details = new Map<number, ConnectionDetails | string>();
 const beats = new Map<number, Beat>();
 const myLeases = new Set<number>();
+/** Each of my leases' key (0x-hex public key), to forget it when the lease ends. */
+const leaseKeys = new Map<number, string>();
+/** The chain's genesis hash: heartbeats and SSH keys are signed for this chain only. */
+let genesis: Uint8Array = new Uint8Array(32);
 
 function escape(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -245,6 +249,7 @@ async function loadLeases(): Promise<LeaseView[]> {
   return Promise.all(list.map(async ([idCodec, lease]) => {
     const id = idCodec.toNumber();
     myLeases.add(id);
+    leaseKeys.set(id, lease.clientKey.toHex());
     const delivery = (await api.query.computePools.deliveries(id)) as unknown as {
       isSome: boolean;
       unwrap(): { state: { type: string; asAwaitingHandoff: { deadline: { toNumber(): number } }; asReported: { since: { toNumber(): number }; deadline: { toNumber(): number } } };
@@ -272,6 +277,7 @@ function open(lease: LeaseView): ConnectionDetails | string | null {
   if (!lease.connection) return null;
   const cached = details.get(lease.id);
   if (cached) return cached;
+  // Only an opened result is kept: details the miner posts again are tried afresh.
   const pair = leasePair(lease.clientKey);
   let result: ConnectionDetails | string;
   if (!pair) result = 'this lease key is not in this browser: the details can only be read where the lease was redeemed';
@@ -282,7 +288,7 @@ function open(lease: LeaseView): ConnectionDetails | string | null {
       result = (e as Error).message;
     }
   }
-  details.set(lease.id, result);
+  if (typeof result !== 'string') details.set(lease.id, result);
   return result;
 }
 
@@ -310,7 +316,7 @@ function renderLeases(leases: LeaseView[]): void {
         ? `<p class="error">${escape(opened)}</p>`
         : `<dl><dt>Endpoint</dt><dd class="endpoint">${escape(opened.endpoint)}</dd>
             <dt>Host key</dt><dd class="hostkey">${escape(opened.hostKey)} ${lease.hostKey === opened.hostKey
-              ? '<span class="ok">matches the key the device signed on chain</span>'
+              ? '<span class="ok">matches the key the device signed on chain</span> — your SSH client must show this same fingerprint when you connect'
               : '<span class="error">does NOT match the key the device signed on chain: do not connect</span>'}</dd>
             <dt>Heartbeats</dt><dd class="heartbeats">${beat ? `${beat.accepted} accepted of ${beat.sent} sent${beat.error ? ` (${escape(beat.error)})` : ''}` : 'not sending'}</dd></dl>
             <label>SSH public key <input class="ssh-key" placeholder="ssh-ed25519 AAAA…"/></label>
@@ -335,7 +341,8 @@ function startHeartbeats(lease: LeaseView, opened: ConnectionDetails): void {
   const tick = async () => {
     beat.sent += 1;
     try {
-      const ok = await endpoint.call<boolean>('lease_heartbeat', { lease: lease.id, at: best, signature: sign(pair, heartbeatMessage(lease.id, best)) });
+      const at = best;
+      const ok = await endpoint.call<boolean>('lease_heartbeat', { lease: lease.id, at, signature: sign(pair, heartbeatMessage(genesis, lease.id, at)) });
       if (ok) beat.accepted += 1;
       beat.error = null;
     } catch (e) {
@@ -368,7 +375,11 @@ $('leases').addEventListener('click', (e) => {
       await refresh();
     }, button);
   if (button.classList.contains('ack')) void act('Acknowledging the hand-off', () => api.tx.computePools.acknowledge(id));
-  else if (button.classList.contains('report')) void act('Reporting a failure', () => api.tx.computePools.reportFailure(id), () => stopHeartbeats(id));
+  else if (button.classList.contains('report')) {
+    // No heartbeat may be signed once the client says the endpoint fails.
+    stopHeartbeats(id);
+    void act('Reporting a failure', () => api.tx.computePools.reportFailure(id));
+  }
   else if (button.classList.contains('release')) void act('Releasing the lease', () => api.tx.computePools.releaseLease(id), () => stopHeartbeats(id));
   else if (button.classList.contains('authorize')) {
     void attempt('Installing the SSH key', async () => {
@@ -381,7 +392,7 @@ $('leases').addEventListener('click', (e) => {
       if (!pair) throw new Error('this lease key is not in this browser');
       const endpoint = new LeaseEndpoint(opened.heartbeat);
       try {
-        await endpoint.call('lease_authorize', { lease: id, sshKey: key, signature: sign(pair, authorizeMessage(id, key)) });
+        await endpoint.call('lease_authorize', { lease: id, sshKey: key, signature: sign(pair, authorizeMessage(genesis, id, key)) });
       } finally {
         endpoint.close();
       }
@@ -407,6 +418,10 @@ function noteEnded(events: EventRecord[], block: number): void {
     if (!myLeases.has(lease)) continue;
     myLeases.delete(lease);
     stopHeartbeats(lease);
+    const key = leaseKeys.get(lease);
+    if (key) forgetLeaseKey(key);
+    leaseKeys.delete(lease);
+    details.delete(lease);
     const refunded = (e.data[1] as unknown as { toBigInt(): bigint }).toBigInt();
     const reason = e.data[2].toString();
     const item = document.createElement('li');
@@ -433,7 +448,9 @@ async function refresh(): Promise<void> {
     renderLeases(leases);
     for (const lease of leases) {
       const opened = details.get(lease.id);
-      if (lease.state !== 'Reported' && opened && typeof opened !== 'string' && lease.state === 'Delivered') startHeartbeats(lease, opened);
+      // Heartbeats only while the lease is delivered: never while a report stands.
+      if (lease.state === 'Delivered' && opened && typeof opened !== 'string') startHeartbeats(lease, opened);
+      else stopHeartbeats(lease.id);
     }
     for (const id of [...beats.keys()]) if (!leases.some((l) => l.id === id)) stopHeartbeats(id);
   } catch (e) {
@@ -453,6 +470,7 @@ async function main(): Promise<void> {
     return;
   }
   const [chain, type] = await Promise.all([api.rpc.system.chain(), api.rpc.system.chainType()]);
+  genesis = api.genesisHash.toU8a();
   $('node-status').textContent = `${chain.toString()} at ${NODE}`;
   if (type.isDevelopment || type.isLocal) accounts = devAccounts();
   fillAccounts();

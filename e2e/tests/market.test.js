@@ -6,7 +6,8 @@
 // releases. A second lease, whose endpoint never comes up, ends refunded with the provider
 // penalised.
 import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { bnToU8a, hexToU8a, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
+import { cryptoWaitReady, sr25519PairFromSeed, sr25519Sign } from '@polkadot/util-crypto';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -162,6 +163,7 @@ test('a miner stakes and serves leases by itself; a client leases, checks and re
   assert.equal(started.data.device.toNumber(), device, 'matched to the only offer');
   assert.equal(started.data.client.toString(), ferdie.address);
   // The base price was burned.
+  assert.ok(started.data.basePrice.toBigInt() > 0n, 'a priced class');
   assert.ok((await api.query.computePools.burned()).toBigInt() - burnedBefore >= started.data.basePrice.toBigInt());
 
   // The miner prepares the endpoint (hook) and posts the details sealed to the lease key; the
@@ -186,15 +188,28 @@ test('a miner stakes and serves leases by itself; a client leases, checks and re
     return Number(/^(\d+) accepted/.exec(text)?.[1] ?? 0) >= 2;
   }, 60_000);
 
-  // The client's tooling reports a failure by mistake: the miner answers with the client's own
-  // latest heartbeat and the lease goes on.
-  await new Promise((resolve, reject) => {
-    api.tx.computePools.reportFailure(lease).signAndSend(ferdie, { nonce: -1 }, (r) => {
-      if (r.dispatchError) reject(new Error(r.dispatchError.toString()));
-      else if (r.status.isInBlock) resolve();
-    }).catch(reject);
-  });
+  // The client reports a failure in the app (which stops its heartbeats at once), but its tooling
+  // on the leased machine still reaches the endpoint and signs a heartbeat with the lease key:
+  // the miner answers the report with it and the lease goes on.
+  await card.locator('.report').click();
+  await card.locator('.state[data-state="Reported"]').waitFor({ timeout: 60_000 });
+  const beatsAfterReport = await card.locator('.heartbeats').textContent();
+  assert.equal(beatsAfterReport, 'not sending', 'no heartbeat while a report stands');
+  const clientKey = (await api.query.computePools.leases(lease)).unwrap().clientKey.toHex();
+  const seed = await page.evaluate((key) => JSON.parse(localStorage.getItem('ember.leaseKeys'))[key], clientKey);
+  const leasePair = sr25519PairFromSeed(hexToU8a(seed));
+  const at = (await api.rpc.chain.getHeader()).number.toNumber();
+  const signed = u8aConcat(stringToU8a('ember/heartbeat'), api.genesisHash.toU8a(),
+    bnToU8a(lease, { bitLength: 64, isLe: true }), bnToU8a(at, { bitLength: 32, isLe: true }));
+  const reply = await (await fetch(`http://127.0.0.1:${leasePort}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'lease_heartbeat',
+      params: { lease, at, signature: u8aToHex(sr25519Sign(signed, leasePair)) } }),
+  })).json();
+  assert.equal(reply.result, true, JSON.stringify(reply));
   await waitFor(`the miner answering the report (miner log: ${miner.logPath})`, async () => saw('ReportAnswered', lease), 60_000);
+  assert.ok(saw('ReportAnswered', lease).data.at.toNumber() >= at);
   await card.locator('.state[data-state="Delivered"]').waitFor({ timeout: 30_000 });
   await shot(page, 'lease-delivered');
 

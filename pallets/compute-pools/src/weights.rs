@@ -72,8 +72,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `279`
 		//  Estimated: `3637`
-		// Minimum execution time: 17_877_000 picoseconds.
-		Weight::from_parts(24_186_000, 3637)
+		// Minimum execution time: 17_686_000 picoseconds.
+		Weight::from_parts(30_445_000, 3637)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -83,8 +83,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_858_000 picoseconds.
-		Weight::from_parts(8_633_000, 0)
+		// Minimum execution time: 5_839_000 picoseconds.
+		Weight::from_parts(10_696_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `DeviceRegistry::Devices` (r:1 w:0)
@@ -113,8 +113,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1482`
 		//  Estimated: `6196`
-		// Minimum execution time: 125_106_000 picoseconds.
-		Weight::from_parts(132_317_000, 6196)
+		// Minimum execution time: 126_368_000 picoseconds.
+		Weight::from_parts(139_308_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
@@ -146,8 +146,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1482`
 		//  Estimated: `6196`
-		// Minimum execution time: 189_742_000 picoseconds.
-		Weight::from_parts(199_296_000, 6196)
+		// Minimum execution time: 191_415_000 picoseconds.
+		Weight::from_parts(281_498_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
@@ -169,8 +169,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1681`
 		//  Estimated: `6196`
-		// Minimum execution time: 96_564_000 picoseconds.
-		Weight::from_parts(102_072_000, 6196)
+		// Minimum execution time: 97_185_000 picoseconds.
+		Weight::from_parts(120_209_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -198,8 +198,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1395`
 		//  Estimated: `6196`
-		// Minimum execution time: 153_558_000 picoseconds.
-		Weight::from_parts(160_809_000, 6196)
+		// Minimum execution time: 153_629_000 picoseconds.
+		Weight::from_parts(168_822_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
@@ -219,8 +219,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1046`
 		//  Estimated: `6196`
-		// Minimum execution time: 120_219_000 picoseconds.
-		Weight::from_parts(128_661_000, 6196)
+		// Minimum execution time: 120_910_000 picoseconds.
+		Weight::from_parts(129_233_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -242,8 +242,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1204`
 		//  Estimated: `6196`
-		// Minimum execution time: 118_326_000 picoseconds.
-		Weight::from_parts(125_406_000, 6196)
+		// Minimum execution time: 118_977_000 picoseconds.
+		Weight::from_parts(125_326_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -282,7 +282,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `ComputePools::DeliveryDeadlines` (r:1 w:1)
 	/// Proof: `ComputePools::DeliveryDeadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Deliveries` (r:0 w:2)
-	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
+	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(59), added: 2534, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::ClientLeases` (r:0 w:2)
 	/// Proof: `ComputePools::ClientLeases` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::LeasePrices` (r:0 w:2)
@@ -291,8 +291,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2128`
 		//  Estimated: `4551`
-		// Minimum execution time: 240_849_000 picoseconds.
-		Weight::from_parts(250_442_000, 4551)
+		// Minimum execution time: 241_359_000 picoseconds.
+		Weight::from_parts(253_217_000, 4551)
 			.saturating_add(T::DbWeight::get().reads(17_u64))
 			.saturating_add(T::DbWeight::get().writes(21_u64))
 	}
@@ -300,64 +300,76 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputePools::Leases` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	/// Storage: `DeviceRegistry::Devices` (r:1 w:0)
 	/// Proof: `DeviceRegistry::Devices` (`max_values`: None, `max_size`: Some(143), added: 2618, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Deliveries` (r:1 w:1)
-	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
+	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(59), added: 2534, mode: `MaxEncodedLen`)
+	/// Storage: `ComputePools::DeliveryDeadlines` (r:2 w:2)
+	/// Proof: `ComputePools::DeliveryDeadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	fn post_connection() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `985`
+		//  Measured:  `1048`
+		//  Estimated: `6992`
+		// Minimum execution time: 91_536_000 picoseconds.
+		Weight::from_parts(104_785_000, 6992)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	/// Storage: `ComputePools::Leases` (r:1 w:0)
+	/// Proof: `ComputePools::Leases` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
+	/// Storage: `ComputePools::Deliveries` (r:1 w:1)
+	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(59), added: 2534, mode: `MaxEncodedLen`)
+	/// Storage: `ComputePools::DeliveryDeadlines` (r:1 w:1)
+	/// Proof: `ComputePools::DeliveryDeadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	fn acknowledge() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `683`
 		//  Estimated: `4084`
-		// Minimum execution time: 79_248_000 picoseconds.
-		Weight::from_parts(88_231_000, 4084)
+		// Minimum execution time: 28_792_000 picoseconds.
+		Weight::from_parts(36_334_000, 4084)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `ComputePools::Leases` (r:1 w:0)
 	/// Proof: `ComputePools::Leases` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Deliveries` (r:1 w:1)
-	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
-	fn acknowledge() -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `674`
-		//  Estimated: `4084`
-		// Minimum execution time: 25_097_000 picoseconds.
-		Weight::from_parts(39_008_000, 4084)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
-	}
-	/// Storage: `ComputePools::Leases` (r:1 w:0)
-	/// Proof: `ComputePools::Leases` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
-	/// Storage: `ComputePools::Deliveries` (r:1 w:1)
-	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
-	/// Storage: `ComputePools::DeliveryDeadlines` (r:7 w:1)
+	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(59), added: 2534, mode: `MaxEncodedLen`)
+	/// Storage: `ComputePools::DeliveryDeadlines` (r:8 w:2)
 	/// Proof: `ComputePools::DeliveryDeadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	fn report_failure() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1423`
-		//  Estimated: `21997`
-		// Minimum execution time: 48_412_000 picoseconds.
-		Weight::from_parts(52_969_000, 21997)
-			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+		//  Measured:  `1438`
+		//  Estimated: `24998`
+		// Minimum execution time: 54_512_000 picoseconds.
+		Weight::from_parts(60_179_000, 24998)
+			.saturating_add(T::DbWeight::get().reads(10_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `ComputePools::Leases` (r:1 w:0)
 	/// Proof: `ComputePools::Leases` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	/// Storage: `DeviceRegistry::Devices` (r:1 w:0)
 	/// Proof: `DeviceRegistry::Devices` (`max_values`: None, `max_size`: Some(143), added: 2618, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Deliveries` (r:1 w:1)
-	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
+	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(59), added: 2534, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `ComputePools::DeliveryDeadlines` (r:1 w:1)
+	/// Proof: `ComputePools::DeliveryDeadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	fn answer_report() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `989`
+		//  Measured:  `1011`
 		//  Estimated: `4084`
-		// Minimum execution time: 73_399_000 picoseconds.
-		Weight::from_parts(84_636_000, 4084)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+		// Minimum execution time: 80_319_000 picoseconds.
+		Weight::from_parts(99_858_000, 4084)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `ComputePools::ClassDevices` (r:32 w:0)
 	/// Proof: `ComputePools::ClassDevices` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::DeviceLease` (r:32 w:1)
 	/// Proof: `ComputePools::DeviceLease` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
+	/// Storage: `ComputePools::Leases` (r:32 w:2)
+	/// Proof: `ComputePools::Leases` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::DeviceStake` (r:32 w:0)
 	/// Proof: `ComputePools::DeviceStake` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Stakes` (r:32 w:0)
@@ -366,6 +378,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DeviceRegistry::Devices` (`max_values`: None, `max_size`: Some(143), added: 2618, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Scores` (r:32 w:0)
 	/// Proof: `Reputation::Scores` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:2 w:2)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePrice::Prices` (r:1 w:1)
 	/// Proof: `ComputePrice::Prices` (`max_values`: None, `max_size`: Some(1086), added: 3561, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePrice::Running` (r:1 w:1)
@@ -376,10 +392,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputePools::Prepaid` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Holdings` (r:1 w:1)
 	/// Proof: `ComputePools::Holdings` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Burned` (r:1 w:1)
 	/// Proof: `ComputePools::Burned` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Issuance::Paid` (r:1 w:1)
@@ -390,43 +402,45 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputePools::NextLeaseId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::DeliveryDeadlines` (r:1 w:1)
 	/// Proof: `ComputePools::DeliveryDeadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
-	/// Storage: `ComputePools::Deliveries` (r:0 w:1)
-	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
-	/// Storage: `ComputePools::ClientLeases` (r:0 w:1)
+	/// Storage: `ComputePools::Deliveries` (r:0 w:2)
+	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(59), added: 2534, mode: `MaxEncodedLen`)
+	/// Storage: `ComputePools::ClientLeases` (r:0 w:2)
 	/// Proof: `ComputePools::ClientLeases` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `ComputePools::LeasePrices` (r:0 w:1)
+	/// Storage: `ComputePools::LeasePrices` (r:0 w:2)
 	/// Proof: `ComputePools::LeasePrices` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
-	/// Storage: `ComputePools::Leases` (r:0 w:1)
-	/// Proof: `ComputePools::Leases` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 32]`.
 	fn redeem_any(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1396 + n * (392 ±0)`
-		//  Estimated: `4551 + n * (2656 ±0)`
-		// Minimum execution time: 205_686_000 picoseconds.
-		Weight::from_parts(212_255_000, 4551)
+		//  Measured:  `2040 + n * (549 ±0)`
+		//  Estimated: `6326 + n * (3094 ±0)`
+		// Minimum execution time: 280_457_000 picoseconds.
+		Weight::from_parts(286_746_714, 6326)
 			// Standard Error: 0
-			.saturating_add(Weight::from_parts(17_461_250, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(13_u64))
-			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(17_u64))
-			.saturating_add(Weight::from_parts(0, 2656).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(22_593_571, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(15_u64))
+			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(23_u64))
+			.saturating_add(Weight::from_parts(0, 3094).saturating_mul(n.into()))
 	}
 	/// Storage: `ComputePools::DeliveryDeadlines` (r:1 w:1)
 	/// Proof: `ComputePools::DeliveryDeadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Deliveries` (r:64 w:64)
-	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
+	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(59), added: 2534, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Leases` (r:64 w:64)
 	/// Proof: `ComputePools::Leases` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
+	/// Storage: `ComputePrice::Ending` (r:1 w:1)
+	/// Proof: `ComputePrice::Ending` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
+	/// Storage: `ComputePrice::Running` (r:1 w:1)
+	/// Proof: `ComputePrice::Running` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::LeasePrices` (r:64 w:64)
 	/// Proof: `ComputePools::LeasePrices` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
+	/// Storage: `System::Account` (r:64 w:64)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Storage: `Balances::Holds` (r:64 w:64)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
-	/// Storage: `ComputePools::Holdings` (r:1 w:1)
+	/// Storage: `ComputePools::Holdings` (r:64 w:64)
 	/// Proof: `ComputePools::Holdings` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
-	/// Storage: `ComputePools::Prepaid` (r:1 w:1)
+	/// Storage: `ComputePools::Prepaid` (r:64 w:64)
 	/// Proof: `ComputePools::Prepaid` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 	/// Storage: `Slashing::Applied` (r:64 w:0)
 	/// Proof: `Slashing::Applied` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
@@ -443,16 +457,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 64]`.
 	fn on_initialize_deadlines(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `726 + n * (188 ±0)`
+		//  Measured:  `519 + n * (427 ±0)`
 		//  Estimated: `5527 + n * (3094 ±0)`
-		// Minimum execution time: 5_107_000 picoseconds.
-		Weight::from_parts(8_304_500, 5527)
+		// Minimum execution time: 5_117_000 picoseconds.
+		Weight::from_parts(5_588_000, 5527)
 			// Standard Error: 0
-			.saturating_add(Weight::from_parts(101_014_214, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
-			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(163_686_965, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
+			.saturating_add(T::DbWeight::get().writes((10_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3094).saturating_mul(n.into()))
 	}
 	/// Storage: `ComputePools::Leases` (r:1 w:1)
@@ -462,7 +476,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Deliveries` (r:0 w:1)
-	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
+	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(59), added: 2534, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::DeviceLease` (r:0 w:1)
 	/// Proof: `ComputePools::DeviceLease` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::ClientLeases` (r:0 w:1)
@@ -473,8 +487,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `781`
 		//  Estimated: `4084`
-		// Minimum execution time: 64_275_000 picoseconds.
-		Weight::from_parts(69_203_000, 4084)
+		// Minimum execution time: 65_147_000 picoseconds.
+		Weight::from_parts(70_866_000, 4084)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -485,7 +499,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Deliveries` (r:0 w:1)
-	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
+	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(59), added: 2534, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::DeviceLease` (r:0 w:1)
 	/// Proof: `ComputePools::DeviceLease` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::ClientLeases` (r:0 w:1)
@@ -496,8 +510,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `781`
 		//  Estimated: `4084`
-		// Minimum execution time: 63_695_000 picoseconds.
-		Weight::from_parts(68_852_000, 4084)
+		// Minimum execution time: 64_376_000 picoseconds.
+		Weight::from_parts(68_592_000, 4084)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -507,8 +521,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `154`
 		//  Estimated: `3991`
-		// Minimum execution time: 4_567_000 picoseconds.
-		Weight::from_parts(5_558_000, 3991)
+		// Minimum execution time: 4_537_000 picoseconds.
+		Weight::from_parts(5_559_000, 3991)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 	}
 	/// Storage: `ComputePools::Pools` (r:65 w:64)
@@ -532,10 +546,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `813 + p * (204 ±0)`
 		//  Estimated: `3991 + p * (3561 ±0)`
-		// Minimum execution time: 8_213_000 picoseconds.
-		Weight::from_parts(11_573_857, 3991)
+		// Minimum execution time: 7_992_000 picoseconds.
+		Weight::from_parts(11_064_250, 3991)
 			// Standard Error: 0
-			.saturating_add(Weight::from_parts(37_217_612, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(37_432_464, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -554,8 +568,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `698`
 		//  Estimated: `6196`
-		// Minimum execution time: 86_148_000 picoseconds.
-		Weight::from_parts(91_556_000, 6196)
+		// Minimum execution time: 85_767_000 picoseconds.
+		Weight::from_parts(91_016_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -563,6 +577,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputePools::DeviceLease` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Leases` (r:1 w:1)
 	/// Proof: `ComputePools::Leases` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
+	/// Storage: `ComputePools::Deliveries` (r:1 w:1)
+	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(59), added: 2534, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePrice::Ending` (r:1 w:1)
 	/// Proof: `ComputePrice::Ending` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePrice::Running` (r:1 w:1)
@@ -587,19 +603,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputePools::Expiring` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Accounted` (r:1 w:1)
 	/// Proof: `ComputePools::Accounted` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `ComputePools::Deliveries` (r:0 w:1)
-	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::ClassDevices` (r:0 w:1)
 	/// Proof: `ComputePools::ClassDevices` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::ClientLeases` (r:0 w:1)
 	/// Proof: `ComputePools::ClientLeases` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn on_fault() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2251`
+		//  Measured:  `2260`
 		//  Estimated: `8799`
-		// Minimum execution time: 222_561_000 picoseconds.
-		Weight::from_parts(233_156_000, 8799)
-			.saturating_add(T::DbWeight::get().reads(16_u64))
+		// Minimum execution time: 226_748_000 picoseconds.
+		Weight::from_parts(235_350_000, 8799)
+			.saturating_add(T::DbWeight::get().reads(17_u64))
 			.saturating_add(T::DbWeight::get().writes(19_u64))
 	}
 }
@@ -614,8 +628,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `279`
 		//  Estimated: `3637`
-		// Minimum execution time: 17_877_000 picoseconds.
-		Weight::from_parts(24_186_000, 3637)
+		// Minimum execution time: 17_686_000 picoseconds.
+		Weight::from_parts(30_445_000, 3637)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
@@ -625,8 +639,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_858_000 picoseconds.
-		Weight::from_parts(8_633_000, 0)
+		// Minimum execution time: 5_839_000 picoseconds.
+		Weight::from_parts(10_696_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// Storage: `DeviceRegistry::Devices` (r:1 w:0)
@@ -655,8 +669,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1482`
 		//  Estimated: `6196`
-		// Minimum execution time: 125_106_000 picoseconds.
-		Weight::from_parts(132_317_000, 6196)
+		// Minimum execution time: 126_368_000 picoseconds.
+		Weight::from_parts(139_308_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(10_u64))
 	}
@@ -688,8 +702,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1482`
 		//  Estimated: `6196`
-		// Minimum execution time: 189_742_000 picoseconds.
-		Weight::from_parts(199_296_000, 6196)
+		// Minimum execution time: 191_415_000 picoseconds.
+		Weight::from_parts(281_498_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().writes(11_u64))
 	}
@@ -711,8 +725,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1681`
 		//  Estimated: `6196`
-		// Minimum execution time: 96_564_000 picoseconds.
-		Weight::from_parts(102_072_000, 6196)
+		// Minimum execution time: 97_185_000 picoseconds.
+		Weight::from_parts(120_209_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
@@ -740,8 +754,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1395`
 		//  Estimated: `6196`
-		// Minimum execution time: 153_558_000 picoseconds.
-		Weight::from_parts(160_809_000, 6196)
+		// Minimum execution time: 153_629_000 picoseconds.
+		Weight::from_parts(168_822_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
 	}
@@ -761,8 +775,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1046`
 		//  Estimated: `6196`
-		// Minimum execution time: 120_219_000 picoseconds.
-		Weight::from_parts(128_661_000, 6196)
+		// Minimum execution time: 120_910_000 picoseconds.
+		Weight::from_parts(129_233_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
@@ -784,8 +798,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1204`
 		//  Estimated: `6196`
-		// Minimum execution time: 118_326_000 picoseconds.
-		Weight::from_parts(125_406_000, 6196)
+		// Minimum execution time: 118_977_000 picoseconds.
+		Weight::from_parts(125_326_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
@@ -824,7 +838,7 @@ impl WeightInfo for () {
 	/// Storage: `ComputePools::DeliveryDeadlines` (r:1 w:1)
 	/// Proof: `ComputePools::DeliveryDeadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Deliveries` (r:0 w:2)
-	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
+	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(59), added: 2534, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::ClientLeases` (r:0 w:2)
 	/// Proof: `ComputePools::ClientLeases` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::LeasePrices` (r:0 w:2)
@@ -833,8 +847,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2128`
 		//  Estimated: `4551`
-		// Minimum execution time: 240_849_000 picoseconds.
-		Weight::from_parts(250_442_000, 4551)
+		// Minimum execution time: 241_359_000 picoseconds.
+		Weight::from_parts(253_217_000, 4551)
 			.saturating_add(RocksDbWeight::get().reads(17_u64))
 			.saturating_add(RocksDbWeight::get().writes(21_u64))
 	}
@@ -842,64 +856,76 @@ impl WeightInfo for () {
 	/// Proof: `ComputePools::Leases` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	/// Storage: `DeviceRegistry::Devices` (r:1 w:0)
 	/// Proof: `DeviceRegistry::Devices` (`max_values`: None, `max_size`: Some(143), added: 2618, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Deliveries` (r:1 w:1)
-	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
+	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(59), added: 2534, mode: `MaxEncodedLen`)
+	/// Storage: `ComputePools::DeliveryDeadlines` (r:2 w:2)
+	/// Proof: `ComputePools::DeliveryDeadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	fn post_connection() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `985`
+		//  Measured:  `1048`
+		//  Estimated: `6992`
+		// Minimum execution time: 91_536_000 picoseconds.
+		Weight::from_parts(104_785_000, 6992)
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
+	}
+	/// Storage: `ComputePools::Leases` (r:1 w:0)
+	/// Proof: `ComputePools::Leases` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
+	/// Storage: `ComputePools::Deliveries` (r:1 w:1)
+	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(59), added: 2534, mode: `MaxEncodedLen`)
+	/// Storage: `ComputePools::DeliveryDeadlines` (r:1 w:1)
+	/// Proof: `ComputePools::DeliveryDeadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	fn acknowledge() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `683`
 		//  Estimated: `4084`
-		// Minimum execution time: 79_248_000 picoseconds.
-		Weight::from_parts(88_231_000, 4084)
+		// Minimum execution time: 28_792_000 picoseconds.
+		Weight::from_parts(36_334_000, 4084)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	/// Storage: `ComputePools::Leases` (r:1 w:0)
 	/// Proof: `ComputePools::Leases` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Deliveries` (r:1 w:1)
-	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
-	fn acknowledge() -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `674`
-		//  Estimated: `4084`
-		// Minimum execution time: 25_097_000 picoseconds.
-		Weight::from_parts(39_008_000, 4084)
-			.saturating_add(RocksDbWeight::get().reads(2_u64))
-			.saturating_add(RocksDbWeight::get().writes(1_u64))
-	}
-	/// Storage: `ComputePools::Leases` (r:1 w:0)
-	/// Proof: `ComputePools::Leases` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
-	/// Storage: `ComputePools::Deliveries` (r:1 w:1)
-	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
-	/// Storage: `ComputePools::DeliveryDeadlines` (r:7 w:1)
+	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(59), added: 2534, mode: `MaxEncodedLen`)
+	/// Storage: `ComputePools::DeliveryDeadlines` (r:8 w:2)
 	/// Proof: `ComputePools::DeliveryDeadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	fn report_failure() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1423`
-		//  Estimated: `21997`
-		// Minimum execution time: 48_412_000 picoseconds.
-		Weight::from_parts(52_969_000, 21997)
-			.saturating_add(RocksDbWeight::get().reads(9_u64))
-			.saturating_add(RocksDbWeight::get().writes(2_u64))
+		//  Measured:  `1438`
+		//  Estimated: `24998`
+		// Minimum execution time: 54_512_000 picoseconds.
+		Weight::from_parts(60_179_000, 24998)
+			.saturating_add(RocksDbWeight::get().reads(10_u64))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	/// Storage: `ComputePools::Leases` (r:1 w:0)
 	/// Proof: `ComputePools::Leases` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	/// Storage: `DeviceRegistry::Devices` (r:1 w:0)
 	/// Proof: `DeviceRegistry::Devices` (`max_values`: None, `max_size`: Some(143), added: 2618, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Deliveries` (r:1 w:1)
-	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
+	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(59), added: 2534, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `ComputePools::DeliveryDeadlines` (r:1 w:1)
+	/// Proof: `ComputePools::DeliveryDeadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	fn answer_report() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `989`
+		//  Measured:  `1011`
 		//  Estimated: `4084`
-		// Minimum execution time: 73_399_000 picoseconds.
-		Weight::from_parts(84_636_000, 4084)
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().writes(1_u64))
+		// Minimum execution time: 80_319_000 picoseconds.
+		Weight::from_parts(99_858_000, 4084)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	/// Storage: `ComputePools::ClassDevices` (r:32 w:0)
 	/// Proof: `ComputePools::ClassDevices` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::DeviceLease` (r:32 w:1)
 	/// Proof: `ComputePools::DeviceLease` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
+	/// Storage: `ComputePools::Leases` (r:32 w:2)
+	/// Proof: `ComputePools::Leases` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::DeviceStake` (r:32 w:0)
 	/// Proof: `ComputePools::DeviceStake` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Stakes` (r:32 w:0)
@@ -908,6 +934,10 @@ impl WeightInfo for () {
 	/// Proof: `DeviceRegistry::Devices` (`max_values`: None, `max_size`: Some(143), added: 2618, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Scores` (r:32 w:0)
 	/// Proof: `Reputation::Scores` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:2 w:2)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePrice::Prices` (r:1 w:1)
 	/// Proof: `ComputePrice::Prices` (`max_values`: None, `max_size`: Some(1086), added: 3561, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePrice::Running` (r:1 w:1)
@@ -918,10 +948,6 @@ impl WeightInfo for () {
 	/// Proof: `ComputePools::Prepaid` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Holdings` (r:1 w:1)
 	/// Proof: `ComputePools::Holdings` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Burned` (r:1 w:1)
 	/// Proof: `ComputePools::Burned` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Issuance::Paid` (r:1 w:1)
@@ -932,43 +958,45 @@ impl WeightInfo for () {
 	/// Proof: `ComputePools::NextLeaseId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::DeliveryDeadlines` (r:1 w:1)
 	/// Proof: `ComputePools::DeliveryDeadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
-	/// Storage: `ComputePools::Deliveries` (r:0 w:1)
-	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
-	/// Storage: `ComputePools::ClientLeases` (r:0 w:1)
+	/// Storage: `ComputePools::Deliveries` (r:0 w:2)
+	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(59), added: 2534, mode: `MaxEncodedLen`)
+	/// Storage: `ComputePools::ClientLeases` (r:0 w:2)
 	/// Proof: `ComputePools::ClientLeases` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `ComputePools::LeasePrices` (r:0 w:1)
+	/// Storage: `ComputePools::LeasePrices` (r:0 w:2)
 	/// Proof: `ComputePools::LeasePrices` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
-	/// Storage: `ComputePools::Leases` (r:0 w:1)
-	/// Proof: `ComputePools::Leases` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 32]`.
 	fn redeem_any(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1396 + n * (392 ±0)`
-		//  Estimated: `4551 + n * (2656 ±0)`
-		// Minimum execution time: 205_686_000 picoseconds.
-		Weight::from_parts(212_255_000, 4551)
+		//  Measured:  `2040 + n * (549 ±0)`
+		//  Estimated: `6326 + n * (3094 ±0)`
+		// Minimum execution time: 280_457_000 picoseconds.
+		Weight::from_parts(286_746_714, 6326)
 			// Standard Error: 0
-			.saturating_add(Weight::from_parts(17_461_250, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(13_u64))
-			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(17_u64))
-			.saturating_add(Weight::from_parts(0, 2656).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(22_593_571, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(15_u64))
+			.saturating_add(RocksDbWeight::get().reads((7_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(23_u64))
+			.saturating_add(Weight::from_parts(0, 3094).saturating_mul(n.into()))
 	}
 	/// Storage: `ComputePools::DeliveryDeadlines` (r:1 w:1)
 	/// Proof: `ComputePools::DeliveryDeadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Deliveries` (r:64 w:64)
-	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
+	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(59), added: 2534, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Leases` (r:64 w:64)
 	/// Proof: `ComputePools::Leases` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
+	/// Storage: `ComputePrice::Ending` (r:1 w:1)
+	/// Proof: `ComputePrice::Ending` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
+	/// Storage: `ComputePrice::Running` (r:1 w:1)
+	/// Proof: `ComputePrice::Running` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::LeasePrices` (r:64 w:64)
 	/// Proof: `ComputePools::LeasePrices` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
+	/// Storage: `System::Account` (r:64 w:64)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Storage: `Balances::Holds` (r:64 w:64)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
-	/// Storage: `ComputePools::Holdings` (r:1 w:1)
+	/// Storage: `ComputePools::Holdings` (r:64 w:64)
 	/// Proof: `ComputePools::Holdings` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
-	/// Storage: `ComputePools::Prepaid` (r:1 w:1)
+	/// Storage: `ComputePools::Prepaid` (r:64 w:64)
 	/// Proof: `ComputePools::Prepaid` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 	/// Storage: `Slashing::Applied` (r:64 w:0)
 	/// Proof: `Slashing::Applied` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
@@ -985,16 +1013,16 @@ impl WeightInfo for () {
 	/// The range of component `n` is `[0, 64]`.
 	fn on_initialize_deadlines(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `726 + n * (188 ±0)`
+		//  Measured:  `519 + n * (427 ±0)`
 		//  Estimated: `5527 + n * (3094 ±0)`
-		// Minimum execution time: 5_107_000 picoseconds.
-		Weight::from_parts(8_304_500, 5527)
+		// Minimum execution time: 5_117_000 picoseconds.
+		Weight::from_parts(5_588_000, 5527)
 			// Standard Error: 0
-			.saturating_add(Weight::from_parts(101_014_214, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(7_u64))
-			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(7_u64))
-			.saturating_add(RocksDbWeight::get().writes((6_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(163_686_965, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
+			.saturating_add(RocksDbWeight::get().reads((8_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(5_u64))
+			.saturating_add(RocksDbWeight::get().writes((10_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3094).saturating_mul(n.into()))
 	}
 	/// Storage: `ComputePools::Leases` (r:1 w:1)
@@ -1004,7 +1032,7 @@ impl WeightInfo for () {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Deliveries` (r:0 w:1)
-	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
+	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(59), added: 2534, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::DeviceLease` (r:0 w:1)
 	/// Proof: `ComputePools::DeviceLease` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::ClientLeases` (r:0 w:1)
@@ -1015,8 +1043,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `781`
 		//  Estimated: `4084`
-		// Minimum execution time: 64_275_000 picoseconds.
-		Weight::from_parts(69_203_000, 4084)
+		// Minimum execution time: 65_147_000 picoseconds.
+		Weight::from_parts(70_866_000, 4084)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
@@ -1027,7 +1055,7 @@ impl WeightInfo for () {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Deliveries` (r:0 w:1)
-	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
+	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(59), added: 2534, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::DeviceLease` (r:0 w:1)
 	/// Proof: `ComputePools::DeviceLease` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::ClientLeases` (r:0 w:1)
@@ -1038,8 +1066,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `781`
 		//  Estimated: `4084`
-		// Minimum execution time: 63_695_000 picoseconds.
-		Weight::from_parts(68_852_000, 4084)
+		// Minimum execution time: 64_376_000 picoseconds.
+		Weight::from_parts(68_592_000, 4084)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
@@ -1049,8 +1077,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `154`
 		//  Estimated: `3991`
-		// Minimum execution time: 4_567_000 picoseconds.
-		Weight::from_parts(5_558_000, 3991)
+		// Minimum execution time: 4_537_000 picoseconds.
+		Weight::from_parts(5_559_000, 3991)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 	}
 	/// Storage: `ComputePools::Pools` (r:65 w:64)
@@ -1074,10 +1102,10 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `813 + p * (204 ±0)`
 		//  Estimated: `3991 + p * (3561 ±0)`
-		// Minimum execution time: 8_213_000 picoseconds.
-		Weight::from_parts(11_573_857, 3991)
+		// Minimum execution time: 7_992_000 picoseconds.
+		Weight::from_parts(11_064_250, 3991)
 			// Standard Error: 0
-			.saturating_add(Weight::from_parts(37_217_612, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(37_432_464, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -1096,8 +1124,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `698`
 		//  Estimated: `6196`
-		// Minimum execution time: 86_148_000 picoseconds.
-		Weight::from_parts(91_556_000, 6196)
+		// Minimum execution time: 85_767_000 picoseconds.
+		Weight::from_parts(91_016_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
@@ -1105,6 +1133,8 @@ impl WeightInfo for () {
 	/// Proof: `ComputePools::DeviceLease` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Leases` (r:1 w:1)
 	/// Proof: `ComputePools::Leases` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
+	/// Storage: `ComputePools::Deliveries` (r:1 w:1)
+	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(59), added: 2534, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePrice::Ending` (r:1 w:1)
 	/// Proof: `ComputePrice::Ending` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePrice::Running` (r:1 w:1)
@@ -1129,19 +1159,17 @@ impl WeightInfo for () {
 	/// Proof: `ComputePools::Expiring` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Accounted` (r:1 w:1)
 	/// Proof: `ComputePools::Accounted` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `ComputePools::Deliveries` (r:0 w:1)
-	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::ClassDevices` (r:0 w:1)
 	/// Proof: `ComputePools::ClassDevices` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::ClientLeases` (r:0 w:1)
 	/// Proof: `ComputePools::ClientLeases` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn on_fault() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2251`
+		//  Measured:  `2260`
 		//  Estimated: `8799`
-		// Minimum execution time: 222_561_000 picoseconds.
-		Weight::from_parts(233_156_000, 8799)
-			.saturating_add(RocksDbWeight::get().reads(16_u64))
+		// Minimum execution time: 226_748_000 picoseconds.
+		Weight::from_parts(235_350_000, 8799)
+			.saturating_add(RocksDbWeight::get().reads(17_u64))
 			.saturating_add(RocksDbWeight::get().writes(19_u64))
 	}
 }
