@@ -277,7 +277,8 @@ impl Miner {
 			})?;
 			let device_key = keys::load(&self.paths.device_key())?;
 			let host_key = desk.config.host_key;
-			let message = pallet_compute_pools::host_key_message(&self.chain.genesis, id, &host_key);
+			let message =
+				pallet_compute_pools::host_key_message(&self.chain.genesis, id, &host_key);
 			let signature = device_key.sign(&message).0;
 			let call = RuntimeCall::ComputePools(pallet_compute_pools::Call::post_connection {
 				lease: id,

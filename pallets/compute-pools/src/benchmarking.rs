@@ -104,7 +104,8 @@ fn posted<T: Config>(miner: &T::AccountId, device: DeviceId, lease: LeaseId) {
 	let device_key = new_key();
 	T::BenchmarkHelper::set_device_key(device, device_key);
 	let host_key = [3; 32];
-	let signature = sign(device_key, &host_key_message(&ComputePools::<T>::genesis(), lease, &host_key));
+	let signature =
+		sign(device_key, &host_key_message(&ComputePools::<T>::genesis(), lease, &host_key));
 	let connection = BoundedVec::truncate_from(alloc::vec![7u8; 8]);
 	ComputePools::<T>::do_post_connection(miner.clone(), lease, connection, host_key, signature)
 		.unwrap();
@@ -242,7 +243,8 @@ mod benchmarks {
 		let device_key = new_key();
 		T::BenchmarkHelper::set_device_key(device, device_key);
 		let host_key = [3; 32];
-		let signature = sign(device_key, &host_key_message(&ComputePools::<T>::genesis(), lease, &host_key));
+		let signature =
+			sign(device_key, &host_key_message(&ComputePools::<T>::genesis(), lease, &host_key));
 		#[extrinsic_call]
 		_(RawOrigin::Signed(miner), lease, connection, host_key, signature);
 		assert!(Leases::<T>::get(lease).unwrap().connection.is_some());
@@ -282,7 +284,8 @@ mod benchmarks {
 		let (miner, client, _, lease) = leased_to::<T>(MILLIHOURS_PER_HOUR, client_key);
 		ComputePools::<T>::do_report_failure(client, lease).unwrap();
 		let at = frame_system::Pallet::<T>::block_number();
-		let signature = sign(client_key, &heartbeat_message(&ComputePools::<T>::genesis(), lease, at));
+		let signature =
+			sign(client_key, &heartbeat_message(&ComputePools::<T>::genesis(), lease, at));
 		#[extrinsic_call]
 		_(RawOrigin::Signed(miner), lease, at, signature);
 		assert_eq!(Deliveries::<T>::get(lease).unwrap().state, DeliveryState::Delivered);

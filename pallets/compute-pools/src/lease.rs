@@ -353,10 +353,12 @@ impl<T: Config> Pallet<T> {
 			let result = frame_support::storage::with_storage_layer(|| {
 				let lease = Leases::<T>::get(id).ok_or(Error::<T>::UnknownLease)?;
 				let (reason, from, penalise) = match delivery.state {
-					DeliveryState::AwaitingHandoff { .. } if lease.connection.is_none() =>
-						(LeaseEndReason::NotHandedOver, lease.start, true),
-					DeliveryState::AwaitingHandoff { .. } =>
-						(LeaseEndReason::NotAcknowledged, lease.start, false),
+					DeliveryState::AwaitingHandoff { .. } if lease.connection.is_none() => {
+						(LeaseEndReason::NotHandedOver, lease.start, true)
+					}
+					DeliveryState::AwaitingHandoff { .. } => {
+						(LeaseEndReason::NotAcknowledged, lease.start, false)
+					}
 					DeliveryState::Reported { since, .. } => (
 						LeaseEndReason::ReportUnanswered,
 						if delivery.delivered { since } else { lease.start },

@@ -23,7 +23,11 @@ pub mod v1 {
 				if !Deliveries::<T>::contains_key(id) {
 					Deliveries::<T>::insert(
 						id,
-						Delivery { state: DeliveryState::Delivered, delivered: true, host_key: None },
+						Delivery {
+							state: DeliveryState::Delivered,
+							delivered: true,
+							host_key: None,
+						},
 					);
 				}
 			}

@@ -1432,7 +1432,10 @@ fn a_report_before_any_hand_off_refunds_every_hour() {
 		// Block 8: two hours begun, but nothing was ever delivered.
 		run_to_block(8);
 		assert_ok!(ComputePools::report_failure(signed(CLIENT), 0));
-		assert!(DeliveryDeadlines::<Test>::get(1 + HANDOFF).is_empty(), "the hand-off deadline goes");
+		assert!(
+			DeliveryDeadlines::<Test>::get(1 + HANDOFF).is_empty(),
+			"the hand-off deadline goes"
+		);
 		run_to_block(8 + ANSWER);
 		System::assert_has_event(
 			Event::LeaseEnded {
@@ -1476,7 +1479,12 @@ fn reports_withdrawn_and_repeated_keep_one_deadline_per_lease() {
 		let listed: usize = DeliveryDeadlines::<Test>::iter().map(|(_, due)| due.len()).sum();
 		assert_eq!(listed, 1);
 		// Answered: gone too.
-		assert_ok!(ComputePools::answer_report(signed(MINER), 0, 1, heartbeat(&lease_pair(), 0, 1)));
+		assert_ok!(ComputePools::answer_report(
+			signed(MINER),
+			0,
+			1,
+			heartbeat(&lease_pair(), 0, 1)
+		));
 		assert!(DeliveryDeadlines::<Test>::iter().next().is_none());
 	});
 }
