@@ -209,7 +209,8 @@ test('a miner stakes and serves leases by itself; a client leases, checks and re
   })).json();
   assert.equal(reply.result, true, JSON.stringify(reply));
   await waitFor(`the miner answering the report (miner log: ${miner.logPath})`, async () => saw('ReportAnswered', lease), 60_000);
-  assert.ok(saw('ReportAnswered', lease).data.at.toNumber() >= at);
+  // (`data.at` is Array.prototype.at on event data: the field by index.)
+  assert.ok(saw('ReportAnswered', lease).data[1].toNumber() >= at);
   await card.locator('.state[data-state="Delivered"]').waitFor({ timeout: 30_000 });
   await shot(page, 'lease-delivered');
 
