@@ -359,6 +359,7 @@ impl Economy {
 			check("redeem", ComputePools::redeem(signed(&client), device, hours, [7; 32]))?;
 			let lease = pallet_compute_pools::DeviceLease::<Runtime>::get(device)
 				.ok_or_else(|| anyhow!("lease not recorded"))?;
+			world::hand_over(lease)?;
 			let end = pallet_compute_pools::Leases::<Runtime>::get(lease)
 				.map(|l| l.end)
 				.ok_or_else(|| anyhow!("lease missing"))?;
@@ -608,6 +609,9 @@ pub fn batched_run(arrival: Arrival, seed: u64, days: u32) -> Result<Vec<PricePo
 					"redeem",
 					ComputePools::redeem(signed(&client), *device, lease_hours, [7; 32]),
 				)?;
+				let lease = pallet_compute_pools::DeviceLease::<Runtime>::get(*device)
+					.ok_or_else(|| anyhow!("lease not recorded"))?;
+				world::hand_over(lease)?;
 			}
 			points.push(PricePoint {
 				seed,

@@ -80,9 +80,40 @@ pub fn active_device(owner: &AccountId, class: ClassId, index: u64) -> Result<De
 		.map_err(|e| e.error),
 	)?;
 	let device = pallet_device_registry::NextDeviceId::<Runtime>::get() - 1;
+	DEVICE_SEEDS.with(|seeds| seeds.borrow_mut().insert(device, seed));
 	check("note_sealed", DeviceRegistry::note_sealed(device))?;
 	check("note_proven", DeviceRegistry::note_proven(device))?;
 	Ok(device)
+}
+
+std::thread_local! {
+	/// Each simulated device's key seed (its miner signs the leases' host keys with it).
+	static DEVICE_SEEDS: std::cell::RefCell<std::collections::BTreeMap<DeviceId, [u8; 32]>> =
+		const { std::cell::RefCell::new(std::collections::BTreeMap::new()) };
+}
+
+/// Hands lease `lease` over as an honest miner and client do: the device's owner posts the
+/// connection details with its host key signed by the device key, and the client acknowledges
+/// them (an unacknowledged lease would end refunded at its hand-off deadline).
+pub fn hand_over(lease: u64) -> Result<()> {
+	let info = pallet_compute_pools::Leases::<Runtime>::get(lease)
+		.ok_or_else(|| anyhow!("lease {lease} missing"))?;
+	let owner = pallet_device_registry::Devices::<Runtime>::get(info.device)
+		.map(|d| d.owner)
+		.ok_or_else(|| anyhow!("device {} missing", info.device))?;
+	let seed = DEVICE_SEEDS
+		.with(|seeds| seeds.borrow().get(&info.device).copied())
+		.ok_or_else(|| anyhow!("device {} has no simulated key", info.device))?;
+	let host_key = [0x42; 32];
+	let genesis = System::block_hash(0);
+	let message = pallet_compute_pools::host_key_message(&genesis, lease, &host_key);
+	let signature = sr25519::Pair::from_seed(&seed).sign(&message).0;
+	let sealed = frame_support::BoundedVec::truncate_from(vec![0u8; 72]);
+	check(
+		"post_connection",
+		ComputePools::post_connection(signed(&owner), lease, sealed, host_key, signature),
+	)?;
+	check("acknowledge", ComputePools::acknowledge(signed(&info.client), lease))
 }
 
 /// Tells the runtime's challenge listeners (pools, slashing, reputation) of an outcome, as

@@ -56,6 +56,8 @@ fn self_dealer(wash: bool) -> (Balance, Balance) {
 				.unwrap();
 				check("redeem", ComputePools::redeem(signed(&dealer), device, 24, [1; 32]))
 					.unwrap();
+				let lease = pallet_compute_pools::DeviceLease::<Runtime>::get(device).unwrap();
+				world::hand_over(lease).unwrap();
 			}
 			if let Some(lease) = pallet_compute_pools::DeviceLease::<Runtime>::get(device) {
 				let end = pallet_compute_pools::Leases::<Runtime>::get(lease).unwrap().end;
