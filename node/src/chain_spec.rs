@@ -45,16 +45,31 @@ pub fn local_testnet() -> Result<ChainSpec, String> {
 		.build())
 }
 
+/// Production-shaped: no sudo key, the council and the technical committee at genesis, open
+/// validator candidacy. Its accounts are the public dev keys standing in for launch keys: build
+/// the spec (`ember-node build-spec --chain mainnet > spec.json`), replace them, then
+/// `build-spec --chain spec.json --raw` (docs/governance.md).
+pub fn mainnet() -> Result<ChainSpec, String> {
+	Ok(ChainSpec::builder(wasm_binary()?, None)
+		.with_name("Ember")
+		.with_id("ember")
+		.with_chain_type(ChainType::Live)
+		.with_genesis_config_preset_name(ember_runtime::genesis_config_presets::MAINNET_PRESET)
+		.with_properties(properties())
+		.build())
+}
+
 /// Resolves `--chain`: a built-in name or the path of a chain-spec JSON file.
 pub fn load(id: &str) -> Result<Box<dyn sc_service::ChainSpec>, String> {
 	Ok(match id {
 		"dev" | "development" => Box::new(development()?),
 		"" | "local" | "local_testnet" => Box::new(local_testnet()?),
+		"mainnet" => Box::new(mainnet()?),
 		path => {
 			let path = std::path::PathBuf::from(path);
 			if !path.is_file() {
 				return Err(format!(
-					"no chain spec at `{}`: pass --chain dev, --chain local, or the path of a \
+					"no chain spec at `{}`: pass --chain dev, --chain local, --chain mainnet, or the path of a \
 					 chain-spec JSON file (make one with `ember-node build-spec --chain local`)",
 					path.display()
 				));

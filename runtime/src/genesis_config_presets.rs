@@ -1,10 +1,13 @@
 //! Genesis presets: `development` (one validator, Alice) and `local_testnet` (Alice, Bob, Charlie
-//! and Dave). Both endow the well-known dev accounts (and their stashes) and make Alice the sudo
-//! key.
+//! and Dave) endow the well-known dev accounts (and their stashes) and keep Alice as a sudo key
+//! beside the governance bodies. `mainnet` is production-shaped: no sudo key, the council and the
+//! technical committee at genesis, candidacy open, only validators and members endowed. Its
+//! accounts are the public dev keys standing in for launch keys: a real launch replaces them
+//! (docs/governance.md).
 
 use crate::{
 	apis::BABE_GENESIS_EPOCH_CONFIG,
-	currency::{EMB, EXISTENTIAL_DEPOSIT, MILLI_EMB},
+	currency::{EMB, MILLI_EMB},
 	time::DAYS,
 	AccountId, Balance, SessionKeys,
 };
@@ -33,10 +36,36 @@ fn validator(
 	(stash.to_account_id(), SessionKeys { babe, grandpa })
 }
 
+/// Who governs a chain from genesis.
+struct Governance {
+	/// The sudo key, on development chains only.
+	sudo: Option<AccountId>,
+	council: Vec<AccountId>,
+	technical_committee: Vec<AccountId>,
+}
+
+/// The dev chains' bodies: a council of Alice, Bob, Charlie, Dave and Eve, a technical committee
+/// of Alice, Bob and Charlie; Alice is also the sudo key.
+fn dev_governance() -> Governance {
+	use Sr25519Keyring::*;
+	Governance {
+		sudo: Some(Alice.to_account_id()),
+		council: [Alice, Bob, Charlie, Dave, Eve].iter().map(|k| k.to_account_id()).collect(),
+		technical_committee: [Alice, Bob, Charlie].iter().map(|k| k.to_account_id()).collect(),
+	}
+}
+
+/// Candidacy for the validator set: up to 16 bonded candidates beside the invulnerables.
+const DESIRED_CANDIDATES: u32 = 16;
+/// A validator candidate bonds 10,000 EMB; an equivocation slashes it.
+pub const CANDIDACY_BOND: Balance = 10_000 * EMB;
+/// EMB in the treasury at genesis (part of the initial allocation).
+pub const TREASURY_GENESIS: Balance = 1_000_000 * EMB;
+
 fn genesis(
 	validators: Vec<(AccountId, SessionKeys)>,
 	endowed: Vec<AccountId>,
-	root: AccountId,
+	governance: Governance,
 ) -> Value {
 	let invulnerables: Vec<AccountId> = validators.iter().map(|(a, _)| a.clone()).collect();
 	let session_keys: Vec<(AccountId, AccountId, SessionKeys)> =
@@ -50,7 +79,7 @@ fn genesis(
 			(grant.account, grant.cliff, grant.vesting, 0)
 		})
 		.collect();
-	balances.push((crate::configs::TreasuryAccount::get(), EXISTENTIAL_DEPOSIT));
+	balances.push((crate::configs::TreasuryAccount::get(), TREASURY_GENESIS));
 	balances.push((verifiers_pot(), VERIFIERS_POT));
 	serde_json::json!({
 		"balances": { "balances": balances },
@@ -58,11 +87,12 @@ fn genesis(
 		"session": { "keys": session_keys },
 		"validatorSet": {
 			"invulnerables": invulnerables,
-			// Candidacy stays closed during the proof-of-authority phase.
-			"desiredCandidates": 0,
-			"candidacyBond": 10_000 * EMB,
+			"desiredCandidates": DESIRED_CANDIDATES,
+			"candidacyBond": CANDIDACY_BOND,
 		},
-		"sudo": { "key": Some(root) },
+		"sudo": { "key": governance.sudo },
+		"council": { "members": governance.council },
+		"technicalCommittee": { "members": governance.technical_committee },
 		"deviceRegistry": { "classes": device_classes(), "attestationRoots": [] },
 		"computePrice": { "prices": base_prices() },
 		"computePools": { "pools": [0, 1, 2], "rewardPot": REWARD_POT },
@@ -240,7 +270,7 @@ pub fn development_config_genesis() -> Value {
 	genesis(
 		vec![validator(Sr25519Keyring::AliceStash, Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		dev_accounts(),
-		Sr25519Keyring::Alice.to_account_id(),
+		dev_governance(),
 	)
 }
 
@@ -258,8 +288,32 @@ pub fn local_testnet_genesis() -> Value {
 			validator(Sr25519Keyring::DaveStash, Sr25519Keyring::Dave, Ed25519Keyring::Dave),
 		],
 		dev_accounts(),
-		Sr25519Keyring::Alice.to_account_id(),
+		dev_governance(),
 	)
+}
+
+/// The production preset's name.
+pub const MAINNET_PRESET: &str = "mainnet";
+
+/// Production-shaped: four validators, a council of seven and a technical committee of three,
+/// no sudo key; only validators and members are endowed (beside the vested allocation and the
+/// treasury). The keys are the public dev keys, standing in for launch keys.
+pub fn mainnet_genesis() -> Value {
+	use Sr25519Keyring::*;
+	let council: Vec<AccountId> =
+		[Alice, Bob, Charlie, Dave, Eve, Ferdie, One].iter().map(|k| k.to_account_id()).collect();
+	let technical_committee: Vec<AccountId> =
+		[Alice, Bob, Charlie].iter().map(|k| k.to_account_id()).collect();
+	let validators = vec![
+		validator(AliceStash, Alice, Ed25519Keyring::Alice),
+		validator(BobStash, Bob, Ed25519Keyring::Bob),
+		validator(CharlieStash, Charlie, Ed25519Keyring::Charlie),
+		validator(DaveStash, Dave, Ed25519Keyring::Dave),
+	];
+	let mut endowed: Vec<AccountId> = validators.iter().map(|(a, _)| a.clone()).collect();
+	// `One` also holds a vested grant: endowing it twice would duplicate its balance.
+	endowed.extend(council.iter().filter(|a| **a != One.to_account_id()).cloned());
+	genesis(validators, endowed, Governance { sudo: None, council, technical_committee })
 }
 
 /// The JSON patch of the named preset, if there is one.
@@ -267,6 +321,7 @@ pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 	let patch = match id.as_ref() {
 		sp_genesis_builder::DEV_RUNTIME_PRESET => development_config_genesis(),
 		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_testnet_genesis(),
+		MAINNET_PRESET => mainnet_genesis(),
 		_ => return None,
 	};
 	serde_json::to_string(&patch).ok().map(|s| s.into_bytes())
@@ -305,5 +360,6 @@ pub fn preset_names() -> Vec<PresetId> {
 	vec![
 		PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
 		PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
+		PresetId::from(MAINNET_PRESET),
 	]
 }

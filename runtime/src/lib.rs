@@ -1,13 +1,13 @@
 //! # Ember runtime
 //!
-//! A BABE + GRANDPA solochain runtime. The validator set is managed by root through
-//! `pallet-collator-selection` (its invulnerables are the proof-of-authority launch set; bonded
-//! candidacy is there for when governance opens it) feeding `pallet-session`, which rotates BABE
-//! and GRANDPA authorities every epoch.
+//! A BABE + GRANDPA solochain runtime. The validator set is `pallet-collator-selection`'s
+//! invulnerables and bonded candidates, feeding `pallet-session`, which rotates BABE and GRANDPA
+//! authorities every epoch. A council and a technical committee govern (no sudo key on a
+//! production chain).
 //!
 //! - [`configs`]: one file per concern (system, consensus, currency and fees, governance).
 //! - [`apis`]: the runtime APIs the node and clients call.
-//! - [`genesis_config_presets`]: the `development` and `local_testnet` presets.
+//! - [`genesis_config_presets`]: the `development`, `local_testnet` and `mainnet` presets.
 //!
 //! Ember's pallets: `DeviceRegistry` (device classes, bonded devices, attestation), `Pocps`
 //! (sealed datasets and time-bounded challenges), `ComputePrice` (the EIP-1559 base price per
@@ -33,6 +33,8 @@ mod benchmarks;
 pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
+#[cfg(test)]
+mod governance_tests;
 #[cfg(test)]
 mod tests;
 
@@ -284,7 +286,7 @@ mod runtime {
 	#[runtime::pallet_index(5)]
 	pub type Authorship = pallet_authorship;
 
-	// Root-managed validator set (proof-of-authority launch phase); see `configs::consensus`.
+	// The validator set: invulnerables and bonded candidates; see `configs::consensus`.
 	#[runtime::pallet_index(6)]
 	pub type ValidatorSet = pallet_collator_selection;
 
@@ -309,6 +311,23 @@ mod runtime {
 
 	#[runtime::pallet_index(13)]
 	pub type Offences = pallet_offences;
+
+	// Governance: the council, the technical committee, the treasury, and root by both houses
+	// (whitelist, with the preimages it dispatches); see `configs::governance`.
+	#[runtime::pallet_index(14)]
+	pub type Council = pallet_collective<Instance1>;
+
+	#[runtime::pallet_index(15)]
+	pub type TechnicalCommittee = pallet_collective<Instance2>;
+
+	#[runtime::pallet_index(16)]
+	pub type Treasury = pallet_treasury;
+
+	#[runtime::pallet_index(17)]
+	pub type Preimage = pallet_preimage;
+
+	#[runtime::pallet_index(18)]
+	pub type Whitelist = pallet_whitelist;
 
 	// Ember's own pallets start at 20.
 	#[runtime::pallet_index(20)]

@@ -275,6 +275,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Stakes<T: Config> = StorageMap<_, Twox64Concat, StakeId, Stake<T::AccountId>>;
 
+	/// The reward terms each stake was made under (one per stake, removed with it). A stake
+	/// made before this record existed is paid under the parameters of the day.
+	#[pallet::storage]
+	pub type StakeTerms<T: Config> = StorageMap<_, Twox64Concat, StakeId, RewardTerms>;
+
 	/// The id the next stake gets.
 	#[pallet::storage]
 	pub type NextStakeId<T: Config> = StorageValue<_, StakeId, ValueQuery>;
@@ -607,8 +612,8 @@ pub mod pallet {
 		}
 
 		/// Sets the staking and swap parameters, if some stake of at most `MaxStakeEpochs`
-		/// can break even under them. Existing stakes keep their terms; rewards and burns at
-		/// claims use the parameters of the day.
+		/// can break even under them. They apply to new stakes and to swaps from now on;
+		/// existing stakes keep their fee, deposit and reward terms (`StakeTerms`).
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::set_parameters())]
 		pub fn set_parameters(origin: OriginFor<T>, parameters: PoolParameters) -> DispatchResult {
@@ -1068,6 +1073,9 @@ impl<T: Config> Pallet<T> {
 		let mut buckets: BTreeMap<(ClassId, EpochIndex), ExpiryBucket> = BTreeMap::new();
 		let mut exits: BTreeMap<(ClassId, EpochIndex), u32> = BTreeMap::new();
 		let mut deposits: BTreeMap<T::AccountId, Balance> = BTreeMap::new();
+		for id in StakeTerms::<T>::iter_keys() {
+			ensure!(Stakes::<T>::contains_key(id), "reward terms of no stake");
+		}
 		for (id, stake) in Stakes::<T>::iter() {
 			ensure!(DeviceStake::<T>::get(stake.device) == Some(id), "stake not indexed by device");
 			if stake.end > now {

@@ -68,6 +68,7 @@ impl<T: Config> Pallet<T> {
 			id,
 			Stake { owner: who.clone(), device, class, staked, rate, start, end, kind, reward_at },
 		);
+		StakeTerms::<T>::insert(id, RewardTerms::from(&params));
 		DeviceStake::<T>::insert(device, id);
 		ClassDevices::<T>::insert(class, device, ());
 		Self::deposit_event(Event::Staked {
@@ -242,13 +243,15 @@ impl<T: Config> Pallet<T> {
 
 		// An expired stake served its whole term proven: a fault or a retirement during it would
 		// have ended it.
-		let params = Parameters::<T>::get();
-		let base = amm::mul_div(params.reward_rate, stake.staked, MILLIHOURS_PER_HOUR)
+		// Under the terms it was made with, whatever governance set since.
+		let terms =
+			StakeTerms::<T>::take(id).unwrap_or_else(|| RewardTerms::from(&Parameters::<T>::get()));
+		let base = amm::mul_div(terms.reward_rate, stake.staked, MILLIHOURS_PER_HOUR)
 			.ok_or(Error::<T>::Overflow)?;
 		let earned = T::Reputation::reward_multiplier(stake.device).saturating_mul_int(base);
 		let gross = earned.min(Self::reward_pot());
 		// β of every γ is the maintenance burn.
-		let burned = amm::mul_div(gross, params.maintenance_rate, params.reward_rate.max(1))
+		let burned = amm::mul_div(gross, terms.maintenance_rate, terms.reward_rate.max(1))
 			.ok_or(Error::<T>::Overflow)?
 			.min(gross);
 		let reward = gross.saturating_sub(burned);
@@ -336,6 +339,7 @@ impl<T: Config> Pallet<T> {
 		returned = returned.saturating_add(rewarded);
 		Pools::<T>::insert(stake.class, pool);
 		Stakes::<T>::remove(id);
+		StakeTerms::<T>::remove(id);
 		DeviceStake::<T>::remove(device);
 		ClassDevices::<T>::remove(stake.class, device);
 		Self::deposit_event(Event::StakeFaulted { stake: id, device, returned, burned });

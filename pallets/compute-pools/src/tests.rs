@@ -288,6 +288,48 @@ fn provider_claims_its_emb_and_the_reward_after_expiry() {
 	});
 }
 
+/// Issue 18: governance changing γ and β does not reach into a running stake: its claim pays
+/// under the terms it was made with, and only stakes made after the change get the new ones.
+#[test]
+fn a_parameter_change_applies_to_new_stakes_only() {
+	build_and_execute(|| {
+		provide();
+		// γ falls to 4 and β rises to 3 while stake 0 runs.
+		let cut = PoolParameters { reward_rate: 4, maintenance_rate: 3, staking_fee: 1, ..PARAMS };
+		assert_ok!(ComputePools::set_parameters(RuntimeOrigin::root(), cut));
+		let sell = StakeOffer::Sell { min_emb: 0 };
+		assert_ok!(ComputePools::stake(signed(MINER2), DEVICE2, 8, 4, sell));
+		run_to_epoch(6);
+		let pot = ComputePools::reward_pot();
+		assert_ok!(ComputePools::claim_stake(signed(MINER), 0));
+		// γ · 8 hours = 96 earned and β · 8 = 16 burned, as when it was made.
+		let claimed = |id, reward, burned| {
+			System::events().iter().any(|record| {
+				record.event
+					== RuntimeEvent::ComputePools(Event::StakeClaimed {
+						stake: id,
+						owner: if id == 0 { MINER } else { MINER2 },
+						paid: match &record.event {
+							RuntimeEvent::ComputePools(Event::StakeClaimed { paid, .. }) => *paid,
+							_ => u128::MAX,
+						},
+						reward,
+						deposit_returned: if id == 0 { 0 } else { 240 },
+						burned,
+					})
+			})
+		};
+		assert!(claimed(0, 80, 16));
+		assert_eq!(pot - ComputePools::reward_pot(), 96);
+		let pot = ComputePools::reward_pot();
+		assert_ok!(ComputePools::claim_stake(signed(MINER2), 1));
+		// The later stake: 4 · 8 = 32 earned, 3 · 8 = 24 burned.
+		assert!(claimed(1, 8, 24));
+		assert_eq!(pot - ComputePools::reward_pot(), 32);
+		assert!(StakeTerms::<Test>::iter().next().is_none());
+	});
+}
+
 #[test]
 fn remover_gets_its_deposit_back_at_expiry() {
 	build_and_execute(|| {

@@ -73,6 +73,34 @@ impl PoolParameters {
 	}
 }
 
+/// The reward terms a stake was made under: what its claim pays per hour served (`γ`) and burns
+/// of that (`β`). Governance's later changes apply to new stakes only.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	Default,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct RewardTerms {
+	/// γ per hour served.
+	pub reward_rate: Balance,
+	/// β per hour served.
+	pub maintenance_rate: Balance,
+}
+
+impl From<&PoolParameters> for RewardTerms {
+	fn from(parameters: &PoolParameters) -> Self {
+		Self { reward_rate: parameters.reward_rate, maintenance_rate: parameters.maintenance_rate }
+	}
+}
+
 /// One class's pool: CH tokens against EMB, with the shares of the liquidity-provider stakes.
 #[derive(
 	Clone,

@@ -27,6 +27,9 @@
 //!   `benchmark · (1 + margin)` (1.2× by default), the excess of the day is minted into the
 //!   reserve instead of staying destroyed. Every day the reserve releases `reserve_release`
 //!   (0.1 %) of itself to the miners' reward pot as a node subsidy.
+//! - **Governance is bounded and never retroactive**: a period mints at most 1 % of
+//!   `MaxSupply`, the reserve releases at most 5 % a day, and parameters or recipients set during
+//!   a period take effect when it ends ([`NextParameters`], [`NextRecipients`]).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -72,6 +75,13 @@ pub const BURN_DAYS: u32 = 7;
 /// base price it burns (and pays pool and transaction fees on top). At 50 % it would break even,
 /// which the simulator showed; the margin makes wash trading a sure loss.
 pub const MAX_MARKET_SHARE: Perbill = Perbill::from_percent(40);
+
+/// The most one period may mint: 1 % of `MaxSupply` (at most ~12 % a year at 30-day periods).
+pub const MAX_PERIOD_BUDGET: Perbill = Perbill::from_percent(1);
+
+/// The most of the reserve released a day: 5 % (the reserve is a buffer over weeks, not a
+/// second budget).
+pub const MAX_RESERVE_RELEASE: Perbill = Perbill::from_percent(5);
 
 /// Who a share of each mint goes to.
 #[derive(
@@ -236,6 +246,15 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Recipients<T: Config> = StorageValue<_, RecipientsOf<T>, ValueQuery>;
 
+	/// Parameters set during this period: they take effect when it ends, so a period's mint
+	/// follows the rules it began under.
+	#[pallet::storage]
+	pub type NextParameters<T: Config> = StorageValue<_, IssuanceParameters, OptionQuery>;
+
+	/// Recipients set during this period: they take effect when it ends.
+	#[pallet::storage]
+	pub type NextRecipients<T: Config> = StorageValue<_, RecipientsOf<T>, OptionQuery>;
+
 	/// Base prices paid for compute this period.
 	#[pallet::storage]
 	pub type Paid<T: Config> = StorageValue<_, Balance, ValueQuery>;
@@ -273,6 +292,9 @@ pub mod pallet {
 		#[allow(clippy::panic)]
 		fn build(&self) {
 			if let Some(parameters) = self.parameters {
+				if let Err(error) = Pallet::<T>::check_parameters(&parameters) {
+					panic!("genesis issuance parameters: {error:?}");
+				}
 				Parameters::<T>::put(parameters);
 			}
 			let recipients = match Pallet::<T>::check_recipients(self.recipients.clone()) {
@@ -296,10 +318,14 @@ pub mod pallet {
 		DayEnded { burned: Balance, to_reserve: Balance },
 		/// The reserve released `amount` to the miners' reward pot.
 		ReserveReleased { amount: Balance },
-		/// The parameters changed.
+		/// The parameters changed (at a period's end).
 		ParametersChanged { parameters: IssuanceParameters },
-		/// The recipients changed.
+		/// The recipients changed (at a period's end).
 		RecipientsChanged,
+		/// `parameters` take effect when the current period ends.
+		ParametersScheduled { parameters: IssuanceParameters },
+		/// New recipients take effect when the current period ends.
+		RecipientsScheduled,
 	}
 
 	#[pallet::error]
@@ -313,6 +339,10 @@ pub mod pallet {
 		/// of each mint, which would let a client trading with its own miner recover what it
 		/// burns.
 		WashTradingProfitable,
+		/// The period budget is above `MAX_PERIOD_BUDGET` (1 %) of `MaxSupply`.
+		BudgetTooHigh,
+		/// The daily reserve release is above `MAX_RESERVE_RELEASE` (5 %).
+		ReleaseTooHigh,
 	}
 
 	#[pallet::hooks]
@@ -326,7 +356,9 @@ pub mod pallet {
 			if at(T::PeriodBlocks::get()) {
 				let (recipients, validators, credited) = Self::end_period(now);
 				weight = weight
-					.saturating_add(T::WeightInfo::on_initialize_period(recipients, validators));
+					.saturating_add(T::WeightInfo::on_initialize_period(recipients, validators))
+					// Taking effect: what governance set during the period.
+					.saturating_add(T::DbWeight::get().reads_writes(2, 4));
 				if credited {
 					weight = weight.saturating_add(T::Pools::credit_weight().saturating_mul(2));
 				}
@@ -353,7 +385,8 @@ pub mod pallet {
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
-		/// Sets the parameters.
+		/// Sets the parameters from the next period on (within `MAX_PERIOD_BUDGET` and
+		/// `MAX_RESERVE_RELEASE`); a second call in the same period replaces the first.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::set_parameters())]
 		pub fn set_parameters(
@@ -361,12 +394,13 @@ pub mod pallet {
 			parameters: IssuanceParameters,
 		) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
-			Parameters::<T>::put(parameters);
-			Self::deposit_event(Event::ParametersChanged { parameters });
+			Self::check_parameters(&parameters)?;
+			NextParameters::<T>::put(parameters);
+			Self::deposit_event(Event::ParametersScheduled { parameters });
 			Ok(())
 		}
 
-		/// Sets who gets each mint, in order.
+		/// Sets who gets each mint, in order, from the next period on.
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::set_recipients(recipients.len() as u32))]
 		pub fn set_recipients(
@@ -374,8 +408,8 @@ pub mod pallet {
 			recipients: alloc::vec::Vec<(Recipient<T::AccountId>, Perbill)>,
 		) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
-			Recipients::<T>::put(Self::check_recipients(recipients)?);
-			Self::deposit_event(Event::RecipientsChanged);
+			NextRecipients::<T>::put(Self::check_recipients(recipients)?);
+			Self::deposit_event(Event::RecipientsScheduled);
 			Ok(())
 		}
 	}
@@ -411,6 +445,16 @@ impl<T: Config> Pallet<T> {
 		let budget = Parameters::<T>::get().map_or(0, |p| p.period_budget);
 		let headroom = T::MaxSupply::get().saturating_sub(T::Currency::total_issuance());
 		paid.saturating_add(subsidy.mul_floor(paid)).min(budget).min(headroom)
+	}
+
+	/// Refuses parameters outside the pallet's bounds.
+	pub fn check_parameters(parameters: &IssuanceParameters) -> Result<(), Error<T>> {
+		ensure!(
+			parameters.period_budget <= MAX_PERIOD_BUDGET.mul_floor(T::MaxSupply::get()),
+			Error::<T>::BudgetTooHigh
+		);
+		ensure!(parameters.reserve_release <= MAX_RESERVE_RELEASE, Error::<T>::ReleaseTooHigh);
+		Ok(())
 	}
 
 	fn check_recipients(
@@ -494,6 +538,15 @@ impl<T: Config> Pallet<T> {
 			Self::deposit_event(Event::Minted { recipient: recipient.clone(), amount: sent });
 		}
 		Self::deposit_event(Event::PeriodEnded { period, paid, subsidy, minted });
+		// What governance set during the period governs the next one.
+		if let Some(parameters) = NextParameters::<T>::take() {
+			Parameters::<T>::put(parameters);
+			Self::deposit_event(Event::ParametersChanged { parameters });
+		}
+		if let Some(next) = NextRecipients::<T>::take() {
+			Recipients::<T>::put(next);
+			Self::deposit_event(Event::RecipientsChanged);
+		}
 		(recipients.len() as u32, validators_paid, credited)
 	}
 
@@ -557,6 +610,12 @@ impl<T: Config> Pallet<T> {
 		ensure!(held == issuance, "total issuance differs from the sum of balances and holds");
 		Self::check_recipients(Recipients::<T>::get().into_inner())
 			.map_err(|_| "invalid recipients")?;
+		if let Some(next) = NextRecipients::<T>::get() {
+			Self::check_recipients(next.into_inner()).map_err(|_| "invalid next recipients")?;
+		}
+		for parameters in Parameters::<T>::get().iter().chain(NextParameters::<T>::get().iter()) {
+			Self::check_parameters(parameters).map_err(|_| "parameters out of bounds")?;
+		}
 		ensure!(TotalMinted::<T>::get() <= issuance, "minted more than exists");
 		Ok(())
 	}

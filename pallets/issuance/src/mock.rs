@@ -62,7 +62,7 @@ pub const POT: AccountId = 100;
 pub const TREASURY: AccountId = 99;
 pub const DAY: u64 = 10;
 pub const PERIOD: u64 = 30;
-pub const MAX_SUPPLY: u128 = 10_000_000;
+pub const MAX_SUPPLY: u128 = 100_000_000;
 
 thread_local! {
 	pub static CREDITED: RefCell<u128> = const { RefCell::new(0) };

@@ -144,14 +144,79 @@ fn recipients_are_validated() {
 			(Recipient::Miners, Perbill::from_percent(40)),
 			(Recipient::Account(TREASURY), Perbill::from_percent(60)),
 		]));
-		System::assert_last_event(Event::RecipientsChanged.into());
+		System::assert_last_event(Event::RecipientsScheduled.into());
 		assert_noop!(
 			Issuance::set_parameters(RuntimeOrigin::signed(1), parameters()),
 			DispatchError::BadOrigin
 		);
 		let changed = IssuanceParameters { period_budget: 5, ..parameters() };
 		assert_ok!(Issuance::set_parameters(RuntimeOrigin::root(), changed));
-		assert_eq!(Parameters::<Test>::get(), Some(changed));
+		assert_eq!(NextParameters::<Test>::get(), Some(changed));
+	});
+}
+
+/// Issue 18: every parameter has a range, and out-of-range input is refused with its reason.
+#[test]
+fn parameters_out_of_range_are_refused() {
+	build_and_execute(|| {
+		let set = |p| Issuance::set_parameters(RuntimeOrigin::root(), p);
+		// A month may mint at most 1 % of the maximum supply.
+		let cap = MAX_PERIOD_BUDGET.mul_floor(MAX_SUPPLY);
+		assert_noop!(
+			set(IssuanceParameters { period_budget: cap + 1, ..parameters() }),
+			Error::<Test>::BudgetTooHigh
+		);
+		// The reserve may release at most 5 % of itself a day.
+		assert_noop!(
+			set(IssuanceParameters {
+				reserve_release: Perbill::from_rational(51u32, 1000u32),
+				..parameters()
+			}),
+			Error::<Test>::ReleaseTooHigh
+		);
+		assert_ok!(set(IssuanceParameters {
+			period_budget: cap,
+			reserve_release: MAX_RESERVE_RELEASE,
+			..parameters()
+		}));
+	});
+}
+
+/// Issue 18: what governance sets during a period never changes that period's mint; it takes
+/// effect when the period ends.
+#[test]
+fn parameters_and_recipients_take_effect_at_the_next_period() {
+	build_and_execute(|| {
+		Issuance::on_compute_payment(900_000);
+		run_to(PERIOD / 2);
+		// Halfway through, governance halves the budget and sends everything to the treasury.
+		let halved = IssuanceParameters { period_budget: 500_000, ..parameters() };
+		assert_ok!(Issuance::set_parameters(RuntimeOrigin::root(), halved));
+		let treasury_only = vec![(Recipient::Account(TREASURY), Perbill::one())];
+		assert_ok!(Issuance::set_recipients(RuntimeOrigin::root(), treasury_only.clone()));
+		assert_eq!(Parameters::<Test>::get(), Some(parameters()));
+		let treasury = Balances::free_balance(TREASURY);
+		// The period ends under the rules it began with: the full budget, the genesis split.
+		run_to(PERIOD);
+		System::assert_has_event(
+			Event::PeriodEnded {
+				period: 0,
+				paid: 900_000,
+				subsidy: Perbill::one(),
+				minted: 1_000_000,
+			}
+			.into(),
+		);
+		assert_eq!(Parameters::<Test>::get(), Some(halved));
+		assert_eq!(Recipients::<Test>::get().into_inner(), treasury_only);
+		assert!(NextParameters::<Test>::get().is_none() && NextRecipients::<Test>::get().is_none());
+		System::assert_has_event(Event::ParametersChanged { parameters: halved }.into());
+		// The next period follows the new ones.
+		let mid = Balances::free_balance(TREASURY);
+		Issuance::on_compute_payment(900_000);
+		run_to(2 * PERIOD);
+		assert_eq!(Balances::free_balance(TREASURY) - mid, 500_000);
+		assert!(mid >= treasury);
 	});
 }
 
@@ -304,6 +369,8 @@ fn the_old_split_paid_a_self_dealing_validator_more_than_it_burned() {
 			Error::<Test>::WashTradingProfitable
 		);
 		assert_ok!(Issuance::set_recipients(RuntimeOrigin::root(), recipients()));
+		run_to((System::block_number() / PERIOD + 1) * PERIOD);
+		assert_eq!(Recipients::<Test>::get().into_inner(), recipients());
 	});
 }
 
@@ -336,6 +403,8 @@ proptest! {
 				(Recipient::Account(TREASURY), Perbill::from_percent(treasury)),
 			];
 			assert_ok!(Issuance::set_recipients(RuntimeOrigin::root(), list));
+			// As when the period ends.
+			Recipients::<Test>::put(NextRecipients::<Test>::take().unwrap());
 			let set: Vec<AccountId> = (20..20 + validators as u64).collect();
 			let own: Vec<AccountId> = set.iter().copied().take(mine.min(validators)).collect();
 			VALIDATORS.with(|v| *v.borrow_mut() = set);

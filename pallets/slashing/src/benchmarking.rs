@@ -64,7 +64,7 @@ mod benchmarks {
 			incident,
 		)
 		.unwrap();
-		let origin = T::AdminOrigin::try_successful_origin().unwrap();
+		let origin = T::DisputeOrigin::try_successful_origin().unwrap();
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, 0);
 		assert!(Pending::<T>::get(0).is_none());
@@ -80,7 +80,7 @@ mod benchmarks {
 			Incident::Lease(1),
 		)
 		.unwrap();
-		let origin = T::AdminOrigin::try_successful_origin().unwrap();
+		let origin = T::DisputeOrigin::try_successful_origin().unwrap();
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, 0);
 		assert!(Pending::<T>::get(0).unwrap().upheld);

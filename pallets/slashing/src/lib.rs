@@ -10,7 +10,7 @@
 //!   outcome. An invalid proof is a result mismatch; a missed challenge is downtime, multiplied
 //!   by the number of challenges missed in a row (escalation), and after
 //!   `MaxConsecutiveMisses` in a row the device is forced out of the registry. These apply at
-//!   the end of the dispute window unless `AdminOrigin` cancels them. When a block's slots are
+//!   the end of the dispute window unless `DisputeOrigin` cancels them. When a block's slots are
 //!   full they move to the next block with room, up to `DEFER_BLOCKS` later (past that,
 //!   `OffenceNotScheduled`).
 //! - **Reports** ([`Pallet::report`]) hold a deposit that grows with what they claim
@@ -23,7 +23,7 @@
 //!   - [`Standing::Accusation`]: anything else. It applies only if `AdminOrigin`
 //!     [`Pallet::uphold`]s it inside the window; otherwise it lapses and its deposit is burned.
 //!
-//!   A reporter is paid only for a slash `AdminOrigin` upheld, and never its own device's.
+//!   A reporter is paid only for a slash `DisputeOrigin` upheld, and never its own device's.
 //! - **One slash per incident, every report kept**: each report is its own pending slash;
 //!   cancelling one never touches another. When several apply, the incident is slashed for the
 //!   largest: each takes only what it adds to what the incident already lost.
@@ -175,7 +175,7 @@ pub struct PendingSlash<AccountId, BlockNumber> {
 	pub reporter: Option<(AccountId, Balance)>,
 	/// What backs it.
 	pub standing: Standing,
-	/// Whether `AdminOrigin` upheld it.
+	/// Whether `DisputeOrigin` upheld it.
 	pub upheld: bool,
 	/// The block it applies (or lapses) in.
 	pub apply_at: BlockNumber,
@@ -225,8 +225,12 @@ pub mod pallet {
 		/// Told of each applied slash (reputation).
 		type OnSlash: OnSlash;
 
-		/// Who cancels and upholds pending slashes and sets the split.
+		/// Who sets the split.
 		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// Who decides disputes: cancels pending slashes and upholds reports. It must be able to
+		/// act inside `DisputeWindow`.
+		type DisputeOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
 		/// The account slashed funds pass through.
 		#[pallet::constant]
@@ -352,7 +356,7 @@ pub mod pallet {
 			deposit: Balance,
 			apply_at: BlockNumberFor<T>,
 		},
-		/// `AdminOrigin` upheld a report: it applies and pays its reporter.
+		/// `DisputeOrigin` upheld a report: it applies and pays its reporter.
 		ReportUpheld { id: SlashId },
 		/// A pending slash was cancelled; a reporter's deposit was burned.
 		SlashCancelled { id: SlashId, device: DeviceId, deposit_burned: Balance },
@@ -445,7 +449,7 @@ pub mod pallet {
 		///
 		/// The client of a lease running on `device` reporting that lease for at most a result
 		/// mismatch is evidence: it applies after the window unless cancelled. Any other report
-		/// is an accusation: it applies only if `AdminOrigin` upholds it inside the window, and
+		/// is an accusation: it applies only if `DisputeOrigin` upholds it inside the window, and
 		/// otherwise lapses with its deposit burned. The deposit comes back when the slash
 		/// applies; the reporter is paid only if the report was upheld.
 		#[pallet::call_index(0)]
@@ -489,7 +493,7 @@ pub mod pallet {
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::cancel())]
 		pub fn cancel(origin: OriginFor<T>, id: SlashId) -> DispatchResult {
-			T::AdminOrigin::ensure_origin(origin)?;
+			T::DisputeOrigin::ensure_origin(origin)?;
 			let pending = Pending::<T>::take(id).ok_or(Error::<T>::NotPending)?;
 			Self::unschedule(pending.apply_at, id);
 			Self::forget_evidence(&pending, id);
@@ -531,7 +535,7 @@ pub mod pallet {
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::uphold())]
 		pub fn uphold(origin: OriginFor<T>, id: SlashId) -> DispatchResult {
-			T::AdminOrigin::ensure_origin(origin)?;
+			T::DisputeOrigin::ensure_origin(origin)?;
 			Pending::<T>::try_mutate(id, |pending| {
 				let pending = pending.as_mut().ok_or(Error::<T>::NotPending)?;
 				ensure!(pending.reporter.is_some() && !pending.upheld, Error::<T>::NotUpholdable);

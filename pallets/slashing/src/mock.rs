@@ -170,6 +170,7 @@ impl Config for Test {
 	type Leases = MockLeases;
 	type OnSlash = RecordSlashes;
 	type AdminOrigin = EnsureRoot<AccountId>;
+	type DisputeOrigin = EnsureRoot<AccountId>;
 	type PalletId = SlashingPalletId;
 	type Treasury = Treasury;
 	type DisputeWindow = DisputeWindow;

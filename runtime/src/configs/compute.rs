@@ -3,15 +3,14 @@
 use crate::{
 	currency::{deposit, MILLI_EMB},
 	time::{DAYS, HOURS},
-	AccountId, Balance, Balances, BlockNumber, ComputePools, ComputePrice, DeviceRegistry,
-	Issuance, Pocps, Reputation, Runtime, RuntimeHoldReason, Slashing,
+	Balance, Balances, BlockNumber, ComputePools, ComputePrice, DeviceRegistry, Issuance, Pocps,
+	Reputation, Runtime, RuntimeHoldReason, Slashing,
 };
 use frame_support::{
 	parameter_types,
 	traits::{ConstU128, ConstU32},
 	PalletId,
 };
-use frame_system::EnsureRoot;
 use pallet_compute_pools::PoolParameters;
 use sp_runtime::{Perbill, Permill};
 
@@ -56,7 +55,7 @@ impl pallet_device_registry::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	// Governance during the launch phase is sudo (root).
-	type ClassOrigin = EnsureRoot<AccountId>;
+	type ClassOrigin = super::MarketAdmin;
 	// A device may not retire with a challenge, an audit or a failed round pending.
 	type Challenges = (Pocps, crate::Verifiers);
 	type OnRetired = ComputePools;
@@ -94,7 +93,7 @@ impl pallet_pocps::Config for Runtime {
 
 impl pallet_compute_price::Config for Runtime {
 	// Governance during the launch phase is sudo (root).
-	type AdminOrigin = EnsureRoot<AccountId>;
+	type AdminOrigin = super::MarketAdmin;
 	type PeriodBlocks = PricePeriod;
 	// 24 hourly periods: the 24-hour band (docs/economics.md).
 	type WindowPeriods = ConstU32<24>;
@@ -114,7 +113,7 @@ impl pallet_compute_pools::Config for Runtime {
 	type BasePrice = ComputePrice;
 	type Reputation = Reputation;
 	// Governance during the launch phase is sudo (root).
-	type AdminOrigin = EnsureRoot<AccountId>;
+	type AdminOrigin = super::MarketAdmin;
 	type PalletId = PoolsPalletId;
 	type EpochBlocks = PoolEpoch;
 	type BlocksPerHour = BlocksPerHour;

@@ -1,16 +1,20 @@
 //! Block production (BABE), finality (GRANDPA), sessions, and the root-managed validator set.
 //!
-//! Launch phase: proof of authority. `ValidatorSet` (pallet-collator-selection, which despite its
-//! name is a generic `SessionManager` built on session + authorship) returns its invulnerables —
-//! set by root with `ValidatorSet::set_invulnerables` / `add_invulnerable` / `remove_invulnerable`
-//! — as the validators of each new session. Changes apply two sessions later, as with any
-//! session-based set. Bonded candidacy exists but is closed (`desired_candidates = 0` at genesis)
-//! until governance opens it; NPoS replaces this phase later.
+//! The validator set: `ValidatorSet` (pallet-collator-selection, which despite its name is a
+//! generic `SessionManager` built on session + authorship) returns its invulnerables (set by
+//! governance) and its bonded candidates (up to `desired_candidates`, highest bond first) as the
+//! validators of each new session. Anyone with session keys and the candidacy bond can stand
+//! (`register_as_candidate`); a candidate that authors nothing for two sessions is kicked.
+//! Changes apply two sessions later, as with any session-based set. Why not NPoS: with few
+//! holders, nomination adds an election pallet, bags and exposure bookkeeping to protect
+//! against a stake distribution the chain does not have yet; a bond per candidate and
+//! performance-based kicking answer what a young set needs (a path in, and a cost to misbehave).
 //!
 //! Equivocation: BABE and GRANDPA report a validator that signs two blocks for one slot or two
 //! votes for one round, with a key-ownership proof against the session's historical root
-//! (pallet-session historical); pallet-offences takes the report and [`DisableOffenders`]
-//! disables the offender for the rest of the session (at most a third of the set).
+//! (pallet-session historical); pallet-offences takes the report and [`PunishOffenders`] slashes
+//! the offence's share of a candidate's bond to the treasury and disables the offender for the
+//! rest of the session (at most a third of the set).
 
 use crate::{
 	time::{EPOCH_DURATION_IN_SLOTS, MILLISECS_PER_BLOCK},
@@ -23,7 +27,6 @@ use frame_support::{
 	traits::{ConstU128, ConstU32},
 	PalletId,
 };
-use frame_system::EnsureRoot;
 use sp_runtime::{
 	traits::{Convert, ConvertInto, OpaqueKeys},
 	Perbill,
@@ -103,7 +106,7 @@ impl pallet_session::Config for Runtime {
 impl pallet_collator_selection::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type Currency = Balances;
-	type UpdateOrigin = EnsureRoot<AccountId>;
+	type UpdateOrigin = super::EconomicAdmin;
 	type PotId = ValidatorPotId;
 	type MaxCandidates = ConstU32<100>;
 	type MinEligibleCollators = ConstU32<1>;
@@ -177,17 +180,18 @@ impl pallet_session::historical::Config for Runtime {
 impl pallet_offences::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type IdentificationTuple = pallet_session::historical::IdentificationTuple<Self>;
-	type OnOffenceHandler = DisableOffenders;
+	type OnOffenceHandler = PunishOffenders;
 }
 
-/// What an equivocation costs in the launch phase: the offender is disabled (it authors and
-/// votes no more) for the rest of the session it offended in. Validators are root-chosen
-/// invulnerables with no bond yet, so there is nothing to slash; with an open validator set the
-/// candidacy bond is what this slashes (issue 18).
-pub struct DisableOffenders;
+/// What an equivocation costs: a bonded candidate loses the offence's share of its candidacy
+/// bond to the treasury (its standing in the candidate list falls with it), whenever the report
+/// lands; an offender of the current session is also disabled for the rest of it.
+/// Invulnerables have no bond: disabling is all an equivocation costs them, and governance
+/// removes them.
+pub struct PunishOffenders;
 
 impl OnOffenceHandler<AccountId, pallet_session::historical::IdentificationTuple<Runtime>, Weight>
-	for DisableOffenders
+	for PunishOffenders
 {
 	fn on_offence(
 		offenders: &[OffenceDetails<
@@ -198,17 +202,43 @@ impl OnOffenceHandler<AccountId, pallet_session::historical::IdentificationTuple
 		session: SessionIndex,
 	) -> Weight {
 		let db = <Runtime as frame_system::Config>::DbWeight::get();
-		// Disabling is by index into the current set: an offence of an earlier session only
-		// stands on the record (pallet-offences keeps it).
-		if session != Session::current_index() {
-			return db.reads(1);
-		}
+		// Disabling is by index into the current set: an offence of an earlier session is not
+		// disabled, but its bond is slashed all the same.
+		let current = session == Session::current_index();
 		let mut weight = db.reads(1);
 		for (details, fraction) in offenders.iter().zip(slash_fraction) {
 			let (validator, ()) = &details.offender;
-			Session::report_offence(validator.clone(), OffenceSeverity(*fraction));
-			weight = weight.saturating_add(db.reads_writes(2, 1));
+			slash_candidacy_bond(validator, *fraction);
+			weight = weight.saturating_add(db.reads_writes(2, 3));
+			if current {
+				Session::report_offence(validator.clone(), OffenceSeverity(*fraction));
+				weight = weight.saturating_add(db.reads_writes(2, 1));
+			}
 		}
 		weight
 	}
+}
+
+/// Slashes `fraction` of `who`'s candidacy bond (if it is a candidate) into the treasury and
+/// records the smaller bond, keeping the candidate list in its ascending order. Returns what was
+/// slashed.
+pub fn slash_candidacy_bond(who: &AccountId, fraction: Perbill) -> crate::Balance {
+	use frame_support::traits::{Currency, ReservableCurrency};
+	pallet_collator_selection::CandidateList::<Runtime>::mutate(|candidates| {
+		let Some(candidate) = candidates.iter_mut().find(|c| c.who == *who) else {
+			return 0;
+		};
+		let (imbalance, _missing) = <Balances as ReservableCurrency<AccountId>>::slash_reserved(
+			who,
+			fraction.mul_ceil(candidate.deposit),
+		);
+		let slashed = frame_support::traits::Imbalance::peek(&imbalance);
+		candidate.deposit = candidate.deposit.saturating_sub(slashed);
+		<Balances as Currency<AccountId>>::resolve_creating(
+			&<super::TreasuryAccount as frame_support::traits::Get<AccountId>>::get(),
+			imbalance,
+		);
+		candidates.sort_by_key(|c| c.deposit);
+		slashed
+	})
 }

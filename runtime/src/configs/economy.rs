@@ -10,7 +10,6 @@ use frame_support::{
 	traits::{ConstU128, ConstU32, Get, WithdrawReasons},
 	PalletId,
 };
-use frame_system::EnsureRoot;
 use sp_runtime::{
 	traits::{AccountIdConversion, ConvertInto},
 	Perbill,
@@ -42,8 +41,7 @@ parameter_types! {
 		WithdrawReasons::except(WithdrawReasons::TRANSFER | WithdrawReasons::RESERVE);
 }
 
-/// The treasury's account: slashing's and issuance's treasury shares go here (spent by root
-/// until a treasury pallet arrives).
+/// The treasury's account (pallet-treasury's): slashing's and issuance's treasury shares go here.
 pub struct TreasuryAccount;
 impl Get<AccountId> for TreasuryAccount {
 	fn get() -> AccountId {
@@ -63,8 +61,7 @@ impl pallet_issuance::Config for Runtime {
 	type Currency = Balances;
 	type Pools = ComputePools;
 	type Validators = SessionValidators;
-	// Governance during the launch phase is sudo (root).
-	type AdminOrigin = EnsureRoot<AccountId>;
+	type AdminOrigin = super::EconomicAdmin;
 	type PalletId = IssuancePalletId;
 	type PeriodBlocks = IssuancePeriod;
 	type DayBlocks = IssuanceDay;
@@ -87,8 +84,8 @@ impl pallet_slashing::Config for Runtime {
 	// A lease's client reporting its running lease is evidence the runtime checks.
 	type Leases = ComputePools;
 	type OnSlash = Reputation;
-	// Governance during the launch phase is sudo (root).
-	type AdminOrigin = EnsureRoot<AccountId>;
+	type AdminOrigin = super::EconomicAdmin;
+	type DisputeOrigin = super::DisputeAdmin;
 	type PalletId = SlashingPalletId;
 	type Treasury = TreasuryAccount;
 	type DisputeWindow = DisputeWindow;

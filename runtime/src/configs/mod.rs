@@ -12,5 +12,6 @@ pub use compute::*;
 pub use consensus::*;
 pub use currency::*;
 pub use economy::*;
+pub use governance::*;
 pub use system::*;
 pub use verifiers::*;

@@ -6,7 +6,6 @@ use crate::{
 	RuntimeHoldReason,
 };
 use frame_support::{parameter_types, traits::ConstU32, PalletId};
-use frame_system::EnsureRoot;
 use sp_runtime::Perbill;
 
 parameter_types! {
@@ -44,7 +43,7 @@ impl pallet_verifiers::Config for Runtime {
 	type Leases = ComputePools;
 	type Randomness = pallet_babe::ParentBlockRandomness<Runtime>;
 	// Governance during the launch phase is sudo (root).
-	type AdminOrigin = EnsureRoot<crate::AccountId>;
+	type AdminOrigin = super::MarketAdmin;
 	type PalletId = VerifiersPalletId;
 	type MinBond = VerifierMinBond;
 	type RoundPeriod = RoundPeriod;
