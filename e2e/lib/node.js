@@ -192,3 +192,27 @@ export function sendAndFinalize(api, tx, signer) {
     }).then((u) => { unsub = u; }, reject);
   });
 }
+
+/**
+ * Signs and sends `tx` (with `nonce`, or the node's next one), resolves with { blockHash,
+ * events, dispatchError } once a block includes it (for steps that only need the next block,
+ * not finality).
+ */
+export function sendAndInclude(api, tx, signer, nonce = -1) {
+  return new Promise((resolve, reject) => {
+    let unsub;
+    tx.signAndSend(signer, { nonce }, (result) => {
+      if (result.isError) {
+        reject(new Error(`transaction ${result.status.type}`));
+        unsub?.();
+      } else if (result.status.isInBlock) {
+        resolve({
+          blockHash: result.status.asInBlock,
+          events: result.events,
+          dispatchError: result.dispatchError,
+        });
+        unsub?.();
+      }
+    }).then((u) => { unsub = u; }, reject);
+  });
+}

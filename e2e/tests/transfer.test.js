@@ -3,7 +3,7 @@ import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { sendAndFinalize, startDevNode } from '../lib/node.js';
+import { sendAndFinalize, sendAndInclude, startDevNode } from '../lib/node.js';
 
 const EMB = 10n ** 12n;
 let node;
@@ -83,7 +83,8 @@ test('a transfer beyond the balance fails with the runtime\'s typed error and mo
   const bobBefore = (await api.query.system.account(bob.address)).data.free.toBigInt();
   const charlieBefore = (await api.query.system.account(charlie.address)).data.free.toBigInt();
 
-  const { dispatchError, blockHash, events } = await sendAndFinalize(
+  // The block that includes it is enough: finality is the previous test's subject.
+  const { dispatchError, blockHash, events } = await sendAndInclude(
     api, api.tx.balances.transferAllowDeath(charlie.address, bobBefore + EMB), bob);
   assert.ok(dispatchError, 'the transfer must fail');
   assert.ok(dispatchError.isToken, `expected a TokenError, got ${dispatchError.toString()}`);

@@ -168,6 +168,17 @@ pub fn allowed(call: &RuntimeCall) -> bool {
 		RuntimeCall::Utility(pallet_utility::Call::if_else { main, fallback }) => {
 			allowed(main) && allowed(fallback)
 		}
+		// Governance runs nested calls too: a motion's proposal (with its body's origin), and
+		// a whitelisted call (as root). One dispatched by hash comes from a preimage whose bytes
+		// are not checked here: left out.
+		RuntimeCall::Council(pallet_collective::Call::propose { proposal, .. })
+		| RuntimeCall::TechnicalCommittee(pallet_collective::Call::propose { proposal, .. }) => {
+			allowed(proposal)
+		}
+		RuntimeCall::Whitelist(pallet_whitelist::Call::dispatch_whitelisted_call_with_preimage {
+			call,
+		}) => allowed(call),
+		RuntimeCall::Whitelist(pallet_whitelist::Call::dispatch_whitelisted_call { .. }) => false,
 		_ => true,
 	}
 }

@@ -62,11 +62,34 @@ pub const CANDIDACY_BOND: Balance = 10_000 * EMB;
 /// EMB in the treasury at genesis (part of the initial allocation).
 pub const TREASURY_GENESIS: Balance = 1_000_000 * EMB;
 
+/// The device classes a chain starts with: `cpu-dev` first on development chains (8 MiB, for
+/// CI and newcomers), only the GPU classes on a production chain (a CPU must not farm rewards).
+#[derive(Clone, Copy, PartialEq)]
+enum Classes {
+	WithDev,
+	GpuOnly,
+}
+
 fn genesis(
 	validators: Vec<(AccountId, SessionKeys)>,
 	endowed: Vec<AccountId>,
 	governance: Governance,
+	classes: Classes,
 ) -> Value {
+	let skip = usize::from(classes == Classes::GpuOnly);
+	let device_classes: Vec<Value> = device_classes().into_iter().skip(skip).collect();
+	// Class ids follow the order of creation at genesis.
+	let prices: Vec<(u32, Balance, Balance, u64)> = base_prices()
+		.into_iter()
+		.skip(skip)
+		.enumerate()
+		.map(|(id, (_, price, floor, target))| (id as u32, price, floor, target))
+		.collect();
+	let pools: Vec<u32> = (0..prices.len() as u32).collect();
+	let round_params = match classes {
+		Classes::WithDev => serde_json::json!([[0, CPU_DEV_ROUND]]),
+		Classes::GpuOnly => serde_json::json!([]),
+	};
 	let invulnerables: Vec<AccountId> = validators.iter().map(|(a, _)| a.clone()).collect();
 	let session_keys: Vec<(AccountId, AccountId, SessionKeys)> =
 		validators.into_iter().map(|(a, keys)| (a.clone(), a, keys)).collect();
@@ -93,15 +116,15 @@ fn genesis(
 		"sudo": { "key": governance.sudo },
 		"council": { "members": governance.council },
 		"technicalCommittee": { "members": governance.technical_committee },
-		"deviceRegistry": { "classes": device_classes(), "attestationRoots": [] },
-		"computePrice": { "prices": base_prices() },
-		"computePools": { "pools": [0, 1, 2], "rewardPot": REWARD_POT },
+		"deviceRegistry": { "classes": device_classes, "attestationRoots": [] },
+		"computePrice": { "prices": prices },
+		"computePools": { "pools": pools, "rewardPot": REWARD_POT },
 		"vesting": { "vesting": vesting },
 		"issuance": {
 			"parameters": issuance_parameters(),
 			"recipients": issuance_recipients(),
 		},
-		"verifiers": { "roundParams": [[0, CPU_DEV_ROUND]] },
+		"verifiers": { "roundParams": round_params },
 	})
 }
 
@@ -271,6 +294,7 @@ pub fn development_config_genesis() -> Value {
 		vec![validator(Sr25519Keyring::AliceStash, Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		dev_accounts(),
 		dev_governance(),
+		Classes::WithDev,
 	)
 }
 
@@ -289,6 +313,7 @@ pub fn local_testnet_genesis() -> Value {
 		],
 		dev_accounts(),
 		dev_governance(),
+		Classes::WithDev,
 	)
 }
 
@@ -296,7 +321,8 @@ pub fn local_testnet_genesis() -> Value {
 pub const MAINNET_PRESET: &str = "mainnet";
 
 /// Production-shaped: four validators, a council of seven and a technical committee of three,
-/// no sudo key; only validators and members are endowed (beside the vested allocation and the
+/// no sudo key, the GPU classes only (`gpu-80g` is class 0, `gpu-24g` class 1); only validators
+/// and members are endowed (beside the vested allocation and the
 /// treasury). The keys are the public dev keys, standing in for launch keys.
 pub fn mainnet_genesis() -> Value {
 	use Sr25519Keyring::*;
@@ -313,7 +339,12 @@ pub fn mainnet_genesis() -> Value {
 	let mut endowed: Vec<AccountId> = validators.iter().map(|(a, _)| a.clone()).collect();
 	// `One` also holds a vested grant: endowing it twice would duplicate its balance.
 	endowed.extend(council.iter().filter(|a| **a != One.to_account_id()).cloned());
-	genesis(validators, endowed, Governance { sudo: None, council, technical_committee })
+	genesis(
+		validators,
+		endowed,
+		Governance { sudo: None, council, technical_committee },
+		Classes::GpuOnly,
+	)
 }
 
 /// The JSON patch of the named preset, if there is one.

@@ -103,7 +103,7 @@ fn executed_ok(hash: H256) -> bool {
 }
 
 fn gpu_class() -> pallet_device_registry::DeviceClassOf<Runtime> {
-	pallet_device_registry::Classes::<Runtime>::get(2).unwrap()
+	pallet_device_registry::Classes::<Runtime>::get(1).unwrap()
 }
 
 #[test]
@@ -128,6 +128,17 @@ fn the_mainnet_preset_has_no_sudo_key_and_its_bodies_at_genesis() {
 		// Candidacy is open, and dev accounts that are neither members nor validators hold
 		// nothing.
 		assert!(pallet_collator_selection::DesiredCandidates::<Runtime>::get() > 0);
+		// Only the GPU classes, priced, with pools: no CPU class to farm rewards with.
+		assert_eq!(pallet_device_registry::NextClassId::<Runtime>::get(), 2);
+		assert_eq!(
+			pallet_device_registry::Classes::<Runtime>::get(0).unwrap().name.to_vec(),
+			b"gpu-80g".to_vec()
+		);
+		for class in 0..2 {
+			assert!(pallet_compute_price::Prices::<Runtime>::contains_key(class));
+			assert!(pallet_compute_pools::Pools::<Runtime>::contains_key(class));
+		}
+		assert!(!pallet_compute_price::Prices::<Runtime>::contains_key(2));
 		assert_eq!(
 			Balances::free_balance(Two.to_account_id()),
 			genesis_config_presets::allocation()[1].amount
@@ -226,7 +237,7 @@ fn the_technical_committee_upholds_an_accusation_inside_the_window() {
 			.0;
 		assert_ok!(DeviceRegistry::register_device(
 			RuntimeOrigin::signed(owner),
-			2,
+			1,
 			u32::MAX,
 			fingerprint,
 			device_key.public().0,
@@ -361,9 +372,10 @@ fn the_treasury_gets_issuances_share_and_pays_a_council_spend() {
 }
 
 /// A validator candidate that equivocates loses the offence's share of its candidacy bond to the
-/// treasury; the list it is chosen from sees the smaller bond.
+/// treasury and its candidacy; a later report of the same slot (with a larger fraction, as
+/// pallet-offences sends when more offenders join) takes nothing more.
 #[test]
-fn an_equivocating_candidate_loses_part_of_its_bond() {
+fn an_equivocating_candidate_loses_part_of_its_bond_and_its_candidacy() {
 	use sp_staking::offence::{OffenceDetails, OnOffenceHandler};
 	preset_ext("local_testnet").execute_with(|| {
 		let bob = BobStash.to_account_id();
@@ -379,20 +391,49 @@ fn an_equivocating_candidate_loses_part_of_its_bond() {
 		assert_ok!(ValidatorSet::register_as_candidate(RuntimeOrigin::signed(bob.clone())));
 		let bond = genesis_config_presets::CANDIDACY_BOND;
 		assert_eq!(Balances::reserved_balance(&bob), bond);
-		let treasury = Balances::free_balance(TreasuryAccount::get());
+		let (treasury, free) =
+			(Balances::free_balance(TreasuryAccount::get()), Balances::free_balance(&bob));
+		let offend = |fraction| {
+			crate::configs::PunishOffenders::on_offence(
+				&[OffenceDetails { offender: (bob.clone(), ()), reporters: vec![] }],
+				&[fraction],
+				crate::Session::current_index(),
+			)
+		};
 		let fraction = Perbill::from_percent(30);
-		crate::configs::PunishOffenders::on_offence(
-			&[OffenceDetails { offender: (bob.clone(), ()), reporters: vec![] }],
-			&[fraction],
-			crate::Session::current_index(),
-		);
+		offend(fraction);
 		let slashed = fraction.mul_ceil(bond);
-		assert_eq!(Balances::reserved_balance(&bob), bond - slashed);
-		assert_eq!(Balances::free_balance(TreasuryAccount::get()) - treasury, slashed);
-		let candidates = pallet_collator_selection::CandidateList::<Runtime>::get();
-		assert_eq!(candidates[0].deposit, bond - slashed);
-		// It may leave with what is left.
-		assert_ok!(ValidatorSet::leave_intent(RuntimeOrigin::signed(bob.clone())));
 		assert_eq!(Balances::reserved_balance(&bob), 0);
+		assert_eq!(Balances::free_balance(&bob) - free, bond - slashed);
+		assert_eq!(Balances::free_balance(TreasuryAccount::get()) - treasury, slashed);
+		assert!(pallet_collator_selection::CandidateList::<Runtime>::get().is_empty());
+		assert!(pallet_collator_selection::LastAuthoredBlock::<Runtime>::get(&bob) == 0);
+		// The same slot reported again with a larger fraction: nothing more is taken.
+		offend(Perbill::from_percent(90));
+		assert_eq!(Balances::free_balance(TreasuryAccount::get()) - treasury, slashed);
+		// It may stand again, with a full bond.
+		assert_ok!(ValidatorSet::register_as_candidate(RuntimeOrigin::signed(bob.clone())));
+		assert_eq!(Balances::reserved_balance(&bob), bond);
+	});
+}
+
+/// Issue 18's review: the council alone cannot reach root by appointing its own committee, nor
+/// drop the committee's motions.
+#[test]
+fn the_council_cannot_appoint_the_committee() {
+	preset_ext(genesis_config_presets::MAINNET_PRESET).execute_with(|| {
+		let set: RuntimeCall =
+			pallet_collective::Call::<Runtime, crate::configs::TechnicalCollective>::set_members {
+				new_members: vec![Alice.to_account_id()],
+				prime: None,
+				old_count: 3,
+			}
+			.into();
+		let hash = motion(Body::Council, 7, set, Alice, &[Bob, Charlie, Dave, Eve, Ferdie, One]);
+		assert!(!executed_ok(hash));
+		assert_eq!(
+			pallet_collective::Members::<Runtime, crate::configs::TechnicalCollective>::get().len(),
+			3
+		);
 	});
 }

@@ -487,6 +487,8 @@ pub mod pallet {
 		/// The parameters let no stake break even (`β > γ`, or `β = γ` with a staking fee), or
 		/// need stakes longer than `MaxStakeEpochs`.
 		NotViable,
+		/// The swap fee or the exchange fee is above `MAX_FEE` (10 %).
+		FeeTooHigh,
 		/// No device with this id.
 		UnknownDevice,
 		/// Only the device's owner may do this.
@@ -618,6 +620,10 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::set_parameters())]
 		pub fn set_parameters(origin: OriginFor<T>, parameters: PoolParameters) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
+			ensure!(
+				parameters.swap_fee <= MAX_FEE && parameters.exchange_fee <= MAX_FEE,
+				Error::<T>::FeeTooHigh
+			);
 			let min_stake_epochs = parameters
 				.min_stake_epochs()
 				.filter(|min| *min <= T::MaxStakeEpochs::get())

@@ -827,6 +827,15 @@ fn governance_calls() {
 			Error::<Test>::NotViable
 		);
 		assert_noop!(ComputePools::set_parameters(signed(MINER), PARAMS), DispatchError::BadOrigin);
+		// Issue 18: fees have a ceiling.
+		assert_noop!(
+			set(PoolParameters { swap_fee: Permill::from_percent(11), ..PARAMS }),
+			Error::<Test>::FeeTooHigh
+		);
+		assert_noop!(
+			set(PoolParameters { exchange_fee: Permill::from_percent(11), ..PARAMS }),
+			Error::<Test>::FeeTooHigh
+		);
 		let cheaper =
 			PoolParameters { staking_fee: 10, swap_fee: Permill::from_percent(1), ..PARAMS };
 		assert_ok!(set(cheaper.clone()));

@@ -61,6 +61,9 @@ pub struct PoolParameters {
 	pub exchange_fee: Permill,
 }
 
+/// The highest swap or exchange fee governance may set: 10 %.
+pub const MAX_FEE: Permill = Permill::from_percent(10);
+
 impl PoolParameters {
 	/// `T_min = ⌈α / (γ − β)⌉` epochs: the shortest stake that does not lose money. `None` when
 	/// no stake can break even (`β > γ`, or `β = γ` with a positive staking fee).

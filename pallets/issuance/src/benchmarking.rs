@@ -51,7 +51,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn set_recipients(r: Linear<0, { T::MaxRecipients::get() }>) {
-		let origin = T::AdminOrigin::try_successful_origin().unwrap();
+		let origin = T::RecipientsOrigin::try_successful_origin().unwrap();
 		let list = recipients::<T>(r);
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, list);

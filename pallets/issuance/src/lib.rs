@@ -199,8 +199,12 @@ pub mod pallet {
 		/// The current validators.
 		type Validators: Get<alloc::vec::Vec<Self::AccountId>>;
 
-		/// Who sets the parameters and the recipients.
+		/// Who sets the parameters (within the pallet's bounds).
 		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// Who sets the recipients: whoever can direct each mint (up to what the shares allow)
+		/// to any account, so a stronger origin than `AdminOrigin`.
+		type RecipientsOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
 		/// The reserve's account.
 		#[pallet::constant]
@@ -356,9 +360,7 @@ pub mod pallet {
 			if at(T::PeriodBlocks::get()) {
 				let (recipients, validators, credited) = Self::end_period(now);
 				weight = weight
-					.saturating_add(T::WeightInfo::on_initialize_period(recipients, validators))
-					// Taking effect: what governance set during the period.
-					.saturating_add(T::DbWeight::get().reads_writes(2, 4));
+					.saturating_add(T::WeightInfo::on_initialize_period(recipients, validators));
 				if credited {
 					weight = weight.saturating_add(T::Pools::credit_weight().saturating_mul(2));
 				}
@@ -366,6 +368,12 @@ pub mod pallet {
 			if at(T::DayBlocks::get()) {
 				Self::end_day();
 				weight = weight.saturating_add(T::WeightInfo::on_initialize_day());
+			}
+			// What governance set during the period governs the next one: taken in after the
+			// period's mint and its last day, which both ran under the old values.
+			if at(T::PeriodBlocks::get()) {
+				Self::apply_scheduled();
+				weight = weight.saturating_add(T::DbWeight::get().reads_writes(2, 4));
 			}
 			weight
 		}
@@ -407,7 +415,7 @@ pub mod pallet {
 			origin: OriginFor<T>,
 			recipients: alloc::vec::Vec<(Recipient<T::AccountId>, Perbill)>,
 		) -> DispatchResult {
-			T::AdminOrigin::ensure_origin(origin)?;
+			T::RecipientsOrigin::ensure_origin(origin)?;
 			NextRecipients::<T>::put(Self::check_recipients(recipients)?);
 			Self::deposit_event(Event::RecipientsScheduled);
 			Ok(())
@@ -538,7 +546,12 @@ impl<T: Config> Pallet<T> {
 			Self::deposit_event(Event::Minted { recipient: recipient.clone(), amount: sent });
 		}
 		Self::deposit_event(Event::PeriodEnded { period, paid, subsidy, minted });
-		// What governance set during the period governs the next one.
+		(recipients.len() as u32, validators_paid, credited)
+	}
+
+	/// Puts the parameters and recipients governance set during the period that just ended in
+	/// force.
+	pub(crate) fn apply_scheduled() {
 		if let Some(parameters) = NextParameters::<T>::take() {
 			Parameters::<T>::put(parameters);
 			Self::deposit_event(Event::ParametersChanged { parameters });
@@ -547,7 +560,6 @@ impl<T: Config> Pallet<T> {
 			Recipients::<T>::put(next);
 			Self::deposit_event(Event::RecipientsChanged);
 		}
-		(recipients.len() as u32, validators_paid, credited)
 	}
 
 	/// Ends a day: records its burn, lets the reserve catch an excess, releases the reserve's

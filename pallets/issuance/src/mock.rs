@@ -106,6 +106,7 @@ impl Config for Test {
 	type Pools = MockPools;
 	type Validators = MockValidators;
 	type AdminOrigin = EnsureRoot<AccountId>;
+	type RecipientsOrigin = EnsureRoot<AccountId>;
 	type PalletId = IssuancePalletId;
 	type PeriodBlocks = PeriodBlocks;
 	type DayBlocks = DayBlocks;

@@ -293,6 +293,12 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Pending<T: Config> = StorageMap<_, Twox64Concat, SlashId, PendingSlashOf<T>>;
 
+	/// The split each pending slash was scheduled under (one per pending slash, removed with
+	/// it): a later `set_split` does not change what a standing report pays. A slash scheduled
+	/// before this record existed is shared out by the split of the day.
+	#[pallet::storage]
+	pub type PendingSplits<T: Config> = StorageMap<_, Twox64Concat, SlashId, SlashSplit>;
+
 	/// The next pending slash's id.
 	#[pallet::storage]
 	pub type NextSlashId<T: Config> = StorageValue<_, SlashId, ValueQuery>;
@@ -495,6 +501,7 @@ pub mod pallet {
 		pub fn cancel(origin: OriginFor<T>, id: SlashId) -> DispatchResult {
 			T::DisputeOrigin::ensure_origin(origin)?;
 			let pending = Pending::<T>::take(id).ok_or(Error::<T>::NotPending)?;
+			PendingSplits::<T>::remove(id);
 			Self::unschedule(pending.apply_at, id);
 			Self::forget_evidence(&pending, id);
 			let deposit_burned = Self::burn_deposit(&pending)?;
@@ -506,7 +513,7 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Sets how slashes are shared out.
+		/// Sets how slashes scheduled from now on are shared out (pending ones keep theirs).
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::set_split())]
 		pub fn set_split(origin: OriginFor<T>, split: SlashSplit) -> DispatchResult {
@@ -638,6 +645,7 @@ impl<T: Config> Pallet<T> {
 				apply_at,
 			},
 		);
+		PendingSplits::<T>::insert(id, Split::<T>::get());
 		Self::deposit_event(Event::SlashScheduled {
 			id,
 			device,
@@ -687,13 +695,15 @@ impl<T: Config> Pallet<T> {
 	/// Applies (or lets lapse) pending slash `id`, all or nothing.
 	fn apply(id: SlashId) {
 		let Some(pending) = Pending::<T>::take(id) else { return };
+		let split = PendingSplits::<T>::take(id).unwrap_or_else(Split::<T>::get);
 		Self::forget_evidence(&pending, id);
 		if pending.standing == Standing::Accusation && !pending.upheld {
 			let deposit_burned = Self::burn_deposit(&pending).unwrap_or_default();
 			Self::deposit_event(Event::ReportLapsed { id, device: pending.device, deposit_burned });
 			return;
 		}
-		let result = frame_support::storage::with_storage_layer(|| Self::try_apply(id, &pending));
+		let result =
+			frame_support::storage::with_storage_layer(|| Self::try_apply(id, &pending, &split));
 		if let Err(error) = result {
 			// Rolled back: drop the slash, and give a reporter its deposit back.
 			if let Some((reporter, deposit)) = &pending.reporter {
@@ -708,7 +718,7 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	fn try_apply(id: SlashId, pending: &PendingSlashOf<T>) -> DispatchResult {
+	fn try_apply(id: SlashId, pending: &PendingSlashOf<T>, split: &SlashSplit) -> DispatchResult {
 		let (device, incident) = (pending.device, pending.incident);
 		let owner = T::Devices::owner(device).ok_or(Error::<T>::UnknownDevice)?;
 		let account = Self::account_id();
@@ -729,7 +739,6 @@ impl<T: Config> Pallet<T> {
 			take => T::Bonds::slash_bond(device, take, &account)?,
 		};
 
-		let split = Split::<T>::get();
 		let (mut to_reporter, to_treasury) = (0, split.treasury.mul_floor(amount));
 		if let Some((reporter, deposit)) = &pending.reporter {
 			T::Currency::release(
@@ -883,6 +892,10 @@ impl<T: Config> Pallet<T> {
 			ensure!(held == deposit, "report deposits held disagree with pending reports");
 		}
 		Self::check_split(&Split::<T>::get()).map_err(|_| "invalid split")?;
+		for (id, split) in PendingSplits::<T>::iter() {
+			ensure!(Pending::<T>::contains_key(id), "the split of no pending slash");
+			Self::check_split(&split).map_err(|_| "invalid pending split")?;
+		}
 		Ok(())
 	}
 }

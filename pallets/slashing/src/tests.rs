@@ -455,6 +455,32 @@ fn the_split_is_validated() {
 	});
 }
 
+/// Issue 18: a split set while a slash is pending does not change how that slash is shared out;
+/// it governs the slashes scheduled after it.
+#[test]
+fn a_split_change_applies_to_later_slashes_only() {
+	build_and_execute(|| {
+		register(0, OWNER);
+		invalid_proof(0, 7);
+		// Governance sends nothing to the treasury from now on.
+		let no_treasury = SlashSplit {
+			burn: Perbill::from_percent(90),
+			reporter: Perbill::from_percent(10),
+			treasury: Perbill::zero(),
+			reporter_cap: Perbill::from_percent(2),
+		};
+		assert_ok!(Slashing::set_split(RuntimeOrigin::root(), no_treasury));
+		invalid_proof(0, 8);
+		let treasury = balance(TREASURY);
+		run_to(1 + WINDOW);
+		// Both slashes took 10 % of what was left; only the first, scheduled under the old split,
+		// paid the treasury its 20 %.
+		assert_eq!(device(0).unwrap().bond, BOND - 1_000 - 900);
+		assert_eq!(balance(TREASURY), treasury + 200);
+		assert!(PendingSplits::<Test>::iter().next().is_none());
+	});
+}
+
 #[test]
 fn applied_records_are_pruned_only_for_departed_devices() {
 	build_and_execute(|| {

@@ -13,8 +13,8 @@
 //! Equivocation: BABE and GRANDPA report a validator that signs two blocks for one slot or two
 //! votes for one round, with a key-ownership proof against the session's historical root
 //! (pallet-session historical); pallet-offences takes the report and [`PunishOffenders`] slashes
-//! the offence's share of a candidate's bond to the treasury and disables the offender for the
-//! rest of the session (at most a third of the set).
+//! the offence's share of a candidate's bond to the treasury, ends its candidacy, and disables
+//! the offender for the rest of the session (at most a third of the set).
 
 use crate::{
 	time::{EPOCH_DURATION_IN_SLOTS, MILLISECS_PER_BLOCK},
@@ -184,10 +184,13 @@ impl pallet_offences::Config for Runtime {
 }
 
 /// What an equivocation costs: a bonded candidate loses the offence's share of its candidacy
-/// bond to the treasury (its standing in the candidate list falls with it), whenever the report
-/// lands; an offender of the current session is also disabled for the rest of it.
-/// Invulnerables have no bond: disabling is all an equivocation costs them, and governance
-/// removes them.
+/// bond to the treasury and its candidacy (the rest of the bond is returned; it may stand again
+/// with a fresh bond), whenever the report lands; an offender of the current session is also
+/// disabled for the rest of it. Invulnerables have no bond: disabling is all an equivocation
+/// costs them, and governance removes them.
+///
+/// pallet-offences calls this again, with larger fractions, as more offenders of the same slot
+/// are reported; the first report ends the candidacy, so a bond is slashed once per candidacy.
 pub struct PunishOffenders;
 
 impl OnOffenceHandler<AccountId, pallet_session::historical::IdentificationTuple<Runtime>, Weight>
@@ -203,13 +206,13 @@ impl OnOffenceHandler<AccountId, pallet_session::historical::IdentificationTuple
 	) -> Weight {
 		let db = <Runtime as frame_system::Config>::DbWeight::get();
 		// Disabling is by index into the current set: an offence of an earlier session is not
-		// disabled, but its bond is slashed all the same.
+		// disabled, but the candidacy is ended all the same.
 		let current = session == Session::current_index();
 		let mut weight = db.reads(1);
 		for (details, fraction) in offenders.iter().zip(slash_fraction) {
 			let (validator, ()) = &details.offender;
-			slash_candidacy_bond(validator, *fraction);
-			weight = weight.saturating_add(db.reads_writes(2, 3));
+			end_candidacy(validator, *fraction);
+			weight = weight.saturating_add(db.reads_writes(3, 4));
 			if current {
 				Session::report_offence(validator.clone(), OffenceSeverity(*fraction));
 				weight = weight.saturating_add(db.reads_writes(2, 1));
@@ -219,26 +222,31 @@ impl OnOffenceHandler<AccountId, pallet_session::historical::IdentificationTuple
 	}
 }
 
-/// Slashes `fraction` of `who`'s candidacy bond (if it is a candidate) into the treasury and
-/// records the smaller bond, keeping the candidate list in its ascending order. Returns what was
-/// slashed.
-pub fn slash_candidacy_bond(who: &AccountId, fraction: Perbill) -> crate::Balance {
-	use frame_support::traits::{Currency, ReservableCurrency};
-	pallet_collator_selection::CandidateList::<Runtime>::mutate(|candidates| {
-		let Some(candidate) = candidates.iter_mut().find(|c| c.who == *who) else {
-			return 0;
-		};
-		let (imbalance, _missing) = <Balances as ReservableCurrency<AccountId>>::slash_reserved(
-			who,
-			fraction.mul_ceil(candidate.deposit),
-		);
-		let slashed = frame_support::traits::Imbalance::peek(&imbalance);
-		candidate.deposit = candidate.deposit.saturating_sub(slashed);
-		<Balances as Currency<AccountId>>::resolve_creating(
-			&<super::TreasuryAccount as frame_support::traits::Get<AccountId>>::get(),
-			imbalance,
-		);
-		candidates.sort_by_key(|c| c.deposit);
-		slashed
-	})
+/// Ends `who`'s candidacy (if it is a candidate) for an offence: `fraction` of its bond goes to
+/// the treasury, the rest is returned. Returns what was slashed.
+pub fn end_candidacy(who: &AccountId, fraction: Perbill) -> crate::Balance {
+	use frame_support::traits::{Currency, Imbalance, ReservableCurrency};
+	let mut candidates = pallet_collator_selection::CandidateList::<Runtime>::get();
+	let Some(index) = candidates.iter().position(|c| c.who == *who) else { return 0 };
+	let candidate = candidates.remove(index);
+	pallet_collator_selection::CandidateList::<Runtime>::put(candidates);
+	pallet_collator_selection::LastAuthoredBlock::<Runtime>::remove(who);
+	let (imbalance, _missing) = <Balances as ReservableCurrency<AccountId>>::slash_reserved(
+		who,
+		fraction.mul_ceil(candidate.deposit),
+	);
+	let slashed = imbalance.peek();
+	<Balances as Currency<AccountId>>::resolve_creating(
+		&<super::TreasuryAccount as frame_support::traits::Get<AccountId>>::get(),
+		imbalance,
+	);
+	<Balances as ReservableCurrency<AccountId>>::unreserve(
+		who,
+		candidate.deposit.saturating_sub(slashed),
+	);
+	log::info!(
+		target: "runtime::validators",
+		"candidate {who:?} equivocated: {slashed} of its bond to the treasury, candidacy ended"
+	);
+	slashed
 }

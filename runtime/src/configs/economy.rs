@@ -62,6 +62,8 @@ impl pallet_issuance::Config for Runtime {
 	type Pools = ComputePools;
 	type Validators = SessionValidators;
 	type AdminOrigin = super::EconomicAdmin;
+	// Recipients can direct mints to any account: both houses.
+	type RecipientsOrigin = frame_system::EnsureRoot<AccountId>;
 	type PalletId = IssuancePalletId;
 	type PeriodBlocks = IssuancePeriod;
 	type DayBlocks = IssuanceDay;

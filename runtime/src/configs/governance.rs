@@ -23,7 +23,7 @@ use frame_support::{
 	weights::Weight,
 };
 use frame_system::{EnsureRoot, EnsureRootWithSuccess, EnsureWithSuccess};
-use sp_runtime::{traits::IdentityLookup, Perbill, Permill};
+use sp_runtime::{traits::IdentityLookup, Permill};
 
 use crate::time::DAYS;
 
@@ -73,7 +73,7 @@ parameter_types! {
 	pub const CouncilMotionDuration: BlockNumber = 3 * DAYS;
 	pub const TechnicalMotionDuration: BlockNumber = DAYS;
 	/// A motion may carry a call of at most half a block.
-	pub MaxProposalWeight: Weight = Perbill::from_percent(50) * RuntimeBlockWeights::get().max_block;
+	pub MaxProposalWeight: Weight = RuntimeBlockWeights::get().max_block.saturating_div(2);
 }
 
 impl pallet_collective::Config<CouncilCollective> for Runtime {
@@ -83,8 +83,7 @@ impl pallet_collective::Config<CouncilCollective> for Runtime {
 	type MotionDuration = CouncilMotionDuration;
 	type MaxProposals = ConstU32<32>;
 	type MaxMembers = ConstU32<COUNCIL_MAX_MEMBERS>;
-	// An absent member's vote is the prime member's, if there is one.
-	type DefaultVote = pallet_collective::PrimeDefaultVote;
+	type DefaultVote = AbsentVotesNay;
 	type WeightInfo = pallet_collective::weights::SubstrateWeight<Runtime>;
 	// The council's own membership changes only as root: both houses.
 	type SetMembersOrigin = EnsureRoot<AccountId>;
@@ -93,6 +92,21 @@ impl pallet_collective::Config<CouncilCollective> for Runtime {
 	type KillOrigin = EnsureRoot<AccountId>;
 	// Only members propose, and at most `MaxProposals` motions are open: no deposit.
 	type Consideration = ();
+}
+
+/// A member who does not vote by a motion's end counts as voting nay, whatever a prime member
+/// voted: an appointed prime must not turn absence into ayes.
+pub struct AbsentVotesNay;
+
+impl pallet_collective::DefaultVote for AbsentVotesNay {
+	fn default_vote(
+		_prime_vote: Option<bool>,
+		_yes_votes: pallet_collective::MemberCount,
+		_no_votes: pallet_collective::MemberCount,
+		_len: pallet_collective::MemberCount,
+	) -> bool {
+		false
+	}
 }
 
 /// Most council members.
@@ -107,13 +121,15 @@ impl pallet_collective::Config<TechnicalCollective> for Runtime {
 	type MotionDuration = TechnicalMotionDuration;
 	type MaxProposals = ConstU32<32>;
 	type MaxMembers = ConstU32<TECHNICAL_MAX_MEMBERS>;
-	type DefaultVote = pallet_collective::PrimeDefaultVote;
+	type DefaultVote = AbsentVotesNay;
 	type WeightInfo = pallet_collective::weights::SubstrateWeight<Runtime>;
-	// The council appoints the committee.
-	type SetMembersOrigin = EconomicAdmin;
+	// Only root (both houses) changes the committee or drops its motions: were it the council's
+	// alone, the council could appoint a one-member committee that whitelists anything, and so
+	// reach root by itself.
+	type SetMembersOrigin = EnsureRoot<AccountId>;
 	type MaxProposalWeight = MaxProposalWeight;
-	type DisapproveOrigin = EconomicAdmin;
-	type KillOrigin = EconomicAdmin;
+	type DisapproveOrigin = EnsureRoot<AccountId>;
+	type KillOrigin = EnsureRoot<AccountId>;
 	type Consideration = ();
 }
 
