@@ -175,22 +175,7 @@ export function waitForFinalized(api, number, timeoutMs = 120_000) {
  * includes it is finalized.
  */
 export function sendAndFinalize(api, tx, signer) {
-  return new Promise((resolve, reject) => {
-    let unsub;
-    tx.signAndSend(signer, { nonce: -1 }, (result) => {
-      if (result.isError) {
-        reject(new Error(`transaction ${result.status.type}`));
-        unsub?.();
-      } else if (result.status.isFinalized) {
-        resolve({
-          blockHash: result.status.asFinalized,
-          events: result.events,
-          dispatchError: result.dispatchError,
-        });
-        unsub?.();
-      }
-    }).then((u) => { unsub = u; }, reject);
-  });
+  return sendUntil(tx, signer, -1, (status) => status.isFinalized && status.asFinalized);
 }
 
 /**
@@ -199,18 +184,20 @@ export function sendAndFinalize(api, tx, signer) {
  * not finality).
  */
 export function sendAndInclude(api, tx, signer, nonce = -1) {
+  return sendUntil(tx, signer, nonce, (status) => status.isInBlock && status.asInBlock);
+}
+
+/** Sends `tx` and resolves when `reached(status)` gives the block hash. */
+function sendUntil(tx, signer, nonce, reached) {
   return new Promise((resolve, reject) => {
     let unsub;
     tx.signAndSend(signer, { nonce }, (result) => {
+      const blockHash = reached(result.status);
       if (result.isError) {
         reject(new Error(`transaction ${result.status.type}`));
         unsub?.();
-      } else if (result.status.isInBlock) {
-        resolve({
-          blockHash: result.status.asInBlock,
-          events: result.events,
-          dispatchError: result.dispatchError,
-        });
+      } else if (blockHash) {
+        resolve({ blockHash, events: result.events, dispatchError: result.dispatchError });
         unsub?.();
       }
     }).then((u) => { unsub = u; }, reject);

@@ -387,7 +387,7 @@ impl_runtime_apis! {
 			use frame_system_benchmarking::Pallet as SystemBench;
 			use crate::{
 				Balances, ComputePools, ComputePrice, DeviceRegistry, Issuance, Pocps, Reputation, Slashing,
-				Sudo, Timestamp, Utility, Verifiers,
+				Sudo, Timestamp, Utility, Verifiers, Council, Treasury, Preimage, Whitelist,
 			};
 
 			let mut list = Vec::<BenchmarkList>::new();
@@ -406,7 +406,7 @@ impl_runtime_apis! {
 			use frame_system_benchmarking::Pallet as SystemBench;
 			use crate::{
 				Balances, ComputePools, ComputePrice, DeviceRegistry, Issuance, Pocps, Reputation, Slashing,
-				Sudo, Timestamp, Utility, Verifiers,
+				Sudo, Timestamp, Utility, Verifiers, Council, Treasury, Preimage, Whitelist,
 			};
 
 			impl frame_system_benchmarking::Config for Runtime {

@@ -72,8 +72,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `279`
 		//  Estimated: `3637`
-		// Minimum execution time: 17_686_000 picoseconds.
-		Weight::from_parts(30_445_000, 3637)
+		// Minimum execution time: 18_017_000 picoseconds.
+		Weight::from_parts(28_903_000, 3637)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -83,8 +83,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_839_000 picoseconds.
-		Weight::from_parts(10_696_000, 0)
+		// Minimum execution time: 6_059_000 picoseconds.
+		Weight::from_parts(13_690_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `DeviceRegistry::Devices` (r:1 w:0)
@@ -109,14 +109,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputePools::ClassDevices` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Stakes` (r:0 w:1)
 	/// Proof: `ComputePools::Stakes` (`max_values`: None, `max_size`: Some(181), added: 2656, mode: `MaxEncodedLen`)
+	/// Storage: `ComputePools::StakeTerms` (r:0 w:1)
+	/// Proof: `ComputePools::StakeTerms` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	fn stake_provide() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1482`
+		//  Measured:  `1515`
 		//  Estimated: `6196`
-		// Minimum execution time: 126_368_000 picoseconds.
-		Weight::from_parts(139_308_000, 6196)
+		// Minimum execution time: 129_392_000 picoseconds.
+		Weight::from_parts(187_710_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().writes(10_u64))
+			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
 	/// Storage: `DeviceRegistry::Devices` (r:1 w:0)
 	/// Proof: `DeviceRegistry::Devices` (`max_values`: None, `max_size`: Some(143), added: 2618, mode: `MaxEncodedLen`)
@@ -133,7 +135,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `ComputePools::Accounted` (r:1 w:1)
 	/// Proof: `ComputePools::Accounted` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(283), added: 2758, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Expiring` (r:1 w:1)
 	/// Proof: `ComputePools::Expiring` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::NextStakeId` (r:1 w:1)
@@ -142,14 +144,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputePools::ClassDevices` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Stakes` (r:0 w:1)
 	/// Proof: `ComputePools::Stakes` (`max_values`: None, `max_size`: Some(181), added: 2656, mode: `MaxEncodedLen`)
+	/// Storage: `ComputePools::StakeTerms` (r:0 w:1)
+	/// Proof: `ComputePools::StakeTerms` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	fn stake_sell() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1482`
+		//  Measured:  `1515`
 		//  Estimated: `6196`
-		// Minimum execution time: 191_415_000 picoseconds.
-		Weight::from_parts(281_498_000, 6196)
+		// Minimum execution time: 191_786_000 picoseconds.
+		Weight::from_parts(254_699_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(11_u64))
-			.saturating_add(T::DbWeight::get().writes(11_u64))
+			.saturating_add(T::DbWeight::get().writes(12_u64))
 	}
 	/// Storage: `ComputePools::Stakes` (r:1 w:1)
 	/// Proof: `ComputePools::Stakes` (`max_values`: None, `max_size`: Some(181), added: 2656, mode: `MaxEncodedLen`)
@@ -169,8 +173,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1681`
 		//  Estimated: `6196`
-		// Minimum execution time: 97_185_000 picoseconds.
-		Weight::from_parts(120_209_000, 6196)
+		// Minimum execution time: 98_266_000 picoseconds.
+		Weight::from_parts(145_607_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -184,8 +188,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Accounted` (r:1 w:1)
 	/// Proof: `ComputePools::Accounted` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `ComputePools::Parameters` (r:1 w:0)
-	/// Proof: `ComputePools::Parameters` (`max_values`: Some(1), `max_size`: Some(72), added: 567, mode: `MaxEncodedLen`)
+	/// Storage: `ComputePools::StakeTerms` (r:1 w:1)
+	/// Proof: `ComputePools::StakeTerms` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Scores` (r:1 w:0)
 	/// Proof: `Reputation::Scores` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Burned` (r:1 w:1)
@@ -196,12 +200,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputePools::DeviceStake` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	fn claim_stake() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1395`
+		//  Measured:  `1456`
 		//  Estimated: `6196`
-		// Minimum execution time: 153_629_000 picoseconds.
-		Weight::from_parts(168_822_000, 6196)
+		// Minimum execution time: 159_217_000 picoseconds.
+		Weight::from_parts(247_919_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().writes(9_u64))
+			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
 	/// Storage: `ComputePools::Pools` (r:1 w:1)
 	/// Proof: `ComputePools::Pools` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
@@ -214,13 +218,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `ComputePools::Holdings` (r:1 w:1)
 	/// Proof: `ComputePools::Holdings` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(283), added: 2758, mode: `MaxEncodedLen`)
 	fn buy_hours() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1046`
+		//  Measured:  `1079`
 		//  Estimated: `6196`
-		// Minimum execution time: 120_910_000 picoseconds.
-		Weight::from_parts(129_233_000, 6196)
+		// Minimum execution time: 122_492_000 picoseconds.
+		Weight::from_parts(183_793_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -231,7 +235,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(283), added: 2758, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Parameters` (r:1 w:0)
 	/// Proof: `ComputePools::Parameters` (`max_values`: Some(1), `max_size`: Some(72), added: 567, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Accounted` (r:1 w:1)
@@ -240,10 +244,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputePools::Prepaid` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 	fn sell_hours() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1204`
+		//  Measured:  `1237`
 		//  Estimated: `6196`
-		// Minimum execution time: 118_977_000 picoseconds.
-		Weight::from_parts(125_326_000, 6196)
+		// Minimum execution time: 120_038_000 picoseconds.
+		Weight::from_parts(166_337_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -260,7 +264,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(283), added: 2758, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePrice::Prices` (r:1 w:1)
 	/// Proof: `ComputePrice::Prices` (`max_values`: None, `max_size`: Some(1086), added: 3561, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePrice::Running` (r:1 w:1)
@@ -289,10 +293,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputePools::LeasePrices` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	fn redeem() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2128`
+		//  Measured:  `2161`
 		//  Estimated: `4551`
-		// Minimum execution time: 241_359_000 picoseconds.
-		Weight::from_parts(253_217_000, 4551)
+		// Minimum execution time: 244_263_000 picoseconds.
+		Weight::from_parts(358_884_000, 4551)
 			.saturating_add(T::DbWeight::get().reads(17_u64))
 			.saturating_add(T::DbWeight::get().writes(21_u64))
 	}
@@ -308,10 +312,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputePools::DeliveryDeadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	fn post_connection() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1048`
+		//  Measured:  `1081`
 		//  Estimated: `6992`
-		// Minimum execution time: 91_536_000 picoseconds.
-		Weight::from_parts(104_785_000, 6992)
+		// Minimum execution time: 98_406_000 picoseconds.
+		Weight::from_parts(159_638_000, 6992)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -323,10 +327,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputePools::DeliveryDeadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	fn acknowledge() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `683`
+		//  Measured:  `716`
 		//  Estimated: `4084`
-		// Minimum execution time: 28_792_000 picoseconds.
-		Weight::from_parts(36_334_000, 4084)
+		// Minimum execution time: 29_554_000 picoseconds.
+		Weight::from_parts(52_007_000, 4084)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -338,10 +342,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputePools::DeliveryDeadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	fn report_failure() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1438`
+		//  Measured:  `1471`
 		//  Estimated: `24998`
-		// Minimum execution time: 54_512_000 picoseconds.
-		Weight::from_parts(60_179_000, 24998)
+		// Minimum execution time: 54_701_000 picoseconds.
+		Weight::from_parts(61_882_000, 24998)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -357,10 +361,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputePools::DeliveryDeadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	fn answer_report() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1011`
+		//  Measured:  `1044`
 		//  Estimated: `4084`
-		// Minimum execution time: 80_319_000 picoseconds.
-		Weight::from_parts(99_858_000, 4084)
+		// Minimum execution time: 88_191_000 picoseconds.
+		Weight::from_parts(136_824_000, 4084)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -381,7 +385,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(283), added: 2758, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePrice::Prices` (r:1 w:1)
 	/// Proof: `ComputePrice::Prices` (`max_values`: None, `max_size`: Some(1086), added: 3561, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePrice::Running` (r:1 w:1)
@@ -411,12 +415,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 32]`.
 	fn redeem_any(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2040 + n * (549 ±0)`
-		//  Estimated: `6326 + n * (3094 ±0)`
-		// Minimum execution time: 280_457_000 picoseconds.
-		Weight::from_parts(286_746_714, 6326)
+		//  Measured:  `2073 + n * (549 ±0)`
+		//  Estimated: `6506 + n * (3094 ±0)`
+		// Minimum execution time: 283_101_000 picoseconds.
+		Weight::from_parts(365_175_230, 6506)
 			// Standard Error: 0
-			.saturating_add(Weight::from_parts(22_593_571, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(34_856_461, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(15_u64))
 			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(23_u64))
@@ -437,7 +441,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:64 w:64)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:64 w:64)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(283), added: 2758, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Holdings` (r:64 w:64)
 	/// Proof: `ComputePools::Holdings` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Prepaid` (r:64 w:64)
@@ -448,25 +452,29 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Slashing::NextSlashId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Slashing::Due` (r:1 w:1)
 	/// Proof: `Slashing::Due` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
+	/// Storage: `Slashing::Split` (r:1 w:0)
+	/// Proof: `Slashing::Split` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::DeviceLease` (r:0 w:64)
 	/// Proof: `ComputePools::DeviceLease` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::ClientLeases` (r:0 w:64)
 	/// Proof: `ComputePools::ClientLeases` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Slashing::PendingSplits` (r:0 w:64)
+	/// Proof: `Slashing::PendingSplits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// Storage: `Slashing::Pending` (r:0 w:64)
 	/// Proof: `Slashing::Pending` (`max_values`: None, `max_size`: Some(97), added: 2572, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn on_initialize_deadlines(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `519 + n * (427 ±0)`
+		//  Measured:  `552 + n * (427 ±0)`
 		//  Estimated: `5527 + n * (3094 ±0)`
-		// Minimum execution time: 5_117_000 picoseconds.
-		Weight::from_parts(5_588_000, 5527)
+		// Minimum execution time: 5_257_000 picoseconds.
+		Weight::from_parts(5_708_000, 5527)
 			// Standard Error: 0
-			.saturating_add(Weight::from_parts(163_686_965, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(Weight::from_parts(155_547_285, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
-			.saturating_add(T::DbWeight::get().writes((10_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((11_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3094).saturating_mul(n.into()))
 	}
 	/// Storage: `ComputePools::Leases` (r:1 w:1)
@@ -474,7 +482,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(283), added: 2758, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Deliveries` (r:0 w:1)
 	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(59), added: 2534, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::DeviceLease` (r:0 w:1)
@@ -485,10 +493,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputePools::LeasePrices` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	fn release_lease() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `781`
+		//  Measured:  `814`
 		//  Estimated: `4084`
-		// Minimum execution time: 65_147_000 picoseconds.
-		Weight::from_parts(70_866_000, 4084)
+		// Minimum execution time: 64_646_000 picoseconds.
+		Weight::from_parts(76_243_000, 4084)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -497,7 +505,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(283), added: 2758, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Deliveries` (r:0 w:1)
 	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(59), added: 2534, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::DeviceLease` (r:0 w:1)
@@ -508,10 +516,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputePools::LeasePrices` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	fn end_lease() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `781`
+		//  Measured:  `814`
 		//  Estimated: `4084`
-		// Minimum execution time: 64_376_000 picoseconds.
-		Weight::from_parts(68_592_000, 4084)
+		// Minimum execution time: 64_326_000 picoseconds.
+		Weight::from_parts(71_947_000, 4084)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -521,8 +529,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `154`
 		//  Estimated: `3991`
-		// Minimum execution time: 4_537_000 picoseconds.
-		Weight::from_parts(5_559_000, 3991)
+		// Minimum execution time: 4_707_000 picoseconds.
+		Weight::from_parts(6_569_000, 3991)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 	}
 	/// Storage: `ComputePools::Pools` (r:65 w:64)
@@ -544,12 +552,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[0, 64]`.
 	fn on_initialize_epoch(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `813 + p * (204 ±0)`
+		//  Measured:  `1125 + p * (209 ±0)`
 		//  Estimated: `3991 + p * (3561 ±0)`
-		// Minimum execution time: 7_992_000 picoseconds.
-		Weight::from_parts(11_064_250, 3991)
+		// Minimum execution time: 8_303_000 picoseconds.
+		Weight::from_parts(18_953_500, 3991)
 			// Standard Error: 0
-			.saturating_add(Weight::from_parts(37_432_464, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(39_374_928, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -561,15 +569,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `ComputePools::Holdings` (r:1 w:1)
 	/// Proof: `ComputePools::Holdings` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(283), added: 2758, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Prepaid` (r:0 w:1)
 	/// Proof: `ComputePools::Prepaid` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 	fn expire_holding() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `698`
+		//  Measured:  `731`
 		//  Estimated: `6196`
-		// Minimum execution time: 85_767_000 picoseconds.
-		Weight::from_parts(91_016_000, 6196)
+		// Minimum execution time: 86_689_000 picoseconds.
+		Weight::from_parts(93_249_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -588,7 +596,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(283), added: 2758, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Holdings` (r:1 w:1)
 	/// Proof: `ComputePools::Holdings` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Prepaid` (r:1 w:1)
@@ -607,14 +615,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputePools::ClassDevices` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::ClientLeases` (r:0 w:1)
 	/// Proof: `ComputePools::ClientLeases` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `ComputePools::StakeTerms` (r:0 w:1)
+	/// Proof: `ComputePools::StakeTerms` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	fn on_fault() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2260`
+		//  Measured:  `2293`
 		//  Estimated: `8799`
-		// Minimum execution time: 226_748_000 picoseconds.
-		Weight::from_parts(235_350_000, 8799)
+		// Minimum execution time: 230_372_000 picoseconds.
+		Weight::from_parts(246_587_000, 8799)
 			.saturating_add(T::DbWeight::get().reads(17_u64))
-			.saturating_add(T::DbWeight::get().writes(19_u64))
+			.saturating_add(T::DbWeight::get().writes(20_u64))
 	}
 }
 
@@ -628,8 +638,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `279`
 		//  Estimated: `3637`
-		// Minimum execution time: 17_686_000 picoseconds.
-		Weight::from_parts(30_445_000, 3637)
+		// Minimum execution time: 18_017_000 picoseconds.
+		Weight::from_parts(28_903_000, 3637)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
@@ -639,8 +649,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_839_000 picoseconds.
-		Weight::from_parts(10_696_000, 0)
+		// Minimum execution time: 6_059_000 picoseconds.
+		Weight::from_parts(13_690_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// Storage: `DeviceRegistry::Devices` (r:1 w:0)
@@ -665,14 +675,16 @@ impl WeightInfo for () {
 	/// Proof: `ComputePools::ClassDevices` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Stakes` (r:0 w:1)
 	/// Proof: `ComputePools::Stakes` (`max_values`: None, `max_size`: Some(181), added: 2656, mode: `MaxEncodedLen`)
+	/// Storage: `ComputePools::StakeTerms` (r:0 w:1)
+	/// Proof: `ComputePools::StakeTerms` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	fn stake_provide() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1482`
+		//  Measured:  `1515`
 		//  Estimated: `6196`
-		// Minimum execution time: 126_368_000 picoseconds.
-		Weight::from_parts(139_308_000, 6196)
+		// Minimum execution time: 129_392_000 picoseconds.
+		Weight::from_parts(187_710_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
-			.saturating_add(RocksDbWeight::get().writes(10_u64))
+			.saturating_add(RocksDbWeight::get().writes(11_u64))
 	}
 	/// Storage: `DeviceRegistry::Devices` (r:1 w:0)
 	/// Proof: `DeviceRegistry::Devices` (`max_values`: None, `max_size`: Some(143), added: 2618, mode: `MaxEncodedLen`)
@@ -689,7 +701,7 @@ impl WeightInfo for () {
 	/// Storage: `ComputePools::Accounted` (r:1 w:1)
 	/// Proof: `ComputePools::Accounted` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(283), added: 2758, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Expiring` (r:1 w:1)
 	/// Proof: `ComputePools::Expiring` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::NextStakeId` (r:1 w:1)
@@ -698,14 +710,16 @@ impl WeightInfo for () {
 	/// Proof: `ComputePools::ClassDevices` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Stakes` (r:0 w:1)
 	/// Proof: `ComputePools::Stakes` (`max_values`: None, `max_size`: Some(181), added: 2656, mode: `MaxEncodedLen`)
+	/// Storage: `ComputePools::StakeTerms` (r:0 w:1)
+	/// Proof: `ComputePools::StakeTerms` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	fn stake_sell() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1482`
+		//  Measured:  `1515`
 		//  Estimated: `6196`
-		// Minimum execution time: 191_415_000 picoseconds.
-		Weight::from_parts(281_498_000, 6196)
+		// Minimum execution time: 191_786_000 picoseconds.
+		Weight::from_parts(254_699_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
-			.saturating_add(RocksDbWeight::get().writes(11_u64))
+			.saturating_add(RocksDbWeight::get().writes(12_u64))
 	}
 	/// Storage: `ComputePools::Stakes` (r:1 w:1)
 	/// Proof: `ComputePools::Stakes` (`max_values`: None, `max_size`: Some(181), added: 2656, mode: `MaxEncodedLen`)
@@ -725,8 +739,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1681`
 		//  Estimated: `6196`
-		// Minimum execution time: 97_185_000 picoseconds.
-		Weight::from_parts(120_209_000, 6196)
+		// Minimum execution time: 98_266_000 picoseconds.
+		Weight::from_parts(145_607_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
@@ -740,8 +754,8 @@ impl WeightInfo for () {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Accounted` (r:1 w:1)
 	/// Proof: `ComputePools::Accounted` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `ComputePools::Parameters` (r:1 w:0)
-	/// Proof: `ComputePools::Parameters` (`max_values`: Some(1), `max_size`: Some(72), added: 567, mode: `MaxEncodedLen`)
+	/// Storage: `ComputePools::StakeTerms` (r:1 w:1)
+	/// Proof: `ComputePools::StakeTerms` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Scores` (r:1 w:0)
 	/// Proof: `Reputation::Scores` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Burned` (r:1 w:1)
@@ -752,12 +766,12 @@ impl WeightInfo for () {
 	/// Proof: `ComputePools::DeviceStake` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	fn claim_stake() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1395`
+		//  Measured:  `1456`
 		//  Estimated: `6196`
-		// Minimum execution time: 153_629_000 picoseconds.
-		Weight::from_parts(168_822_000, 6196)
+		// Minimum execution time: 159_217_000 picoseconds.
+		Weight::from_parts(247_919_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
-			.saturating_add(RocksDbWeight::get().writes(9_u64))
+			.saturating_add(RocksDbWeight::get().writes(10_u64))
 	}
 	/// Storage: `ComputePools::Pools` (r:1 w:1)
 	/// Proof: `ComputePools::Pools` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
@@ -770,13 +784,13 @@ impl WeightInfo for () {
 	/// Storage: `ComputePools::Holdings` (r:1 w:1)
 	/// Proof: `ComputePools::Holdings` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(283), added: 2758, mode: `MaxEncodedLen`)
 	fn buy_hours() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1046`
+		//  Measured:  `1079`
 		//  Estimated: `6196`
-		// Minimum execution time: 120_910_000 picoseconds.
-		Weight::from_parts(129_233_000, 6196)
+		// Minimum execution time: 122_492_000 picoseconds.
+		Weight::from_parts(183_793_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
@@ -787,7 +801,7 @@ impl WeightInfo for () {
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(283), added: 2758, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Parameters` (r:1 w:0)
 	/// Proof: `ComputePools::Parameters` (`max_values`: Some(1), `max_size`: Some(72), added: 567, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Accounted` (r:1 w:1)
@@ -796,10 +810,10 @@ impl WeightInfo for () {
 	/// Proof: `ComputePools::Prepaid` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 	fn sell_hours() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1204`
+		//  Measured:  `1237`
 		//  Estimated: `6196`
-		// Minimum execution time: 118_977_000 picoseconds.
-		Weight::from_parts(125_326_000, 6196)
+		// Minimum execution time: 120_038_000 picoseconds.
+		Weight::from_parts(166_337_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
@@ -816,7 +830,7 @@ impl WeightInfo for () {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(283), added: 2758, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePrice::Prices` (r:1 w:1)
 	/// Proof: `ComputePrice::Prices` (`max_values`: None, `max_size`: Some(1086), added: 3561, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePrice::Running` (r:1 w:1)
@@ -845,10 +859,10 @@ impl WeightInfo for () {
 	/// Proof: `ComputePools::LeasePrices` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	fn redeem() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2128`
+		//  Measured:  `2161`
 		//  Estimated: `4551`
-		// Minimum execution time: 241_359_000 picoseconds.
-		Weight::from_parts(253_217_000, 4551)
+		// Minimum execution time: 244_263_000 picoseconds.
+		Weight::from_parts(358_884_000, 4551)
 			.saturating_add(RocksDbWeight::get().reads(17_u64))
 			.saturating_add(RocksDbWeight::get().writes(21_u64))
 	}
@@ -864,10 +878,10 @@ impl WeightInfo for () {
 	/// Proof: `ComputePools::DeliveryDeadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	fn post_connection() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1048`
+		//  Measured:  `1081`
 		//  Estimated: `6992`
-		// Minimum execution time: 91_536_000 picoseconds.
-		Weight::from_parts(104_785_000, 6992)
+		// Minimum execution time: 98_406_000 picoseconds.
+		Weight::from_parts(159_638_000, 6992)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
@@ -879,10 +893,10 @@ impl WeightInfo for () {
 	/// Proof: `ComputePools::DeliveryDeadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	fn acknowledge() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `683`
+		//  Measured:  `716`
 		//  Estimated: `4084`
-		// Minimum execution time: 28_792_000 picoseconds.
-		Weight::from_parts(36_334_000, 4084)
+		// Minimum execution time: 29_554_000 picoseconds.
+		Weight::from_parts(52_007_000, 4084)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
@@ -894,10 +908,10 @@ impl WeightInfo for () {
 	/// Proof: `ComputePools::DeliveryDeadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	fn report_failure() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1438`
+		//  Measured:  `1471`
 		//  Estimated: `24998`
-		// Minimum execution time: 54_512_000 picoseconds.
-		Weight::from_parts(60_179_000, 24998)
+		// Minimum execution time: 54_701_000 picoseconds.
+		Weight::from_parts(61_882_000, 24998)
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
@@ -913,10 +927,10 @@ impl WeightInfo for () {
 	/// Proof: `ComputePools::DeliveryDeadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	fn answer_report() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1011`
+		//  Measured:  `1044`
 		//  Estimated: `4084`
-		// Minimum execution time: 80_319_000 picoseconds.
-		Weight::from_parts(99_858_000, 4084)
+		// Minimum execution time: 88_191_000 picoseconds.
+		Weight::from_parts(136_824_000, 4084)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
@@ -937,7 +951,7 @@ impl WeightInfo for () {
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(283), added: 2758, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePrice::Prices` (r:1 w:1)
 	/// Proof: `ComputePrice::Prices` (`max_values`: None, `max_size`: Some(1086), added: 3561, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePrice::Running` (r:1 w:1)
@@ -967,12 +981,12 @@ impl WeightInfo for () {
 	/// The range of component `n` is `[1, 32]`.
 	fn redeem_any(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2040 + n * (549 ±0)`
-		//  Estimated: `6326 + n * (3094 ±0)`
-		// Minimum execution time: 280_457_000 picoseconds.
-		Weight::from_parts(286_746_714, 6326)
+		//  Measured:  `2073 + n * (549 ±0)`
+		//  Estimated: `6506 + n * (3094 ±0)`
+		// Minimum execution time: 283_101_000 picoseconds.
+		Weight::from_parts(365_175_230, 6506)
 			// Standard Error: 0
-			.saturating_add(Weight::from_parts(22_593_571, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(34_856_461, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(15_u64))
 			.saturating_add(RocksDbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(23_u64))
@@ -993,7 +1007,7 @@ impl WeightInfo for () {
 	/// Storage: `System::Account` (r:64 w:64)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:64 w:64)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(283), added: 2758, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Holdings` (r:64 w:64)
 	/// Proof: `ComputePools::Holdings` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Prepaid` (r:64 w:64)
@@ -1004,25 +1018,29 @@ impl WeightInfo for () {
 	/// Proof: `Slashing::NextSlashId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Slashing::Due` (r:1 w:1)
 	/// Proof: `Slashing::Due` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
+	/// Storage: `Slashing::Split` (r:1 w:0)
+	/// Proof: `Slashing::Split` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::DeviceLease` (r:0 w:64)
 	/// Proof: `ComputePools::DeviceLease` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::ClientLeases` (r:0 w:64)
 	/// Proof: `ComputePools::ClientLeases` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Slashing::PendingSplits` (r:0 w:64)
+	/// Proof: `Slashing::PendingSplits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// Storage: `Slashing::Pending` (r:0 w:64)
 	/// Proof: `Slashing::Pending` (`max_values`: None, `max_size`: Some(97), added: 2572, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn on_initialize_deadlines(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `519 + n * (427 ±0)`
+		//  Measured:  `552 + n * (427 ±0)`
 		//  Estimated: `5527 + n * (3094 ±0)`
-		// Minimum execution time: 5_117_000 picoseconds.
-		Weight::from_parts(5_588_000, 5527)
+		// Minimum execution time: 5_257_000 picoseconds.
+		Weight::from_parts(5_708_000, 5527)
 			// Standard Error: 0
-			.saturating_add(Weight::from_parts(163_686_965, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
+			.saturating_add(Weight::from_parts(155_547_285, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().reads((8_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
-			.saturating_add(RocksDbWeight::get().writes((10_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes((11_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3094).saturating_mul(n.into()))
 	}
 	/// Storage: `ComputePools::Leases` (r:1 w:1)
@@ -1030,7 +1048,7 @@ impl WeightInfo for () {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(283), added: 2758, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Deliveries` (r:0 w:1)
 	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(59), added: 2534, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::DeviceLease` (r:0 w:1)
@@ -1041,10 +1059,10 @@ impl WeightInfo for () {
 	/// Proof: `ComputePools::LeasePrices` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	fn release_lease() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `781`
+		//  Measured:  `814`
 		//  Estimated: `4084`
-		// Minimum execution time: 65_147_000 picoseconds.
-		Weight::from_parts(70_866_000, 4084)
+		// Minimum execution time: 64_646_000 picoseconds.
+		Weight::from_parts(76_243_000, 4084)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
@@ -1053,7 +1071,7 @@ impl WeightInfo for () {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(283), added: 2758, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Deliveries` (r:0 w:1)
 	/// Proof: `ComputePools::Deliveries` (`max_values`: None, `max_size`: Some(59), added: 2534, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::DeviceLease` (r:0 w:1)
@@ -1064,10 +1082,10 @@ impl WeightInfo for () {
 	/// Proof: `ComputePools::LeasePrices` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	fn end_lease() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `781`
+		//  Measured:  `814`
 		//  Estimated: `4084`
-		// Minimum execution time: 64_376_000 picoseconds.
-		Weight::from_parts(68_592_000, 4084)
+		// Minimum execution time: 64_326_000 picoseconds.
+		Weight::from_parts(71_947_000, 4084)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
@@ -1077,8 +1095,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `154`
 		//  Estimated: `3991`
-		// Minimum execution time: 4_537_000 picoseconds.
-		Weight::from_parts(5_559_000, 3991)
+		// Minimum execution time: 4_707_000 picoseconds.
+		Weight::from_parts(6_569_000, 3991)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 	}
 	/// Storage: `ComputePools::Pools` (r:65 w:64)
@@ -1100,12 +1118,12 @@ impl WeightInfo for () {
 	/// The range of component `p` is `[0, 64]`.
 	fn on_initialize_epoch(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `813 + p * (204 ±0)`
+		//  Measured:  `1125 + p * (209 ±0)`
 		//  Estimated: `3991 + p * (3561 ±0)`
-		// Minimum execution time: 7_992_000 picoseconds.
-		Weight::from_parts(11_064_250, 3991)
+		// Minimum execution time: 8_303_000 picoseconds.
+		Weight::from_parts(18_953_500, 3991)
 			// Standard Error: 0
-			.saturating_add(Weight::from_parts(37_432_464, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(39_374_928, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -1117,15 +1135,15 @@ impl WeightInfo for () {
 	/// Storage: `ComputePools::Holdings` (r:1 w:1)
 	/// Proof: `ComputePools::Holdings` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(283), added: 2758, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Prepaid` (r:0 w:1)
 	/// Proof: `ComputePools::Prepaid` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 	fn expire_holding() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `698`
+		//  Measured:  `731`
 		//  Estimated: `6196`
-		// Minimum execution time: 85_767_000 picoseconds.
-		Weight::from_parts(91_016_000, 6196)
+		// Minimum execution time: 86_689_000 picoseconds.
+		Weight::from_parts(93_249_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
@@ -1144,7 +1162,7 @@ impl WeightInfo for () {
 	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(283), added: 2758, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Holdings` (r:1 w:1)
 	/// Proof: `ComputePools::Holdings` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::Prepaid` (r:1 w:1)
@@ -1163,13 +1181,15 @@ impl WeightInfo for () {
 	/// Proof: `ComputePools::ClassDevices` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `ComputePools::ClientLeases` (r:0 w:1)
 	/// Proof: `ComputePools::ClientLeases` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `ComputePools::StakeTerms` (r:0 w:1)
+	/// Proof: `ComputePools::StakeTerms` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	fn on_fault() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2260`
+		//  Measured:  `2293`
 		//  Estimated: `8799`
-		// Minimum execution time: 226_748_000 picoseconds.
-		Weight::from_parts(235_350_000, 8799)
+		// Minimum execution time: 230_372_000 picoseconds.
+		Weight::from_parts(246_587_000, 8799)
 			.saturating_add(RocksDbWeight::get().reads(17_u64))
-			.saturating_add(RocksDbWeight::get().writes(19_u64))
+			.saturating_add(RocksDbWeight::get().writes(20_u64))
 	}
 }

@@ -14,6 +14,9 @@ use frame_support::{
 use pallet_compute_pools::PoolParameters;
 use sp_runtime::{Perbill, Permill};
 
+#[cfg(feature = "runtime-benchmarks")]
+use crate::AccountId;
+
 parameter_types! {
 	/// A retired device's bond stays held for a week: time for late faults and disputes.
 	pub const DeviceUnbondingPeriod: BlockNumber = 7 * DAYS;
