@@ -175,9 +175,9 @@ pub fn allowed(call: &RuntimeCall) -> bool {
 		| RuntimeCall::TechnicalCommittee(pallet_collective::Call::propose { proposal, .. }) => {
 			allowed(proposal)
 		}
-		RuntimeCall::Whitelist(pallet_whitelist::Call::dispatch_whitelisted_call_with_preimage {
-			call,
-		}) => allowed(call),
+		RuntimeCall::Whitelist(
+			pallet_whitelist::Call::dispatch_whitelisted_call_with_preimage { call },
+		) => allowed(call),
 		RuntimeCall::Whitelist(pallet_whitelist::Call::dispatch_whitelisted_call { .. }) => false,
 		_ => true,
 	}

@@ -55,8 +55,12 @@ fn dev_governance() -> Governance {
 	}
 }
 
-/// Candidacy for the validator set: up to 16 bonded candidates beside the invulnerables.
-const DESIRED_CANDIDATES: u32 = 16;
+/// Seats for bonded candidates beside `invulnerables` validators at genesis: fewer than a third
+/// of the set, so candidates that stand and then stay offline (kicked only after two sessions,
+/// bond returned) cannot stall finality. Governance adds seats as the set grows.
+fn candidate_seats(invulnerables: usize) -> u32 {
+	(invulnerables.saturating_sub(1) / 3) as u32
+}
 /// A validator candidate bonds 10,000 EMB; an equivocation slashes it.
 pub const CANDIDACY_BOND: Balance = 10_000 * EMB;
 /// EMB in the treasury at genesis (part of the initial allocation).
@@ -91,6 +95,7 @@ fn genesis(
 		Classes::GpuOnly => serde_json::json!([]),
 	};
 	let invulnerables: Vec<AccountId> = validators.iter().map(|(a, _)| a.clone()).collect();
+	let desired_candidates = candidate_seats(invulnerables.len());
 	let session_keys: Vec<(AccountId, AccountId, SessionKeys)> =
 		validators.into_iter().map(|(a, keys)| (a.clone(), a, keys)).collect();
 	let mut balances: Vec<(AccountId, Balance)> =
@@ -110,7 +115,7 @@ fn genesis(
 		"session": { "keys": session_keys },
 		"validatorSet": {
 			"invulnerables": invulnerables,
-			"desiredCandidates": DESIRED_CANDIDATES,
+			"desiredCandidates": desired_candidates,
 			"candidacyBond": CANDIDACY_BOND,
 		},
 		"sudo": { "key": governance.sudo },

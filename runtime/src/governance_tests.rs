@@ -379,15 +379,13 @@ fn an_equivocating_candidate_loses_part_of_its_bond_and_its_candidacy() {
 	use sp_staking::offence::{OffenceDetails, OnOffenceHandler};
 	preset_ext("local_testnet").execute_with(|| {
 		let bob = BobStash.to_account_id();
-		// Governance (two thirds of the council) makes Bob a candidate instead of an invulnerable.
-		let hash = motion(
-			Body::Council,
-			4,
-			pallet_collator_selection::Call::remove_invulnerable { who: bob.clone() }.into(),
-			Alice,
-			&[Bob, Charlie, Dave],
-		);
-		assert!(executed_ok(hash));
+		// The validator set is root's (both houses): a council motion alone is refused.
+		let remove: RuntimeCall =
+			pallet_collator_selection::Call::remove_invulnerable { who: bob.clone() }.into();
+		let hash = motion(Body::Council, 5, remove, Alice, &[Bob, Charlie, Dave, Eve]);
+		assert!(!executed_ok(hash));
+		// Root makes Bob a candidate instead of an invulnerable.
+		assert_ok!(ValidatorSet::remove_invulnerable(RuntimeOrigin::root(), bob.clone()));
 		assert_ok!(ValidatorSet::register_as_candidate(RuntimeOrigin::signed(bob.clone())));
 		let bond = genesis_config_presets::CANDIDACY_BOND;
 		assert_eq!(Balances::reserved_balance(&bob), bond);
@@ -408,12 +406,45 @@ fn an_equivocating_candidate_loses_part_of_its_bond_and_its_candidacy() {
 		assert_eq!(Balances::free_balance(TreasuryAccount::get()) - treasury, slashed);
 		assert!(pallet_collator_selection::CandidateList::<Runtime>::get().is_empty());
 		assert!(pallet_collator_selection::LastAuthoredBlock::<Runtime>::get(&bob) == 0);
+		System::assert_has_event(
+			pallet_collator_selection::Event::<Runtime>::CandidateRemoved {
+				account_id: bob.clone(),
+			}
+			.into(),
+		);
 		// The same slot reported again with a larger fraction: nothing more is taken.
 		offend(Perbill::from_percent(90));
 		assert_eq!(Balances::free_balance(TreasuryAccount::get()) - treasury, slashed);
 		// It may stand again, with a full bond.
 		assert_ok!(ValidatorSet::register_as_candidate(RuntimeOrigin::signed(bob.clone())));
 		assert_eq!(Balances::reserved_balance(&bob), bond);
+	});
+}
+
+/// An equivocating candidate that is the last eligible validator is slashed but keeps its seat:
+/// the set is never emptied.
+#[test]
+fn the_last_eligible_validator_is_slashed_but_kept() {
+	use sp_staking::offence::{OffenceDetails, OnOffenceHandler};
+	preset_ext("local_testnet").execute_with(|| {
+		let bob = BobStash.to_account_id();
+		let root = || RuntimeOrigin::root();
+		assert_ok!(ValidatorSet::remove_invulnerable(root(), bob.clone()));
+		assert_ok!(ValidatorSet::register_as_candidate(RuntimeOrigin::signed(bob.clone())));
+		for stash in [AliceStash, CharlieStash, DaveStash] {
+			assert_ok!(ValidatorSet::remove_invulnerable(root(), stash.to_account_id()));
+		}
+		let bond = genesis_config_presets::CANDIDACY_BOND;
+		let fraction = Perbill::from_percent(50);
+		crate::configs::PunishOffenders::on_offence(
+			&[OffenceDetails { offender: (bob.clone(), ()), reporters: vec![] }],
+			&[fraction],
+			crate::Session::current_index(),
+		);
+		let candidates = pallet_collator_selection::CandidateList::<Runtime>::get();
+		assert_eq!(candidates.len(), 1);
+		assert_eq!(candidates[0].deposit, bond - fraction.mul_ceil(bond));
+		assert_eq!(Balances::reserved_balance(&bob), candidates[0].deposit);
 	});
 }
 

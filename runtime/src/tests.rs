@@ -30,16 +30,20 @@ fn preset_ext(name: &str) -> sp_io::TestExternalities {
 
 #[test]
 fn presets_build_with_their_validators() {
-	for (preset, validators) in [("development", 1), ("local_testnet", 4)] {
+	for (preset, validators, classes) in [
+		("development", 1, 3),
+		("local_testnet", 4, 3),
+		(genesis_config_presets::MAINNET_PRESET, 4, 2),
+	] {
 		preset_ext(preset).execute_with(|| {
 			assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), validators);
 			assert_eq!(pallet_babe::Authorities::<Runtime>::get().len(), validators);
 			assert_eq!(pallet_session::Validators::<Runtime>::get().len(), validators);
 			assert!(pallet_session::Validators::<Runtime>::get()
 				.contains(&Sr25519Keyring::AliceStash.to_account_id()));
-			assert_eq!(pallet_device_registry::NextClassId::<Runtime>::get(), 3);
+			assert_eq!(pallet_device_registry::NextClassId::<Runtime>::get(), classes);
 			// Every preset class is priced and has a pool; the reward pot is funded.
-			for class in 0..3 {
+			for class in 0..classes {
 				assert!(pallet_compute_price::Prices::<Runtime>::contains_key(class));
 				assert!(pallet_compute_pools::Pools::<Runtime>::contains_key(class));
 			}
@@ -61,7 +65,9 @@ fn presets_build_with_their_validators() {
 				Balances::free_balance(crate::Verifiers::pot()),
 				genesis_config_presets::VERIFIERS_POT
 			);
-			assert!(pallet_verifiers::RoundPolicy::<Runtime>::contains_key(0));
+			// `cpu-dev` (class 0 on development chains) has round parameters; production
+			// chains start without a CPU class, and GPU rounds are governance's to set.
+			assert_eq!(pallet_verifiers::RoundPolicy::<Runtime>::contains_key(0), classes == 3);
 			crate::Verifiers::do_try_state().unwrap();
 			assert!(Balances::free_balance(crate::configs::TreasuryAccount::get()) > 0);
 			assert!(Balances::free_balance(crate::Slashing::account_id()) > 0);

@@ -106,7 +106,9 @@ impl pallet_session::Config for Runtime {
 impl pallet_collator_selection::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type Currency = Balances;
-	type UpdateOrigin = super::EconomicAdmin;
+	// The set's members and terms decide who produces and finalizes blocks (and so who can
+	// censor either house's votes): root, that is both houses.
+	type UpdateOrigin = frame_system::EnsureRoot<AccountId>;
 	type PotId = ValidatorPotId;
 	type MaxCandidates = ConstU32<100>;
 	type MinEligibleCollators = ConstU32<1>;
@@ -223,14 +225,14 @@ impl OnOffenceHandler<AccountId, pallet_session::historical::IdentificationTuple
 }
 
 /// Ends `who`'s candidacy (if it is a candidate) for an offence: `fraction` of its bond goes to
-/// the treasury, the rest is returned. Returns what was slashed.
+/// the treasury, the rest is returned. Were it the last eligible validator, it keeps its seat
+/// (with the smaller bond): a set must never be empty. Returns what was slashed.
 pub fn end_candidacy(who: &AccountId, fraction: Perbill) -> crate::Balance {
 	use frame_support::traits::{Currency, Imbalance, ReservableCurrency};
-	let mut candidates = pallet_collator_selection::CandidateList::<Runtime>::get();
+	use pallet_collator_selection::{CandidateList, Invulnerables, LastAuthoredBlock};
+	let mut candidates = CandidateList::<Runtime>::get();
 	let Some(index) = candidates.iter().position(|c| c.who == *who) else { return 0 };
-	let candidate = candidates.remove(index);
-	pallet_collator_selection::CandidateList::<Runtime>::put(candidates);
-	pallet_collator_selection::LastAuthoredBlock::<Runtime>::remove(who);
+	let mut candidate = candidates.remove(index);
 	let (imbalance, _missing) = <Balances as ReservableCurrency<AccountId>>::slash_reserved(
 		who,
 		fraction.mul_ceil(candidate.deposit),
@@ -240,13 +242,31 @@ pub fn end_candidacy(who: &AccountId, fraction: Perbill) -> crate::Balance {
 		&<super::TreasuryAccount as frame_support::traits::Get<AccountId>>::get(),
 		imbalance,
 	);
-	<Balances as ReservableCurrency<AccountId>>::unreserve(
-		who,
-		candidate.deposit.saturating_sub(slashed),
-	);
+	candidate.deposit = candidate.deposit.saturating_sub(slashed);
+	let others =
+		Invulnerables::<Runtime>::decode_len().unwrap_or(0).saturating_add(candidates.len());
+	let min: u32 =
+		<<Runtime as pallet_collator_selection::Config>::MinEligibleCollators as frame_support::traits::Get<u32>>::get();
+	if others < min as usize {
+		// Kept, at its place in the ascending list for the smaller bond.
+		let at = candidates
+			.iter()
+			.position(|c| c.deposit >= candidate.deposit)
+			.unwrap_or(candidates.len());
+		if candidates.try_insert(at, candidate).is_err() {
+			return slashed;
+		}
+	} else {
+		<Balances as ReservableCurrency<AccountId>>::unreserve(who, candidate.deposit);
+		LastAuthoredBlock::<Runtime>::remove(who);
+		frame_system::Pallet::<Runtime>::deposit_event(crate::RuntimeEvent::ValidatorSet(
+			pallet_collator_selection::Event::CandidateRemoved { account_id: who.clone() },
+		));
+	}
+	CandidateList::<Runtime>::put(candidates);
 	log::info!(
 		target: "runtime::validators",
-		"candidate {who:?} equivocated: {slashed} of its bond to the treasury, candidacy ended"
+		"candidate {who:?} equivocated: {slashed} of its bond to the treasury"
 	);
 	slashed
 }
